@@ -1,0 +1,12 @@
+// Every activity the worker registers, built from its dependencies.
+import type { ActivityDeps } from './deps';
+import { createSystemActivities } from './system';
+
+export function createActivities(deps: ActivityDeps) {
+  return {
+    ...createSystemActivities(deps),
+  };
+}
+
+export type Activities = ReturnType<typeof createActivities>;
+export type { ActivityDeps };

@@ -1,0 +1,47 @@
+// Listening: binds the app to HOST:PORT, refusing an exposed address without an API key.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createApp, type AppDeps } from './app';
+
+export interface ApiServer {
+  url: string;
+  server: http.Server;
+  close(): Promise<void>;
+}
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
+
+export class UnsafeBindError extends Error {
+  override name = 'UnsafeBindError';
+}
+
+export async function startApi(deps: AppDeps): Promise<ApiServer> {
+  const { host, port, apiKey } = deps.config.api;
+  if (!apiKey && !LOOPBACK.has(host)) {
+    throw new UnsafeBindError(
+      `Refusing to listen on ${host} without an API key: set CLAUDE_FLOW_API_KEY (16+ characters), or HOST=127.0.0.1 for local use`,
+    );
+  }
+  const server = http.createServer(createApp(deps));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (err: NodeJS.ErrnoException) => {
+      reject(
+        err.code === 'EADDRINUSE'
+          ? new Error(`Port ${port} on ${host} is already in use: stop what uses it, or set PORT to another port`)
+          : err,
+      );
+    });
+    server.listen(port, host, () => resolve());
+  });
+  const addr = server.address() as AddressInfo;
+  const shownHost = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+  return {
+    url: `http://${shownHost}:${addr.port}`,
+    server,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}

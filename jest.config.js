@@ -1,0 +1,22 @@
+// Jest: TypeScript through SWC; one Temporal dev server and one PostgreSQL for the whole run
+// (test/setup/global-setup.ts), a fresh database per test file (test/helpers/stack.ts).
+/** @type {import('jest').Config} */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  transform: {
+    '^.+\\.ts$': [
+      '@swc/jest',
+      { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } },
+    ],
+  },
+  globalSetup: '<rootDir>/test/setup/global-setup.ts',
+  globalTeardown: '<rootDir>/test/setup/global-teardown.ts',
+  testTimeout: 60_000,
+  maxWorkers: 2,
+  // The Temporal SDK's native runtime can outlive a test file's last connection; without this a
+  // run of a single file (in band) would wait on it forever after the tests are done.
+  forceExit: true,
+  reporters: ['default', '<rootDir>/test/setup/summary-reporter.js'],
+};

@@ -1,0 +1,372 @@
+// The one place that reads configuration. Every setting is validated here, once; the rest of the
+// code receives a typed `Config` and never reads `process.env`.
+//
+// Sources, later winning: defaults < config/claude-flow.json < .claude-flow/settings.json < environment.
+import fs from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+
+type Source = 'environment' | 'config/claude-flow.json' | '.claude-flow/settings.json';
+
+/** A setting: its environment name, where it lives in the JSON files, how it is checked and what it means. */
+export interface SettingSpec {
+  env: string;
+  /** Dotted path inside config/claude-flow.json and .claude-flow/settings.json. */
+  file: string;
+  schema: z.ZodType;
+  /** Shown when a value is rejected: what would be accepted. */
+  allowed: string;
+  doc: string;
+  /** Shown in docs when the setting has a default. */
+  default?: string;
+  secret?: boolean;
+}
+
+const truthy = ['true', '1', 'yes', 'on'];
+const falsy = ['false', '0', 'no', 'off'];
+const bool = z
+  .union([z.boolean(), z.string().refine((v) => [...truthy, ...falsy].includes(v.toLowerCase()))])
+  .transform((v) => (typeof v === 'boolean' ? v : truthy.includes(v.toLowerCase())));
+const port = z.coerce.number().int().min(1).max(65535);
+const hostPort = z.string().regex(/^[A-Za-z0-9.\-[\]:]+:\d{1,5}$/);
+const nonEmpty = z.string().min(1);
+const postgresUrl = z.string().regex(/^postgres(ql)?:\/\/.+/);
+const optional = <T extends z.ZodType>(schema: T) => schema.optional();
+
+export const SETTINGS = {
+  temporalAddress: {
+    env: 'TEMPORAL_ADDRESS',
+    file: 'temporal.address',
+    schema: optional(hostPort),
+    allowed: 'host:port of a Temporal frontend, e.g. localhost:7233 or my-ns.a1b2c.tmprl.cloud:7233',
+    doc: 'Temporal server to use. Unset: `npm start` runs its own dev server; `npm run worker`/`api` use localhost:7233.',
+  },
+  temporalNamespace: {
+    env: 'TEMPORAL_NAMESPACE',
+    file: 'temporal.namespace',
+    schema: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$/)
+      .default('default'),
+    allowed: 'a Temporal namespace name (letters, digits, . _ -)',
+    doc: 'Temporal namespace for every workflow.',
+    default: 'default',
+  },
+  temporalTaskQueue: {
+    env: 'TEMPORAL_TASK_QUEUE',
+    file: 'temporal.taskQueue',
+    schema: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._/-]{0,199}$/)
+      .default('claude-flow'),
+    allowed: 'a task queue name (letters, digits, . _ / -)',
+    doc: 'Task queue the worker polls and clients start workflows on.',
+    default: 'claude-flow',
+  },
+  temporalApiKey: {
+    env: 'TEMPORAL_API_KEY',
+    file: 'temporal.apiKey',
+    schema: optional(nonEmpty),
+    allowed: 'a Temporal Cloud API key',
+    doc: 'API key for Temporal Cloud (turns TLS on).',
+    secret: true,
+  },
+  temporalTlsCert: {
+    env: 'TEMPORAL_TLS_CERT',
+    file: 'temporal.tls.cert',
+    schema: optional(nonEmpty),
+    allowed: 'path to a PEM client certificate',
+    doc: 'mTLS client certificate (path). Set together with TEMPORAL_TLS_KEY.',
+  },
+  temporalTlsKey: {
+    env: 'TEMPORAL_TLS_KEY',
+    file: 'temporal.tls.key',
+    schema: optional(nonEmpty),
+    allowed: 'path to a PEM private key',
+    doc: 'mTLS client private key (path).',
+  },
+  temporalTlsCa: {
+    env: 'TEMPORAL_TLS_CA',
+    file: 'temporal.tls.ca',
+    schema: optional(nonEmpty),
+    allowed: 'path to a PEM CA bundle',
+    doc: 'CA bundle to verify the server (path); default: system roots.',
+  },
+  temporalTlsServerName: {
+    env: 'TEMPORAL_TLS_SERVER_NAME',
+    file: 'temporal.tls.serverName',
+    schema: optional(nonEmpty),
+    allowed: 'a host name',
+    doc: 'Server name to verify in the server certificate (SNI override).',
+  },
+  temporalCliPath: {
+    env: 'TEMPORAL_CLI_PATH',
+    file: 'temporal.cliPath',
+    schema: optional(nonEmpty),
+    allowed: 'path to a `temporal` CLI executable',
+    doc: 'Temporal CLI used for the embedded dev server (else `temporal` on PATH, else .tools/).',
+  },
+  temporalTestServerPath: {
+    env: 'TEMPORAL_TEST_SERVER_PATH',
+    file: 'temporal.testServerPath',
+    schema: optional(nonEmpty),
+    allowed: 'path to a `temporal-test-server` executable',
+    doc: 'Time-skipping test server used by the workflow tests.',
+  },
+  temporalPort: {
+    env: 'TEMPORAL_PORT',
+    file: 'temporal.port',
+    schema: port.default(7233),
+    allowed: 'a TCP port, 1-65535',
+    doc: 'Port of the embedded Temporal dev server.',
+    default: '7233',
+  },
+  temporalUiPort: {
+    env: 'TEMPORAL_UI_PORT',
+    file: 'temporal.uiPort',
+    schema: port.default(8233),
+    allowed: 'a TCP port, 1-65535',
+    doc: 'Port of the embedded Temporal Web UI.',
+    default: '8233',
+  },
+  databaseUrl: {
+    env: 'DATABASE_URL',
+    file: 'database.url',
+    schema: optional(postgresUrl),
+    allowed: 'a postgresql:// connection URL',
+    doc: 'PostgreSQL to use. Unset: `npm start` runs an embedded PostgreSQL under the data directory.',
+    secret: true,
+  },
+  databasePoolSize: {
+    env: 'DATABASE_POOL_SIZE',
+    file: 'database.poolSize',
+    schema: z.coerce.number().int().min(1).max(200).default(10),
+    allowed: 'an integer 1-200',
+    doc: 'Connections per process.',
+    default: '10',
+  },
+  embeddedPostgresPort: {
+    env: 'EMBEDDED_POSTGRES_PORT',
+    file: 'database.embeddedPort',
+    schema: port.default(54329),
+    allowed: 'a TCP port, 1-65535',
+    doc: 'Port of the embedded PostgreSQL.',
+    default: '54329',
+  },
+  port: {
+    env: 'PORT',
+    file: 'api.port',
+    schema: port.default(3000),
+    allowed: 'a TCP port, 1-65535',
+    doc: 'Port the API (and dashboard) listens on.',
+    default: '3000',
+  },
+  host: {
+    env: 'HOST',
+    file: 'api.host',
+    schema: z
+      .string()
+      .regex(/^[A-Za-z0-9.:-]+$/)
+      .default('127.0.0.1'),
+    allowed: 'an interface address or host name, e.g. 127.0.0.1 or 0.0.0.0',
+    doc: 'Address the API binds to.',
+    default: '127.0.0.1',
+  },
+  enabled: {
+    env: 'CLAUDE_FLOW_ENABLED',
+    file: 'enabled',
+    schema: bool.default(true),
+    allowed: 'true or false',
+    doc: 'Master switch. false: the API serves health and reads but refuses to start sessions or workflows.',
+    default: 'true',
+  },
+  memoryBackend: {
+    env: 'CLAUDE_FLOW_MEMORY_BACKEND',
+    file: 'memory.backend',
+    schema: z.enum(['postgres']).default('postgres'),
+    allowed: 'postgres (the only store; it is also what the embedded default runs)',
+    doc: 'Memory store.',
+    default: 'postgres',
+  },
+  apiKey: {
+    env: 'CLAUDE_FLOW_API_KEY',
+    file: 'api.key',
+    schema: optional(z.string().min(16)),
+    allowed: 'a secret of at least 16 characters',
+    doc: 'Bootstrap admin API key. Unset: the API only listens on 127.0.0.1 and allows local use without a key.',
+    secret: true,
+  },
+  debug: {
+    env: 'CLAUDE_FLOW_DEBUG',
+    file: 'debug',
+    schema: bool.default(false),
+    allowed: 'true or false',
+    doc: 'Debug logging everywhere.',
+    default: 'false',
+  },
+  logLevel: {
+    env: 'LOG_LEVEL',
+    file: 'logLevel',
+    schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
+    allowed: 'fatal, error, warn, info, debug or trace',
+    doc: 'Log level (CLAUDE_FLOW_DEBUG=true forces debug).',
+    default: 'info',
+  },
+  dataDir: {
+    env: 'CLAUDE_FLOW_DATA_DIR',
+    file: 'dataDir',
+    schema: nonEmpty.default('.data'),
+    allowed: 'a directory path',
+    doc: 'Where the embedded stack keeps Temporal history, PostgreSQL data and logs.',
+    default: '.data',
+  },
+} satisfies Record<string, SettingSpec>;
+
+type Settings = typeof SETTINGS;
+type Values = { [K in keyof Settings]: z.output<Settings[K]['schema']> };
+
+export interface Config {
+  projectRoot: string;
+  temporal: {
+    /** Unset: the embedded stack provides one. */
+    address: string | undefined;
+    namespace: string;
+    taskQueue: string;
+    apiKey: string | undefined;
+    tls: { cert?: string; key?: string; ca?: string; serverName?: string } | undefined;
+    cliPath: string | undefined;
+    testServerPath: string | undefined;
+    port: number;
+    uiPort: number;
+  };
+  database: { url: string | undefined; poolSize: number; embeddedPort: number };
+  api: { port: number; host: string; apiKey: string | undefined };
+  enabled: boolean;
+  memory: { backend: 'postgres' };
+  debug: boolean;
+  logLevel: string;
+  /** Absolute. */
+  dataDir: string;
+}
+
+/** One line, naming the setting, the value and what is allowed. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+interface LoadOptions {
+  env?: Record<string, string | undefined>;
+  projectRoot?: string;
+}
+
+export const MAIN_CONFIG_FILE = path.join('config', 'claude-flow.json');
+export const USER_SETTINGS_FILE = path.join('.claude-flow', 'settings.json');
+
+function readJsonFile(root: string, file: string): Record<string, unknown> {
+  const full = path.join(root, file);
+  let text: string;
+  try {
+    text = fs.readFileSync(full, 'utf8');
+  } catch {
+    return {};
+  }
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+      throw new ConfigError(`${file}: expected a JSON object at the top level`);
+    }
+    return parsed as Record<string, unknown>;
+  } catch (err) {
+    if (err instanceof ConfigError) throw err;
+    throw new ConfigError(`${file} is not valid JSON: ${(err as Error).message}`);
+  }
+}
+
+function lookup(obj: Record<string, unknown>, dotted: string): unknown {
+  let cur: unknown = obj;
+  for (const part of dotted.split('.')) {
+    if (cur === null || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<string, unknown>)[part];
+  }
+  return cur;
+}
+
+function show(value: unknown, secret: boolean | undefined): string {
+  if (secret) return '"<hidden>"';
+  return JSON.stringify(value);
+}
+
+/** Reads and validates every setting; throws a one-line ConfigError on the first bad value. */
+export function loadConfig(options: LoadOptions = {}): Config {
+  // eslint-disable-next-line no-restricted-properties -- the one module allowed to read the environment
+  const env = options.env ?? process.env;
+  const projectRoot = path.resolve(options.projectRoot ?? findProjectRoot());
+  const main = readJsonFile(projectRoot, MAIN_CONFIG_FILE);
+  const user = readJsonFile(projectRoot, USER_SETTINGS_FILE);
+
+  const values = {} as Record<string, unknown>;
+  for (const [name, spec] of Object.entries(SETTINGS) as [string, SettingSpec][]) {
+    let raw: unknown;
+    let source: Source | undefined;
+    const fromEnv = env[spec.env];
+    if (fromEnv !== undefined && fromEnv !== '') {
+      raw = fromEnv;
+      source = 'environment';
+    } else if (lookup(user, spec.file) !== undefined) {
+      raw = lookup(user, spec.file);
+      source = '.claude-flow/settings.json';
+    } else if (lookup(main, spec.file) !== undefined) {
+      raw = lookup(main, spec.file);
+      source = 'config/claude-flow.json';
+    }
+    const parsed = spec.schema.safeParse(raw);
+    if (!parsed.success) {
+      const where = source === 'environment' ? spec.env : `${spec.file} in ${source}`;
+      throw new ConfigError(`Invalid setting ${where}=${show(raw, spec.secret)}: allowed: ${spec.allowed}`);
+    }
+    values[name] = parsed.data;
+  }
+  return toConfig(values as Values, projectRoot);
+}
+
+function toConfig(v: Values, projectRoot: string): Config {
+  if (Boolean(v.temporalTlsCert) !== Boolean(v.temporalTlsKey)) {
+    throw new ConfigError(
+      'Invalid setting TEMPORAL_TLS_CERT/TEMPORAL_TLS_KEY: allowed: both set (mTLS) or neither (set the other one)',
+    );
+  }
+  const tlsWanted = v.temporalTlsCert || v.temporalTlsCa || v.temporalTlsServerName;
+  return {
+    projectRoot,
+    temporal: {
+      address: v.temporalAddress,
+      namespace: v.temporalNamespace,
+      taskQueue: v.temporalTaskQueue,
+      apiKey: v.temporalApiKey,
+      tls: tlsWanted
+        ? {
+            cert: v.temporalTlsCert,
+            key: v.temporalTlsKey,
+            ca: v.temporalTlsCa,
+            serverName: v.temporalTlsServerName,
+          }
+        : undefined,
+      cliPath: v.temporalCliPath,
+      testServerPath: v.temporalTestServerPath,
+      port: v.temporalPort,
+      uiPort: v.temporalUiPort,
+    },
+    database: { url: v.databaseUrl, poolSize: v.databasePoolSize, embeddedPort: v.embeddedPostgresPort },
+    api: { port: v.port, host: v.host, apiKey: v.apiKey },
+    enabled: v.enabled,
+    memory: { backend: v.memoryBackend },
+    debug: v.debug,
+    logLevel: v.debug ? 'debug' : v.logLevel,
+    dataDir: path.resolve(projectRoot, v.dataDir),
+  };
+}
+
+/** The folder holding package.json above this module (the checkout), so commands work from any cwd. */
+export function findProjectRoot(): string {
+  return path.resolve(__dirname, '..');
+}

@@ -1,0 +1,132 @@
+// Per-test-file access to the shared harness: a fresh database, a config pointing at the shared
+// Temporal server with a task queue of its own, and a running worker.
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import pg from 'pg';
+import { loadConfig, type Config } from '../../lib/config';
+import { createPool, createPrisma, type PrismaClient } from '../../lib/db';
+import { createLogger, type Logger } from '../../lib/logger';
+import { installTemporalRuntime } from '../../workers/runtime';
+import { startWorker, type WorkerHandle } from '../../workers/worker';
+import { harness } from '../setup/harness';
+
+export { harness };
+
+export interface TestDatabase {
+  name: string;
+  url: string;
+  drop(): Promise<void>;
+}
+
+const ident = (s: string) => `"${s.replace(/"/g, '""')}"`;
+
+/** A new database cloned from the migrated template (milliseconds, not a migration run). */
+export async function freshDatabase(): Promise<TestDatabase> {
+  const h = harness();
+  const name = `t_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: h.pgAdminUrl });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${ident(name)} TEMPLATE ${ident(h.templateDatabase)}`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(h.pgAdminUrl);
+  url.pathname = `/${name}`;
+  return {
+    name,
+    url: url.toString(),
+    async drop() {
+      const c = new pg.Client({ connectionString: h.pgAdminUrl });
+      await c.connect();
+      try {
+        await c.query(`DROP DATABASE IF EXISTS ${ident(name)} WITH (FORCE)`);
+      } finally {
+        await c.end();
+      }
+    },
+  };
+}
+
+export function uniqueTaskQueue(prefix = 'test'): string {
+  return `${prefix}-${randomBytes(5).toString('hex')}`;
+}
+
+/** A Config as the app would load it, pointed at the harness; `env` adds or overrides settings. */
+export function testConfig(env: Record<string, string> = {}): Config {
+  const h = harness();
+  const dataDir = fs.mkdtempSync(path.join(h.tmpDir, 'data-'));
+  return loadConfig({
+    env: {
+      TEMPORAL_ADDRESS: h.temporalAddress,
+      TEMPORAL_TASK_QUEUE: uniqueTaskQueue(),
+      CLAUDE_FLOW_DATA_DIR: dataDir,
+      LOG_LEVEL: 'warn',
+      ...env,
+    },
+  });
+}
+
+export function testLogger(config: Config): Logger {
+  return createLogger(config);
+}
+
+/** The Temporal SDK logging warnings and errors only (call before the first connection). */
+export function quietTemporal(): void {
+  installTemporalRuntime(createLogger({ logLevel: 'warn' }));
+}
+
+/** Everything a test needs to run workflows for real: database, clients and a worker. */
+export interface TestApp {
+  config: Config;
+  db: TestDatabase;
+  prisma: PrismaClient;
+  pool: pg.Pool;
+  client: Client;
+  logger: Logger;
+  worker: WorkerHandle | undefined;
+  close(): Promise<void>;
+}
+
+export async function startTestApp(opts: { env?: Record<string, string>; worker?: boolean } = {}): Promise<TestApp> {
+  const db = await freshDatabase();
+  const config = testConfig({ DATABASE_URL: db.url, ...opts.env });
+  const logger = testLogger(config);
+  quietTemporal();
+  const prisma = createPrisma(db.url, 5);
+  const pool = createPool(db.url, 5);
+  const connection = await Connection.connect({ address: config.temporal.address as string });
+  const client = new Client({ connection, namespace: config.temporal.namespace });
+  let worker: WorkerHandle | undefined;
+  let native: NativeConnection | undefined;
+  if (opts.worker !== false) {
+    native = await NativeConnection.connect({ address: config.temporal.address as string });
+    worker = await startWorker({
+      config,
+      connection: native,
+      deps: { prisma, pool, logger },
+      bundle: { code: fs.readFileSync(harness().bundlePath, 'utf8') },
+      shutdownGraceTime: '1 second',
+    });
+  }
+  return {
+    config,
+    db,
+    prisma,
+    pool,
+    client,
+    logger,
+    worker,
+    async close() {
+      await worker?.shutdown();
+      await native?.close();
+      await connection.close();
+      await prisma.$disconnect();
+      await pool.end();
+      await db.drop();
+    },
+  };
+}

@@ -1,0 +1,78 @@
+// Starts, once for the whole run: a Temporal dev server (in memory), an embedded PostgreSQL with a
+// migrated template database, and the workflow bundle. Installs the Temporal binaries if needed.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { loadConfig } from '../../lib/config';
+import { findBinary, TEMPORAL_CLI, TEMPORAL_TEST_SERVER } from '../../stack/binaries';
+import { applyMigrations, migrationsDir } from '../../stack/migrate';
+import { ensureDatabase, startEmbeddedPostgres, type EmbeddedPostgres } from '../../stack/postgres';
+import { freePort, startTemporalServer, type TemporalServer } from '../../stack/temporal-server';
+import { workflowBundle } from '../../workers/bundle';
+import { publishHarness } from './harness';
+
+export const TEMPLATE_DB = 'cf_template';
+
+declare global {
+  var __cfStack: { temporal: TemporalServer; postgres: EmbeddedPostgres; tmpDir: string } | undefined;
+}
+
+export default async function globalSetup(): Promise<void> {
+  const t0 = Date.now();
+  const config = loadConfig();
+  const root = config.projectRoot;
+  const log = (l: string) => process.stdout.write(`[test setup] ${l}\n`);
+  const temporalCli = findBinary(TEMPORAL_CLI, {
+    configured: config.temporal.cliPath,
+    configuredName: 'TEMPORAL_CLI_PATH',
+    root,
+    log,
+  });
+  const testServer = findBinary(TEMPORAL_TEST_SERVER, {
+    configured: config.temporal.testServerPath,
+    configuredName: 'TEMPORAL_TEST_SERVER_PATH',
+    root,
+    log,
+  });
+
+  const tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cf-test-'));
+  fs.chmodSync(tmpDir, 0o755); // the embedded PostgreSQL may run as another OS user
+  const [temporal, postgres, bundle] = await Promise.all([
+    freePort().then((port) =>
+      startTemporalServer({
+        executable: temporalCli,
+        port,
+        namespace: 'default',
+        logFile: path.join(tmpDir, 'temporal.log'),
+      }),
+    ),
+    freePort().then((port) =>
+      startEmbeddedPostgres(root, {
+        dataDir: path.join(tmpDir, 'pg'),
+        port,
+        logFile: path.join(tmpDir, 'postgres.log'),
+        ephemeral: true,
+      }),
+    ),
+    workflowBundle(),
+  ]);
+  globalThis.__cfStack = { temporal, postgres, tmpDir };
+
+  await ensureDatabase(postgres.adminUrl, TEMPLATE_DB);
+  const templateUrl = new URL(postgres.adminUrl);
+  templateUrl.pathname = `/${TEMPLATE_DB}`;
+  await applyMigrations(templateUrl.toString(), migrationsDir(root));
+
+  const bundlePath = path.join(tmpDir, 'workflow-bundle.js');
+  fs.writeFileSync(bundlePath, bundle.code);
+  publishHarness({
+    temporalAddress: temporal.address,
+    temporalCli,
+    testServer,
+    pgAdminUrl: postgres.adminUrl,
+    templateDatabase: TEMPLATE_DB,
+    bundlePath,
+    tmpDir,
+  });
+  log(`Temporal ${temporal.address}, PostgreSQL ${new URL(postgres.adminUrl).port}, ready in ${Date.now() - t0} ms`);
+}

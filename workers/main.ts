@@ -1,0 +1,53 @@
+// `npm run worker`: a production worker against an existing Temporal and PostgreSQL.
+// Run as many as you like on the same task queue to scale out.
+import { createPool, createPrisma } from '../lib/db';
+import type { Config } from '../lib/config';
+import { createLogger, type Logger } from '../lib/logger';
+import { fail, loadConfigOrExit, onShutdown, requireDatabaseUrl } from '../lib/process';
+import { connectClient, connectWorker, DEFAULT_TEMPORAL_ADDRESS, ensureSearchAttributes } from '../lib/temporal';
+import { installTemporalRuntime } from './runtime';
+import { startWorker } from './worker';
+
+async function main(): Promise<void> {
+  const config = loadConfigOrExit();
+  const databaseUrl = requireDatabaseUrl(config, 'worker');
+  const logger = createLogger(config, { name: 'worker' });
+  installTemporalRuntime(logger);
+  const pool = createPool(databaseUrl, config.database.poolSize);
+  const prisma = createPrisma(databaseUrl, config.database.poolSize);
+  const connection = await connectWorker(config);
+  await registerSearchAttributes(config, logger);
+  const worker = await startWorker({ config, connection, deps: { prisma, pool, logger } });
+  logger.info(
+    {
+      address: config.temporal.address ?? DEFAULT_TEMPORAL_ADDRESS,
+      namespace: config.temporal.namespace,
+      taskQueue: config.temporal.taskQueue,
+    },
+    'worker polling',
+  );
+  onShutdown(async () => {
+    await worker.shutdown();
+    await connection.close();
+    await prisma.$disconnect();
+    await pool.end();
+  });
+  await worker.running;
+}
+
+/** Best effort: a server that refuses (Temporal Cloud without admin rights) needs them created by hand. */
+async function registerSearchAttributes(config: Config, logger: Logger): Promise<void> {
+  try {
+    const client = await connectClient(config);
+    const added = await ensureSearchAttributes(client, config.temporal.namespace);
+    if (added.length) logger.info({ added }, 'search attributes registered');
+    await client.connection.close();
+  } catch (err) {
+    logger.warn(
+      { err },
+      'could not register search attributes; create them with `temporal operator search-attribute create` (see README)',
+    );
+  }
+}
+
+main().catch((err: Error) => fail(`worker stopped: ${err.message}`));

@@ -1,0 +1,52 @@
+// The Claude Flow worker: every workflow and activity on the configured task queue.
+import os from 'node:os';
+import { Worker, type NativeConnection, type WorkflowBundle } from '@temporalio/worker';
+import { createActivities, type ActivityDeps } from '../activities';
+import type { Config } from '../lib/config';
+import { workflowBundle } from './bundle';
+
+export interface WorkerHandle {
+  worker: Worker;
+  /** Settles when the worker has stopped (rejects if it crashed). */
+  running: Promise<void>;
+  /** Stops polling, lets in-flight tasks finish (bounded by the shutdown grace time), then resolves. */
+  shutdown(): Promise<void>;
+}
+
+export interface StartWorkerOptions {
+  config: Config;
+  connection: NativeConnection;
+  deps: Omit<ActivityDeps, 'workerIdentity' | 'config'>;
+  /** A prebuilt bundle (tests build one per run); otherwise cached under the data directory. */
+  bundle?: WorkflowBundle;
+  /** @default '10 seconds' */
+  shutdownGraceTime?: string;
+  taskQueue?: string;
+}
+
+export function workerIdentity(): string {
+  return `${process.pid}@${os.hostname()}`;
+}
+
+export async function startWorker(opts: StartWorkerOptions): Promise<WorkerHandle> {
+  const identity = workerIdentity();
+  const activities = createActivities({ ...opts.deps, config: opts.config, workerIdentity: identity });
+  const worker = await Worker.create({
+    connection: opts.connection,
+    namespace: opts.config.temporal.namespace,
+    taskQueue: opts.taskQueue ?? opts.config.temporal.taskQueue,
+    identity,
+    workflowBundle: opts.bundle ?? (await workflowBundle(`${opts.config.dataDir}/cache`)),
+    activities,
+    shutdownGraceTime: (opts.shutdownGraceTime ?? '10 seconds') as '10 seconds',
+  });
+  const running = worker.run();
+  return {
+    worker,
+    running,
+    async shutdown() {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await running;
+    },
+  };
+}

@@ -1,0 +1,3 @@
+// Every workflow type the worker registers. Workflow files import only @temporalio/workflow,
+// types, and each other (lint enforces it): they must stay deterministic.
+export { systemCheck } from './system-check';
