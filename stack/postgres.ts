@@ -152,7 +152,10 @@ export async function startEmbeddedPostgres(
     ...(owner ?? {}),
   });
   fs.closeSync(log);
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) => {
+    child.once('exit', (code) => resolve(code));
+    child.once('error', () => resolve(-1)); // could not be spawned at all
+  });
   const base = `postgresql://${encodeURIComponent(user)}:${encodeURIComponent(password)}@127.0.0.1:${opts.port}`;
 
   const stop = async (graceMs = 20_000): Promise<void> => {

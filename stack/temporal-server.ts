@@ -80,7 +80,10 @@ export async function startTemporalServer(opts: TemporalServerOptions): Promise<
   const log = fs.openSync(opts.logFile, 'a');
   const child: ChildProcess = spawn(opts.executable, args, { stdio: ['ignore', log, log] });
   fs.closeSync(log);
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) => {
+    child.once('exit', (code) => resolve(code));
+    child.once('error', () => resolve(-1)); // could not be spawned at all
+  });
   const address = `${ip}:${opts.port}`;
 
   const stop = async (graceMs = 10_000): Promise<void> => {
