@@ -9,6 +9,7 @@ import type { Config } from '../lib/config';
 import type { PrismaClient } from '../lib/db';
 import type { Logger } from '../lib/logger';
 import { readiness } from './health';
+import { analyticsRouter } from './routes/analytics';
 import { errorHandler, notFoundHandler } from './problem';
 
 export interface AppDeps {
@@ -47,6 +48,8 @@ export function createApp(deps: AppDeps): Express {
     const r = await readiness(deps.config, deps.pool, deps.temporal);
     res.status(r.ready ? 200 : 503).json({ status: r.ready ? 'ready' : 'not ready', ...r.checks });
   });
+
+  app.use('/api/claude-flow', analyticsRouter(deps.pool));
 
   app.use(notFoundHandler);
   app.use(errorHandler);

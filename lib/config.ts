@@ -32,6 +32,36 @@ const hostPort = z.string().regex(/^[A-Za-z0-9.\-[\]:]+:\d{1,5}$/);
 const nonEmpty = z.string().min(1);
 const postgresUrl = z.string().regex(/^postgres(ql)?:\/\/.+/);
 const optional = <T extends z.ZodType>(schema: T) => schema.optional();
+const httpUrl = z.string().regex(/^https?:\/\/[^\s]+$/);
+const parseJson = (v: unknown) => {
+  if (typeof v !== 'string') return v;
+  try {
+    return JSON.parse(v) as unknown;
+  } catch {
+    return v;
+  }
+};
+/** An object given as JSON text (environment) or as an object (config files). */
+const jsonObject = <T extends z.ZodType>(schema: T) => z.preprocess(parseJson, schema);
+/** JSON text kept as text, checked to parse as an object. */
+const jsonText = z.union([
+  z.string().refine((v) => typeof parseJson(v) === 'object' && parseJson(v) !== null),
+  z.record(z.string(), z.unknown()).transform((v) => JSON.stringify(v)),
+]);
+
+/** What a model call is for; each kind has its own provider chain. */
+export const TASK_KINDS = ['chat', 'review', 'summarize', 'plan', 'code-context', 'embed'] as const;
+export type TaskKind = (typeof TASK_KINDS)[number];
+export const PROVIDERS = ['anthropic', 'openai', 'auggie'] as const;
+export type ProviderName = (typeof PROVIDERS)[number];
+const routeEntry = z.string().regex(/^(anthropic|openai|auggie)(:.+)?$/);
+const priceEntry = z.object({
+  input: z.number().min(0),
+  output: z.number().min(0),
+  cacheRead: z.number().min(0).optional(),
+  cacheWrite: z.number().min(0).optional(),
+});
+export type Price = z.infer<typeof priceEntry>;
 
 export const SETTINGS = {
   temporalAddress: {
@@ -220,6 +250,115 @@ export const SETTINGS = {
     doc: 'Where the embedded stack keeps Temporal history, PostgreSQL data and logs.',
     default: '.data',
   },
+  anthropicApiKey: {
+    env: 'ANTHROPIC_API_KEY',
+    file: 'ai.anthropic.apiKey',
+    schema: optional(nonEmpty),
+    allowed: 'an Anthropic API key',
+    doc: 'Enables Anthropic (Claude) through the Messages API.',
+    secret: true,
+  },
+  anthropicBaseUrl: {
+    env: 'ANTHROPIC_BASE_URL',
+    file: 'ai.anthropic.baseUrl',
+    schema: optional(httpUrl),
+    allowed: 'an http(s) URL',
+    doc: 'Anthropic API base URL (a proxy or gateway).',
+    default: 'https://api.anthropic.com',
+  },
+  anthropicModel: {
+    env: 'ANTHROPIC_MODEL',
+    file: 'ai.anthropic.model',
+    schema: nonEmpty.default('claude-sonnet-5'),
+    allowed: 'an Anthropic model name',
+    doc: 'Model used where a route names only `anthropic`.',
+    default: 'claude-sonnet-5',
+  },
+  openaiApiKey: {
+    env: 'OPENAI_API_KEY',
+    file: 'ai.openai.apiKey',
+    schema: optional(nonEmpty),
+    allowed: 'an OpenAI API key',
+    doc: 'Enables OpenAI (Chat Completions, embeddings).',
+    secret: true,
+  },
+  openaiBaseUrl: {
+    env: 'OPENAI_BASE_URL',
+    file: 'ai.openai.baseUrl',
+    schema: optional(httpUrl),
+    allowed: 'an http(s) URL, e.g. http://localhost:11434/v1 for Ollama',
+    doc: 'OpenAI-compatible base URL (Ollama, vLLM, LM Studio); enough on its own for servers without keys.',
+    default: 'https://api.openai.com/v1',
+  },
+  openaiModel: {
+    env: 'OPENAI_MODEL',
+    file: 'ai.openai.model',
+    schema: nonEmpty.default('gpt-4.1-mini'),
+    allowed: 'a model name the endpoint serves',
+    doc: 'Model used where a route names only `openai`.',
+    default: 'gpt-4.1-mini',
+  },
+  embeddingModel: {
+    env: 'OPENAI_EMBEDDING_MODEL',
+    file: 'ai.openai.embeddingModel',
+    schema: nonEmpty.default('text-embedding-3-small'),
+    allowed: 'an embedding model name the endpoint serves',
+    doc: 'Embedding model for memory search (OpenAI-compatible `/embeddings`).',
+    default: 'text-embedding-3-small',
+  },
+  augmentSessionAuth: {
+    env: 'AUGMENT_SESSION_AUTH',
+    file: 'ai.auggie.sessionAuth',
+    schema: optional(jsonText),
+    allowed: 'the JSON that `auggie token print` shows ({"accessToken":...,"tenantURL":...})',
+    doc: 'Enables Auggie (the `auggie` CLI) with this session.',
+    secret: true,
+  },
+  auggiePath: {
+    env: 'AUGGIE_PATH',
+    file: 'ai.auggie.path',
+    schema: optional(nonEmpty),
+    allowed: 'path to the auggie executable',
+    doc: 'The auggie CLI; default: the one installed with Claude Flow (node_modules/.bin/auggie).',
+  },
+  auggieModel: {
+    env: 'AUGGIE_MODEL',
+    file: 'ai.auggie.model',
+    schema: optional(nonEmpty),
+    allowed: 'a model name auggie accepts (`auggie --list-models`)',
+    doc: "Model for Auggie; default: the account's default.",
+  },
+  workspaceDir: {
+    env: 'CLAUDE_FLOW_WORKSPACE',
+    file: 'workspace',
+    schema: nonEmpty.default('.'),
+    allowed: 'a directory path',
+    doc: 'Repository that repository-aware steps (Auggie) work in when a request names none.',
+    default: '.',
+  },
+  aiRoutes: {
+    env: 'CLAUDE_FLOW_AI_ROUTES',
+    file: 'ai.routes',
+    schema: optional(jsonObject(z.partialRecord(z.enum(TASK_KINDS), z.array(routeEntry).min(1)))),
+    allowed: `JSON mapping task kinds (${TASK_KINDS.join(', ')}) to ordered lists of "provider" or "provider:model" (providers: anthropic, openai, auggie)`,
+    doc: 'Routing chains per task kind; see "AI providers and routing".',
+  },
+  aiPricing: {
+    env: 'CLAUDE_FLOW_AI_PRICING',
+    file: 'ai.pricing',
+    schema: optional(jsonObject(z.record(z.string().regex(/^[a-z]+:.+$/), priceEntry))),
+    allowed:
+      'JSON mapping "provider:model" to {"input":USD,"output":USD,"cacheRead":USD,"cacheWrite":USD} per million tokens',
+    doc: 'Prices per million tokens, merged over the built-in table.',
+  },
+  aiTimeoutMs: {
+    env: 'AI_REQUEST_TIMEOUT_MS',
+    file: 'ai.timeoutMs',
+    schema: z.coerce.number().int().min(100).max(3_600_000).default(120_000),
+    allowed: 'milliseconds, 100-3600000',
+    doc: 'Timeout of one model call (one attempt).',
+    default: '120000',
+  },
 } satisfies Record<string, SettingSpec>;
 
 type Settings = typeof SETTINGS;
@@ -243,6 +382,17 @@ export interface Config {
   api: { port: number; host: string; apiKey: string | undefined };
   enabled: boolean;
   memory: { backend: 'postgres' };
+  ai: {
+    anthropic: { apiKey?: string; baseUrl?: string; model: string };
+    openai: { apiKey?: string; baseUrl?: string; model: string; embeddingModel: string };
+    auggie: { sessionAuth?: string; path: string; model?: string };
+    /** Explicit chains; task kinds not listed use the defaults in activities/ai/router.ts. */
+    routes: Partial<Record<TaskKind, string[]>>;
+    pricing: Record<string, Price>;
+    timeoutMs: number;
+  };
+  /** Absolute. */
+  workspaceDir: string;
   debug: boolean;
   logLevel: string;
   /** Absolute. */
@@ -360,6 +510,24 @@ function toConfig(v: Values, projectRoot: string): Config {
     api: { port: v.port, host: v.host, apiKey: v.apiKey },
     enabled: v.enabled,
     memory: { backend: v.memoryBackend },
+    ai: {
+      anthropic: { apiKey: v.anthropicApiKey, baseUrl: v.anthropicBaseUrl, model: v.anthropicModel },
+      openai: {
+        apiKey: v.openaiApiKey,
+        baseUrl: v.openaiBaseUrl,
+        model: v.openaiModel,
+        embeddingModel: v.embeddingModel,
+      },
+      auggie: {
+        sessionAuth: v.augmentSessionAuth,
+        path: v.auggiePath ?? path.join(projectRoot, 'node_modules', '.bin', 'auggie'),
+        model: v.auggieModel,
+      },
+      routes: v.aiRoutes ?? {},
+      pricing: v.aiPricing ?? {},
+      timeoutMs: v.aiTimeoutMs,
+    },
+    workspaceDir: path.resolve(projectRoot, v.workspaceDir),
     debug: v.debug,
     logLevel: v.debug ? 'debug' : v.logLevel,
     dataDir: path.resolve(projectRoot, v.dataDir),

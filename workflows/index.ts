@@ -1,3 +1,4 @@
 // Every workflow type the worker registers. Workflow files import only @temporalio/workflow,
 // types, and each other (lint enforces it): they must stay deterministic.
+export { aiTask } from './ai';
 export { systemCheck } from './system-check';
