@@ -72,7 +72,8 @@ export function createAiActivities(deps: ActivityDeps) {
         }
         throw ApplicationFailure.create({ type: AI_ERROR.notConfigured, nonRetryable: true, message: reason });
       }
-      const prior = await usage.priorSuccess(id.callKey);
+      // Only a retry can find an earlier attempt's answer (its worker died before reporting it).
+      const prior = id.attempt > 1 ? await usage.priorSuccess(id.callKey) : undefined;
       if (prior) return prior;
 
       const route = routeForAttempt(chain, id.attempt);

@@ -74,9 +74,9 @@ export function testLogger(config: Config): Logger {
   return createLogger(config);
 }
 
-/** The Temporal SDK logging warnings and errors only (call before the first connection). */
+/** The Temporal SDK logging errors only (call before the first connection): retry tests fail activities on purpose. */
 export function quietTemporal(): void {
-  installTemporalRuntime(createLogger({ logLevel: 'warn' }));
+  installTemporalRuntime(createLogger({ logLevel: 'error' }));
 }
 
 /** Everything a test needs to run workflows for real: database, clients and a worker. */
