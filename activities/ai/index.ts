@@ -1,5 +1,6 @@
 // The model-call activities: `callModel` (routing, fallback by attempt, streaming, usage) and
 // `embed`. This is the one way the project talks to a model.
+import path from 'node:path';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { ProviderName } from '../../lib/config';
 import type { ActivityDeps } from '../deps';
@@ -36,7 +37,13 @@ export function createAiActivities(deps: ActivityDeps) {
     if (!p) {
       if (name === 'anthropic') p = createAnthropicProvider(config.ai.anthropic, config.ai.timeoutMs);
       else if (name === 'openai') p = createOpenAiProvider(config.ai.openai, config.ai.timeoutMs);
-      else p = createAuggieProvider(config.ai.auggie, config.ai.timeoutMs, config.workspaceDir);
+      else
+        p = createAuggieProvider(
+          config.ai.auggie,
+          config.ai.timeoutMs,
+          config.workspaceDir,
+          path.join(config.dataDir, 'auggie'),
+        );
       providers.set(name, p);
     }
     return p;

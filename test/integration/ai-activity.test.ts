@@ -111,3 +111,16 @@ test('no embedding provider: optional embedding is skipped and says why', async 
     reason: expect.stringContaining('No embedding provider is configured'),
   });
 });
+
+test('an auggie binary that is not there is a clear, non-retryable error', async () => {
+  const acts = activities({
+    AUGMENT_SESSION_AUTH: '{"accessToken":"t","tenantURL":"http://127.0.0.1:9/"}',
+    AUGGIE_PATH: '/nonexistent/auggie',
+  });
+  const err = await callModel(acts, info(1, 'act-6'), {
+    task: 'code-context',
+    messages: [{ role: 'user', content: 'x' }],
+  }).catch((e: unknown) => e);
+  expect(err).toMatchObject({ type: 'AiNotConfigured', nonRetryable: true });
+  expect((err as Error).message).toBe('auggie not found at /nonexistent/auggie: run `npm install` or set AUGGIE_PATH');
+});

@@ -2,6 +2,8 @@
 // repository it should work on. Failures are mapped to HTTP-like statuses so the one classifier
 // (toAiFailure) decides what is retried.
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Config } from '../../../lib/config';
 import { emptyUsage, type ModelRequest, type Provider, type ProviderCall, type ProviderReply } from '../types';
@@ -10,8 +12,14 @@ interface AuggieResult {
   type?: string;
   result?: string;
   is_error?: boolean;
-  usage?: Record<string, number>;
-  model?: string;
+  session_id?: string;
+}
+
+interface TokenUsage {
+  input_tokens?: number;
+  output_tokens?: number;
+  cache_read_input_tokens?: number;
+  cache_creation_input_tokens?: number;
 }
 
 /** An auggie failure carrying the status it most resembles, for the shared classifier. */
@@ -46,26 +54,64 @@ export function statusFromStderr(stderr: string): number | undefined {
   const s = stderr.toLowerCase();
   const code = /\b(4\d\d|5\d\d)\b/.exec(s)?.[1];
   if (code) return Number(code);
-  if (/unauthori[sz]ed|not logged in|authenticat|invalid token|login/.test(s)) return 401;
+  if (/unauthori[sz]ed|not logged in|authenticat|invalid token|no auth provided|login/.test(s)) return 401;
+  if (/permission denied|forbidden/.test(s)) return 403;
   if (/rate limit|too many requests/.test(s)) return 429;
   return undefined;
 }
 
+/**
+ * Token usage is not in auggie's JSON output; it is in the session file auggie writes under
+ * $HOME/.augment/sessions/. Read it (best effort), then remove the file so the folder stays small.
+ */
+function readUsage(home: string, sessionId: string | undefined) {
+  const usage = emptyUsage();
+  if (!sessionId || !/^[A-Za-z0-9-]+$/.test(sessionId)) return usage;
+  const file = path.join(home, '.augment', 'sessions', `${sessionId}.json`);
+  try {
+    const session = JSON.parse(fs.readFileSync(file, 'utf8')) as {
+      chatHistory?: { exchange?: { response_nodes?: { token_usage?: TokenUsage }[] } }[];
+    };
+    for (const turn of session.chatHistory ?? []) {
+      for (const node of turn.exchange?.response_nodes ?? []) {
+        const u = node.token_usage;
+        if (!u) continue;
+        usage.inputTokens += u.input_tokens ?? 0;
+        usage.outputTokens += u.output_tokens ?? 0;
+        usage.cacheReadTokens += u.cache_read_input_tokens ?? 0;
+        usage.cacheWriteTokens += u.cache_creation_input_tokens ?? 0;
+      }
+    }
+    fs.rmSync(file, { force: true });
+  } catch {
+    // no session file: usage unknown, recorded as zero
+  }
+  return usage;
+}
+
+/**
+ * @param home auggie's HOME and TMPDIR: a folder of Claude Flow's, so runs neither depend on nor
+ *   write into the user's own auggie settings, and usage can be read back from the session file.
+ */
 export function createAuggieProvider(
   config: Config['ai']['auggie'],
   timeoutMs: number,
   defaultWorkspace: string,
+  home: string,
 ): Provider {
   return {
     name: 'auggie',
     async call({ model, request, signal, onDelta }: ProviderCall): Promise<ProviderReply> {
-      const args = ['--print', '--output-format', 'json'];
-      if (model && model !== 'default') args.push('--model', model);
-      args.push(renderPrompt(request));
       const cwd = request.workspace ?? defaultWorkspace;
+      // --retry-timeout 0: Temporal owns retries (auggie would otherwise retry for up to an hour).
+      // The prompt goes in --instruction: a bare argument after --workspace-root is taken as a path.
+      const args = ['--print', '--output-format', 'json', `--workspace-root=${cwd}`, '--retry-timeout', '0'];
+      if (model && model !== 'default') args.push('--model', model);
+      args.push('--instruction', renderPrompt(request));
+      fs.mkdirSync(home, { recursive: true });
       const { code, stdout, stderr } = await run(config.path, args, {
         cwd,
-        env: { AUGMENT_SESSION_AUTH: config.sessionAuth ?? '' },
+        env: { AUGMENT_SESSION_AUTH: config.sessionAuth ?? '', HOME: home, TMPDIR: home },
         timeoutMs,
         signal,
       });
@@ -92,14 +138,7 @@ export function createAuggieProvider(
       }
       const text = String(parsed.result ?? '');
       onDelta?.(text);
-      const usage = emptyUsage();
-      if (parsed.usage) {
-        usage.inputTokens = parsed.usage.input_tokens ?? 0;
-        usage.outputTokens = parsed.usage.output_tokens ?? 0;
-        usage.cacheReadTokens = parsed.usage.cache_read_input_tokens ?? 0;
-        usage.cacheWriteTokens = parsed.usage.cache_creation_input_tokens ?? 0;
-      }
-      return { text, toolCalls: [], stopReason: 'end_turn', model: parsed.model ?? model, usage };
+      return { text, toolCalls: [], stopReason: 'end_turn', model, usage: readUsage(home, parsed.session_id) };
     },
   };
 }
