@@ -8,8 +8,10 @@ import { pinoHttp } from 'pino-http';
 import type { Config } from '../lib/config';
 import type { PrismaClient } from '../lib/db';
 import type { Logger } from '../lib/logger';
+import { MemoryStore } from '../lib/memory';
 import { readiness } from './health';
 import { analyticsRouter } from './routes/analytics';
+import { memoryRouter } from './routes/memory';
 import { errorHandler, notFoundHandler } from './problem';
 
 export interface AppDeps {
@@ -50,6 +52,7 @@ export function createApp(deps: AppDeps): Express {
   });
 
   app.use('/api/claude-flow', analyticsRouter(deps.pool));
+  app.use('/api/claude-flow', memoryRouter(new MemoryStore(deps.pool, deps.config.memory)));
 
   app.use(notFoundHandler);
   app.use(errorHandler);

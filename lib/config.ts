@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { NAMESPACE_PATTERN } from './memory/names';
 
 type Source = 'environment' | 'config/claude-flow.json' | '.claude-flow/settings.json';
 
@@ -48,6 +49,22 @@ const jsonText = z.union([
   z.string().refine((v) => typeof parseJson(v) === 'object' && parseJson(v) !== null),
   z.record(z.string(), z.unknown()).transform((v) => JSON.stringify(v)),
 ]);
+
+/** A 32-byte key as 64 hex digits or base64; undefined when it is neither. */
+export function decodeKey32(text: string): Buffer | undefined {
+  if (/^[0-9a-fA-F]{64}$/.test(text)) return Buffer.from(text, 'hex');
+  if (!/^[A-Za-z0-9+/_-]+={0,2}$/.test(text)) return undefined;
+  const b = Buffer.from(text, 'base64');
+  return b.length === 32 ? b : undefined;
+}
+const key32 = z.string().refine((v) => decodeKey32(v) !== undefined);
+/** A list given as JSON array text, comma-separated text, or an array (config files). */
+const listOf = <T extends z.ZodType>(item: T) =>
+  z.preprocess((v) => {
+    if (typeof v !== 'string') return v;
+    const parsed = parseJson(v);
+    return Array.isArray(parsed) ? parsed : v.split(',').map((s) => s.trim());
+  }, z.array(item));
 
 /** What a model call is for; each kind has its own provider chain. */
 export const TASK_KINDS = ['chat', 'review', 'summarize', 'plan', 'code-context', 'embed'] as const;
@@ -218,6 +235,64 @@ export const SETTINGS = {
     doc: 'Memory store.',
     default: 'postgres',
   },
+  memoryKey: {
+    env: 'CLAUDE_FLOW_MEMORY_KEY',
+    file: 'memory.key',
+    schema: optional(key32),
+    allowed: '32 bytes as 64 hex digits or base64 (e.g. `openssl rand -base64 32`)',
+    doc: 'Key that encrypts sealed memory namespaces (AES-256-GCM). Unset: writing to a sealed namespace is refused.',
+    secret: true,
+  },
+  memoryPreviousKey: {
+    env: 'CLAUDE_FLOW_MEMORY_PREVIOUS_KEY',
+    file: 'memory.previousKey',
+    schema: optional(key32),
+    allowed: '32 bytes as 64 hex digits or base64',
+    doc: 'The key before the current one: still decrypts, until key rotation re-encrypts every sealed entry.',
+    secret: true,
+  },
+  memorySealed: {
+    env: 'CLAUDE_FLOW_MEMORY_SEALED',
+    file: 'memory.sealed',
+    schema: listOf(z.string().regex(NAMESPACE_PATTERN)).default(['secrets/']),
+    allowed: 'namespace prefixes ending in "/", comma-separated or a JSON array, e.g. secrets/,credentials/',
+    doc: 'Sealed namespace prefixes: values encrypted at rest, searchable by key and tags only.',
+    default: 'secrets/',
+  },
+  memoryMaxValueBytes: {
+    env: 'CLAUDE_FLOW_MEMORY_MAX_VALUE_BYTES',
+    file: 'memory.maxValueBytes',
+    schema: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .max(64 * 1024 * 1024)
+      .default(1024 * 1024),
+    allowed: 'bytes, 1024-67108864',
+    doc: 'Largest value (serialized, before compression) one entry may hold.',
+    default: '1048576',
+  },
+  memoryCompressBytes: {
+    env: 'CLAUDE_FLOW_MEMORY_COMPRESS_BYTES',
+    file: 'memory.compressBytes',
+    schema: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(64 * 1024 * 1024)
+      .default(4096),
+    allowed: 'bytes, 0-67108864',
+    doc: 'Values at least this large are stored brotli-compressed (when that makes them smaller).',
+    default: '4096',
+  },
+  memoryVersions: {
+    env: 'CLAUDE_FLOW_MEMORY_VERSIONS',
+    file: 'memory.versions',
+    schema: z.coerce.number().int().min(1).max(1000).default(10),
+    allowed: 'an integer 1-1000',
+    doc: 'How many versions of each memory entry are kept (the current one included).',
+    default: '10',
+  },
   apiKey: {
     env: 'CLAUDE_FLOW_API_KEY',
     file: 'api.key',
@@ -381,7 +456,7 @@ export interface Config {
   database: { url: string | undefined; poolSize: number; embeddedPort: number };
   api: { port: number; host: string; apiKey: string | undefined };
   enabled: boolean;
-  memory: { backend: 'postgres' };
+  memory: MemoryConfig;
   ai: {
     anthropic: { apiKey?: string; baseUrl?: string; model: string };
     openai: { apiKey?: string; baseUrl?: string; model: string; embeddingModel: string };
@@ -397,6 +472,19 @@ export interface Config {
   logLevel: string;
   /** Absolute. */
   dataDir: string;
+}
+
+export interface MemoryConfig {
+  backend: 'postgres';
+  /** 32 bytes; seals new writes to sealed namespaces. */
+  key: Buffer | undefined;
+  /** 32 bytes; only decrypts (until rotation re-encrypts with `key`). */
+  previousKey: Buffer | undefined;
+  /** Namespace prefixes whose entries are sealed. */
+  sealed: string[];
+  maxValueBytes: number;
+  compressBytes: number;
+  versions: number;
 }
 
 /** One line, naming the setting, the value and what is allowed. */
@@ -509,7 +597,15 @@ function toConfig(v: Values, projectRoot: string): Config {
     database: { url: v.databaseUrl, poolSize: v.databasePoolSize, embeddedPort: v.embeddedPostgresPort },
     api: { port: v.port, host: v.host, apiKey: v.apiKey },
     enabled: v.enabled,
-    memory: { backend: v.memoryBackend },
+    memory: {
+      backend: v.memoryBackend,
+      key: v.memoryKey === undefined ? undefined : decodeKey32(v.memoryKey),
+      previousKey: v.memoryPreviousKey === undefined ? undefined : decodeKey32(v.memoryPreviousKey),
+      sealed: v.memorySealed,
+      maxValueBytes: v.memoryMaxValueBytes,
+      compressBytes: v.memoryCompressBytes,
+      versions: v.memoryVersions,
+    },
     ai: {
       anthropic: { apiKey: v.anthropicApiKey, baseUrl: v.anthropicBaseUrl, model: v.anthropicModel },
       openai: {

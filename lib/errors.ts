@@ -18,3 +18,4 @@ export const badRequest = (detail: string, extra?: Record<string, unknown>) =>
 export const notFound = (detail: string) => new ProblemError(404, 'Not Found', detail);
 export const conflict = (detail: string) => new ProblemError(409, 'Conflict', detail);
 export const unavailable = (detail: string) => new ProblemError(503, 'Service Unavailable', detail);
+export const contentTooLarge = (detail: string) => new ProblemError(413, 'Content Too Large', detail);

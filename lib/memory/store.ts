@@ -1,0 +1,394 @@
+// The memory store on PostgreSQL. Invariants:
+// - (namespace, key) names at most one live entry; an expired entry is invisible to every read and
+//   is replaced (history and all) by the next write to its name.
+// - `version` starts at 1 and grows by 1 per write; memory_entry_version holds the last N of them,
+//   the current one included.
+// - Every write and delete publishes a live event on `memory:<namespace>` in the same transaction,
+//   so listeners hear exactly the changes that committed.
+// - Sealed rows hold ciphertext only (value and metadata); their search vector has key and tags.
+import type pg from 'pg';
+import type { MemoryConfig } from '../config';
+import { badRequest, conflict } from '../errors';
+import { publish } from '../live';
+import type { CodecOptions } from './codec';
+import { isUnder } from './names';
+import { checkName, prepareWrite, type PreparedWrite } from './prepare';
+import { ENTRY_COLUMNS, toEntry, toInfo, toVersion, VERSION_COLUMNS, type EntryRow, type VersionRow } from './rows';
+import { searchMemory, type SearchHit, type SearchInput } from './search';
+import { keyRing, open, seal, type KeyRing } from './seal';
+import { filterSql, inTransaction, likePrefix, LIVE, TS_CONFIG } from './sql';
+import type {
+  ListInput,
+  ListPage,
+  MemoryChange,
+  MemoryEntry,
+  MemoryEntryInfo,
+  MemoryVersion,
+  NamespaceStats,
+  Provenance,
+  SetInput,
+} from './types';
+
+export const DEFAULT_PAGE_SIZE = 100;
+export const MAX_PAGE_SIZE = 1000;
+
+type Queryable = Pick<pg.PoolClient, 'query'>;
+
+const UPSERT = `
+  INSERT INTO memory_entry AS e (namespace, key, value_type, value, compressed, key_id, size, stored_size, tags,
+    metadata, expires_at, version, session_id, workflow_id, user_id, search_vector)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11, 1, $12, $13, $14,
+    setweight(to_tsvector('${TS_CONFIG}', regexp_replace($2, '[/_.:]+', ' ', 'g')), 'A') ||
+    setweight(to_tsvector('${TS_CONFIG}', array_to_string($9::text[], ' ')), 'B') ||
+    setweight(to_tsvector('${TS_CONFIG}', $15), 'C'))
+  ON CONFLICT (namespace, key) DO UPDATE SET
+    value_type = EXCLUDED.value_type, value = EXCLUDED.value, compressed = EXCLUDED.compressed,
+    key_id = EXCLUDED.key_id, size = EXCLUDED.size, stored_size = EXCLUDED.stored_size, tags = EXCLUDED.tags,
+    metadata = EXCLUDED.metadata, expires_at = EXCLUDED.expires_at, version = e.version + 1,
+    session_id = EXCLUDED.session_id, workflow_id = EXCLUDED.workflow_id, user_id = EXCLUDED.user_id,
+    search_vector = EXCLUDED.search_vector, updated_at = now()
+  WHERE $16::int IS NULL OR e.version = $16
+  RETURNING id, ${ENTRY_COLUMNS}, (xmax = 0) AS inserted`;
+
+const cursorOf = (namespace: string, key: string) =>
+  Buffer.from(JSON.stringify([namespace, key])).toString('base64url');
+
+export class MemoryStore {
+  readonly ring: KeyRing;
+  private readonly codec: CodecOptions;
+
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly config: MemoryConfig,
+  ) {
+    this.ring = keyRing(config.key, config.previousKey);
+    this.codec = { ring: this.ring, maxValueBytes: config.maxValueBytes, compressBytes: config.compressBytes };
+  }
+
+  /** True when entries in `namespace` are encrypted at rest. */
+  isSealed(namespace: string): boolean {
+    return this.config.sealed.some((p) => isUnder(namespace, p));
+  }
+
+  /** Writes one entry; a stale `expectedVersion` is a 409 and writes nothing. */
+  async set(input: SetInput): Promise<MemoryEntryInfo> {
+    const w = prepareWrite(this.codec, input, this.isSealed(input.namespace));
+    return inTransaction(this.pool, (c) => this.write(c, w));
+  }
+
+  /** Writes every entry in one transaction: all of them, or (on any bad input or conflict) none. */
+  async bulkSet(inputs: SetInput[]): Promise<MemoryEntryInfo[]> {
+    const now = new Date();
+    const writes = inputs.map((i) => prepareWrite(this.codec, i, this.isSealed(i.namespace), now));
+    return inTransaction(this.pool, async (c) => {
+      const out: MemoryEntryInfo[] = [];
+      for (const w of writes) out.push(await this.write(c, w));
+      return out;
+    });
+  }
+
+  private async write(c: Queryable, w: PreparedWrite): Promise<MemoryEntryInfo> {
+    await c.query('DELETE FROM memory_entry e WHERE namespace = $1 AND key = $2 AND NOT ' + LIVE, [w.namespace, w.key]);
+    const s = w.stored;
+    const res = await c.query<EntryRow & { id: string; inserted: boolean }>(UPSERT, [
+      w.namespace,
+      w.key,
+      s.valueType,
+      s.value,
+      s.compressed,
+      s.keyId,
+      s.size,
+      s.storedSize,
+      w.tags,
+      JSON.stringify(w.metadata),
+      w.expiresAt,
+      w.provenance.sessionId ?? null,
+      w.provenance.workflowId ?? null,
+      w.provenance.user ?? null,
+      w.valueText,
+      w.expectedVersion ?? null,
+    ]);
+    const row = res.rows[0];
+    const expected = w.expectedVersion;
+    if (!row || (expected !== undefined && row.inserted && expected !== 0)) {
+      const current = row ? 0 : await this.currentVersion(c, w.namespace, w.key);
+      throw conflict(
+        `${w.namespace}${w.key} is at version ${current === 0 ? '0 (it does not exist)' : current}, not the expected version ${expected}: read it again and retry with expectedVersion ${current}`,
+      );
+    }
+    await c.query(
+      `INSERT INTO memory_entry_version (entry_id, ${VERSION_COLUMNS})
+       SELECT id, ${VERSION_COLUMNS.replace('created_at', 'updated_at')} FROM memory_entry WHERE id = $1`,
+      [row.id],
+    );
+    await c.query('DELETE FROM memory_entry_version WHERE entry_id = $1 AND version <= $2', [
+      row.id,
+      row.version - this.config.versions,
+    ]);
+    await this.announce(c, 'memory.set', {
+      namespace: w.namespace,
+      key: w.key,
+      version: row.version,
+      actor: w.provenance,
+    });
+    return toInfo(this.ring, row);
+  }
+
+  private async currentVersion(c: Queryable, namespace: string, key: string): Promise<number> {
+    const r = await c.query<{ version: number }>(
+      `SELECT version FROM memory_entry e WHERE namespace = $1 AND key = $2 AND ${LIVE}`,
+      [namespace, key],
+    );
+    return r.rows[0]?.version ?? 0;
+  }
+
+  private async announce(c: Queryable, type: string, change: MemoryChange | Record<string, unknown>): Promise<void> {
+    await publish(c, `memory:${String(change.namespace)}`, type, change);
+  }
+
+  /** The live entry, or undefined (absent or expired). */
+  async get(namespace: string, key: string): Promise<MemoryEntry | undefined> {
+    checkName(namespace, key);
+    const r = await this.pool.query<EntryRow>(
+      `SELECT ${ENTRY_COLUMNS} FROM memory_entry e WHERE namespace = $1 AND key = $2 AND ${LIVE}`,
+      [namespace, key],
+    );
+    return r.rows[0] && toEntry(this.ring, r.rows[0]);
+  }
+
+  /**
+   * Deletes the live entry and its history; returns the version it had, or undefined when there
+   * was none. A stale `expectedVersion` is a 409 and deletes nothing.
+   */
+  async delete(
+    namespace: string,
+    key: string,
+    opts: { expectedVersion?: number; provenance?: Provenance } = {},
+  ): Promise<number | undefined> {
+    checkName(namespace, key);
+    return inTransaction(this.pool, async (c) => {
+      const r = await c.query<{ version: number }>(
+        `DELETE FROM memory_entry e WHERE namespace = $1 AND key = $2 AND ${LIVE} RETURNING version`,
+        [namespace, key],
+      );
+      const version = r.rows[0]?.version;
+      const expected = opts.expectedVersion;
+      if (expected !== undefined && (version ?? 0) !== expected) {
+        throw conflict(
+          `${namespace}${key} is at version ${version ?? '0 (it does not exist)'}, not the expected version ${expected}: read it again and retry`,
+        );
+      }
+      if (version !== undefined) {
+        await this.announce(c, 'memory.delete', { namespace, key, version, actor: opts.provenance ?? {} });
+      }
+      return version;
+    });
+  }
+
+  /** Live entries ordered by (namespace, key), a page at a time. */
+  async list(input: ListInput = {}): Promise<ListPage> {
+    if (input.namespace !== undefined) checkName(input.namespace);
+    const limit = Math.min(Math.max(input.limit ?? DEFAULT_PAGE_SIZE, 1), MAX_PAGE_SIZE);
+    const args: unknown[] = [];
+    const where = filterSql(input, args);
+    if (input.cursor) {
+      const [ns, key] = decodeCursor(input.cursor);
+      args.push(ns, key);
+      where.push(`(e.namespace, e.key) > ($${args.length - 1}, $${args.length})`);
+    }
+    args.push(limit + 1);
+    const r = await this.pool.query<EntryRow>(
+      `SELECT ${ENTRY_COLUMNS} FROM memory_entry e WHERE ${where.join(' AND ')}
+        ORDER BY e.namespace, e.key LIMIT $${args.length}`,
+      args,
+    );
+    const rows = r.rows.slice(0, limit);
+    const last = rows[rows.length - 1];
+    return {
+      entries: rows.map((row) => toEntry(this.ring, row)),
+      ...(r.rows.length > limit && last ? { nextCursor: cursorOf(last.namespace, last.key) } : {}),
+    };
+  }
+
+  /** Ranked full-text and key matches; see {@link searchMemory}. */
+  async search(input: SearchInput): Promise<SearchHit[]> {
+    return searchMemory(this.pool, this.ring, input);
+  }
+
+  /** Kept versions of a live entry, newest first (empty when the entry does not exist). */
+  async versions(namespace: string, key: string): Promise<MemoryVersion[]> {
+    checkName(namespace, key);
+    const r = await this.pool.query<VersionRow>(
+      `SELECT ${VERSION_COLUMNS.replace(/(\w+)/g, 'v.$1')} FROM memory_entry_version v
+         JOIN memory_entry e ON e.id = v.entry_id
+        WHERE e.namespace = $1 AND e.key = $2 AND ${LIVE} ORDER BY v.version DESC`,
+      [namespace, key],
+    );
+    return r.rows.map((row) => toVersion(this.ring, namespace, key, row));
+  }
+
+  /** Every namespace holding live entries (under `prefix` when given), with counts and bytes. */
+  async namespaces(prefix?: string): Promise<NamespaceStats[]> {
+    if (prefix !== undefined) checkName(prefix);
+    const args: unknown[] = [];
+    const where = filterSql({ namespace: prefix }, args);
+    const r = await this.pool.query<{ namespace: string; n: string; bytes: string; stored: string; last: Date }>(
+      `SELECT e.namespace, count(*) AS n, sum(e.size) AS bytes, sum(e.stored_size) AS stored, max(e.updated_at) AS last
+         FROM memory_entry e WHERE ${where.join(' AND ')} GROUP BY e.namespace ORDER BY e.namespace`,
+      args,
+    );
+    return r.rows.map((row) => ({
+      namespace: row.namespace,
+      entries: Number(row.n),
+      bytes: Number(row.bytes),
+      storedBytes: Number(row.stored),
+      sealed: this.isSealed(row.namespace),
+      lastWrittenAt: row.last.toISOString(),
+    }));
+  }
+
+  /** Deletes every entry in `namespace` and under it (expired ones too); returns how many live ones went. */
+  async clearNamespace(namespace: string, opts: { provenance?: Provenance } = {}): Promise<number> {
+    checkName(namespace);
+    return inTransaction(this.pool, (c) => this.clear(c, namespace, opts.provenance ?? {}));
+  }
+
+  private async clear(c: Queryable, namespace: string, actor: Provenance): Promise<number> {
+    const r = await c.query<{ live: boolean }>(
+      `DELETE FROM memory_entry e WHERE e.namespace LIKE $1 RETURNING ${LIVE} AS live`,
+      [likePrefix(namespace)],
+    );
+    const count = r.rows.filter((row) => row.live).length;
+    await this.announce(c, 'memory.clear', { namespace, count, actor });
+    return count;
+  }
+
+  /**
+   * Copies every live entry under `from` to the same place under `to` (`code/a/x` → `backup/a/x` for
+   * from `code/`, to `backup/`), re-sealing or unsealing as the target requires. Existing targets
+   * are a 409 unless `overwrite`. Copies start a new history.
+   */
+  async copyNamespace(from: string, to: string, opts: { overwrite?: boolean; provenance?: Provenance } = {}) {
+    return this.transfer(from, to, false, opts);
+  }
+
+  /** {@link copyNamespace}, then clears `from`, in one transaction. */
+  async moveNamespace(from: string, to: string, opts: { overwrite?: boolean; provenance?: Provenance } = {}) {
+    return this.transfer(from, to, true, opts);
+  }
+
+  private async transfer(
+    from: string,
+    to: string,
+    move: boolean,
+    opts: { overwrite?: boolean; provenance?: Provenance },
+  ): Promise<{ copied: number }> {
+    checkName(from);
+    checkName(to);
+    if (isUnder(to, from) || isUnder(from, to)) {
+      throw conflict(`namespaces "${from}" and "${to}" overlap: neither may lie under the other`);
+    }
+    return inTransaction(this.pool, async (c) => {
+      const args: unknown[] = [];
+      const where = filterSql({ namespace: from }, args);
+      const rows = (
+        await c.query<EntryRow>(
+          `SELECT ${ENTRY_COLUMNS} FROM memory_entry e WHERE ${where.join(' AND ')} ORDER BY namespace, key FOR UPDATE`,
+          args,
+        )
+      ).rows;
+      const now = new Date();
+      const writes = rows.map((row) => {
+        const e = toEntry(this.ring, row);
+        const namespace = to + e.namespace.slice(from.length);
+        return prepareWrite(
+          this.codec,
+          {
+            namespace,
+            key: e.key,
+            value: e.value,
+            valueType: e.valueType,
+            tags: e.tags,
+            metadata: e.metadata,
+            ...(e.expiresAt ? { expiresAt: e.expiresAt } : {}),
+            provenance: e.provenance,
+            ...(opts.overwrite ? {} : { expectedVersion: 0 }),
+          },
+          this.isSealed(namespace),
+          now,
+        );
+      });
+      for (const w of writes) await this.write(c, w);
+      if (move) await this.clear(c, from, opts.provenance ?? {});
+      return { copied: writes.length };
+    });
+  }
+
+  /**
+   * Re-encrypts every sealed entry and kept version not sealed with the current key (reading them
+   * with the previous key). Returns how many rows changed. Safe to run again; each batch commits.
+   */
+  async rotateKey(batchSize = 200): Promise<{ entries: number; versions: number }> {
+    const current = this.ring.current;
+    if (!current) throw conflict('no CLAUDE_FLOW_MEMORY_KEY is configured: there is no key to rotate to');
+    const rotated = { entries: 0, versions: 0 };
+    for (const table of ['memory_entry', 'memory_entry_version'] as const) {
+      for (;;) {
+        const n = await inTransaction(this.pool, (c) => this.rotateBatch(c, table, current.id, batchSize));
+        if (n === 0) break;
+        rotated[table === 'memory_entry' ? 'entries' : 'versions'] += n;
+      }
+    }
+    return rotated;
+  }
+
+  private async rotateBatch(c: Queryable, table: string, currentId: string, limit: number): Promise<number> {
+    const names =
+      table === 'memory_entry'
+        ? 'r.namespace, r.key'
+        : '(SELECT namespace FROM memory_entry WHERE id = r.entry_id) AS namespace, (SELECT key FROM memory_entry WHERE id = r.entry_id) AS key';
+    const r = await c.query<{
+      id: string;
+      namespace: string;
+      key: string;
+      value: Buffer;
+      compressed: boolean;
+      key_id: string;
+      metadata: Record<string, unknown>;
+    }>(
+      `SELECT r.id, ${names}, r.value, r.compressed, r.key_id, r.metadata FROM ${table} r
+        WHERE r.key_id IS NOT NULL AND r.key_id <> $1 LIMIT $2 FOR UPDATE`,
+      [currentId, limit],
+    );
+    for (const row of r.rows) {
+      // The stored bytes stay compressed (or not) as they were: only the sealing changes.
+      const reseal = (data: Buffer) =>
+        seal(this.ring, row.namespace, row.key, open(this.ring, row.key_id, row.namespace, row.key, data));
+      const value = reseal(row.value);
+      const metadata = reseal(Buffer.from(String(row.metadata.sealed), 'base64'));
+      await c.query(
+        `UPDATE ${table} SET value = $2, key_id = $3, stored_size = $4, metadata = $5::jsonb WHERE id = $1`,
+        [
+          row.id,
+          value.data,
+          value.keyId,
+          value.data.length,
+          JSON.stringify({ sealed: metadata.data.toString('base64') }),
+        ],
+      );
+    }
+    return r.rows.length;
+  }
+}
+
+function decodeCursor(cursor: string): [string, string] {
+  try {
+    const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
+    if (Array.isArray(v) && v.length === 2 && typeof v[0] === 'string' && typeof v[1] === 'string') return [v[0], v[1]];
+  } catch {
+    // falls through to the error below
+  }
+  throw badRequest(
+    `cursor "${cursor.slice(0, 100)}" is not one this API gave out: pass nextCursor from the previous page`,
+  );
+}
