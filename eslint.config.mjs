@@ -31,16 +31,20 @@ export default tseslint.config(
       ],
     },
   },
-  {
-    // Workflow code must be deterministic: only the workflow SDK, types, and other workflow files.
-    files: ['workflows/**/*.ts'],
+  // Workflow code must be deterministic: only the workflow SDK, types, and other workflow files.
+  ...[
+    ['workflows/*.ts', '^(?!@temporalio/workflow$|\\./).*'],
+    // One folder down, `../` still stays inside workflows/.
+    ['workflows/*/*.ts', '^(?!@temporalio/workflow$|\\./|\\.\\./(?!\\.\\./)).*'],
+  ].map(([files, regex]) => ({
+    files: [files],
     rules: {
       '@typescript-eslint/no-restricted-imports': [
         'error',
         {
           patterns: [
             {
-              regex: '^(?!@temporalio/workflow$|\\./|\\.\\./workflows/).*',
+              regex,
               allowTypeImports: true,
               message: 'Workflow files may import only @temporalio/workflow, types, and other workflow files.',
             },
@@ -48,7 +52,7 @@ export default tseslint.config(
         },
       ],
     },
-  },
+  })),
   {
     files: ['**/*.js', '**/*.cjs', '**/*.mjs'],
     languageOptions: { globals: { ...globals.node } },

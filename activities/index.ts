@@ -1,12 +1,15 @@
 // Every activity the worker registers, built from its dependencies.
 import { createAiActivities } from './ai';
 import type { ActivityDeps } from './deps';
+import { createSessionActivities } from './session';
 import { createSystemActivities } from './system';
 
 export function createActivities(deps: ActivityDeps) {
+  const ai = createAiActivities(deps);
   return {
     ...createSystemActivities(deps),
-    ...createAiActivities(deps),
+    ...ai,
+    ...createSessionActivities(deps, ai),
   };
 }
 

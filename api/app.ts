@@ -11,6 +11,7 @@ import type { Logger } from '../lib/logger';
 import { MemoryStore } from '../lib/memory';
 import { readiness } from './health';
 import { analyticsRouter } from './routes/analytics';
+import { sessionsRouter } from './routes/sessions';
 import { memoryRouter } from './routes/memory';
 import { errorHandler, notFoundHandler } from './problem';
 
@@ -53,6 +54,7 @@ export function createApp(deps: AppDeps): Express {
 
   app.use('/api/claude-flow', analyticsRouter(deps.pool));
   app.use('/api/claude-flow', memoryRouter(new MemoryStore(deps.pool, deps.config.memory)));
+  app.use('/api/claude-flow', sessionsRouter(deps));
 
   app.use(notFoundHandler);
   app.use(errorHandler);

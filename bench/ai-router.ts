@@ -14,6 +14,7 @@ import { findProjectRoot, loadConfig } from '../lib/config';
 import { createPool, createPrisma } from '../lib/db';
 import { LiveListener, type LiveEvent } from '../lib/live';
 import { createLogger } from '../lib/logger';
+import { MemoryStore } from '../lib/memory';
 import { applyMigrations, migrationsDir } from '../stack/migrate';
 import { startEmbeddedPostgres } from '../stack/postgres';
 import { freePort } from '../stack/temporal-server';
@@ -65,7 +66,14 @@ async function main(): Promise<void> {
     });
     const prisma = createPrisma(pg.url, 5);
     const pool = createPool(pg.url, 5);
-    const acts = createAiActivities({ config, prisma, pool, logger: createLogger(config), workerIdentity: 'bench' });
+    const acts = createAiActivities({
+      config,
+      prisma,
+      pool,
+      logger: createLogger(config),
+      memory: new MemoryStore(pool, config.memory),
+      workerIdentity: 'bench',
+    });
     const sdk = new Anthropic({ apiKey: 'k', baseURL: fake.url, maxRetries: 0 });
     const req: ModelRequest = { task: 'chat', messages: [{ role: 'user', content: 'hello' }], maxTokens: 64 };
     const env = (i: number) =>

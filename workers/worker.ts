@@ -3,6 +3,7 @@ import os from 'node:os';
 import { Worker, type NativeConnection, type WorkflowBundle } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
 import type { Config } from '../lib/config';
+import { MemoryStore } from '../lib/memory';
 import { workflowBundle } from './bundle';
 
 export interface WorkerHandle {
@@ -16,7 +17,7 @@ export interface WorkerHandle {
 export interface StartWorkerOptions {
   config: Config;
   connection: NativeConnection;
-  deps: Omit<ActivityDeps, 'workerIdentity' | 'config'>;
+  deps: Omit<ActivityDeps, 'workerIdentity' | 'config' | 'memory'> & { memory?: ActivityDeps['memory'] };
   /** A prebuilt bundle (tests build one per run); otherwise cached under the data directory. */
   bundle?: WorkflowBundle;
   /** @default '10 seconds' */
@@ -30,7 +31,8 @@ export function workerIdentity(): string {
 
 export async function startWorker(opts: StartWorkerOptions): Promise<WorkerHandle> {
   const identity = workerIdentity();
-  const activities = createActivities({ ...opts.deps, config: opts.config, workerIdentity: identity });
+  const memory = opts.deps.memory ?? new MemoryStore(opts.deps.pool, opts.config.memory);
+  const activities = createActivities({ ...opts.deps, memory, config: opts.config, workerIdentity: identity });
   const worker = await Worker.create({
     connection: opts.connection,
     namespace: opts.config.temporal.namespace,

@@ -7,6 +7,7 @@ import type { EmbedResult } from '../../activities/ai';
 import type { ModelRequest, ModelResponse, ModelResult } from '../../activities/ai/types';
 import type { Config } from '../../lib/config';
 import { createLogger } from '../../lib/logger';
+import { MemoryStore } from '../../lib/memory';
 import { bagOfWordsEmbedding, startFakeOpenAI, type FakeOpenAIServer } from '../fakes/openai';
 import { freshDatabase, testConfig, type TestDatabase } from '../helpers/stack';
 import { createPool, createPrisma, type PrismaClient } from '../../lib/db';
@@ -32,7 +33,14 @@ afterAll(async () => {
 
 function activities(env: Record<string, string>) {
   const config: Config = testConfig({ DATABASE_URL: db.url, ...env });
-  return createAiActivities({ config, prisma, pool, logger: createLogger(config), workerIdentity: 'test' });
+  return createAiActivities({
+    config,
+    prisma,
+    pool,
+    logger: createLogger(config),
+    memory: new MemoryStore(pool, config.memory),
+    workerIdentity: 'test',
+  });
 }
 const withOpenAI = () => activities({ OPENAI_API_KEY: 'k', OPENAI_BASE_URL: openai.url });
 type Acts = ReturnType<typeof activities>;

@@ -1,0 +1,97 @@
+// A session's memory: context for its prompts, and snapshots of its namespaces for checkpoints.
+import type { SetInput } from '../../lib/memory';
+import type { ActivityDeps } from '../deps';
+
+export interface MemorySnapshot {
+  namespaces: string[];
+  entries: Omit<SetInput, 'provenance' | 'expectedVersion' | 'ttlSeconds'>[];
+}
+
+const MAX_SNAPSHOT_ENTRIES = 5_000;
+
+/** Search terms for a prompt: its longer distinct words, any of which may match. */
+function terms(text: string): string {
+  const words = [...new Set(text.toLowerCase().match(/[\p{L}\p{N}_-]{4,}/gu) ?? [])];
+  return words
+    .sort((a, b) => b.length - a.length)
+    .slice(0, 12)
+    .join(' or ');
+}
+
+/**
+ * The most relevant entries of `namespaces` for `prompt`, rendered for a system prompt and cut to
+ * about `tokenBudget` tokens (4 characters a token). Empty when nothing matches.
+ */
+export async function memoryContext(
+  deps: ActivityDeps,
+  namespaces: string[],
+  prompt: string,
+  tokenBudget: number,
+): Promise<string> {
+  const memory = deps.memory;
+  const q = terms(prompt);
+  if (!memory || !q || tokenBudget <= 0) return '';
+  const hits = (await Promise.all(namespaces.map((namespace) => memory.search({ q, namespace, limit: 10 })))).flat();
+  hits.sort((a, b) => b.score - a.score);
+  let budget = tokenBudget * 4;
+  const lines: string[] = [];
+  for (const hit of hits) {
+    if (budget <= 0) break;
+    if (hit.sealed) continue;
+    const entry = await memory.get(hit.namespace, hit.key);
+    if (!entry) continue;
+    const value = typeof entry.value === 'string' ? entry.value : JSON.stringify(entry.value);
+    const line = `- ${hit.namespace}${hit.key}: ${value}`.slice(0, budget);
+    lines.push(line);
+    budget -= line.length;
+  }
+  return lines.length ? `Relevant memory:\n${lines.join('\n')}` : '';
+}
+
+/** Every entry of the (unsealed) namespaces; sealed namespaces are left out so no plaintext is copied. */
+export async function snapshotNamespaces(deps: ActivityDeps, namespaces: string[]): Promise<MemorySnapshot> {
+  const memory = deps.memory;
+  const snapshot: MemorySnapshot = { namespaces: [], entries: [] };
+  if (!memory) return snapshot;
+  for (const namespace of namespaces) {
+    if (memory.isSealed(namespace)) continue;
+    snapshot.namespaces.push(namespace);
+    let cursor: string | undefined;
+    do {
+      const page = await memory.list({ namespace, cursor, limit: 200 });
+      for (const e of page.entries) {
+        snapshot.entries.push({
+          namespace: e.namespace,
+          key: e.key,
+          value: e.value,
+          valueType: e.valueType,
+          tags: e.tags,
+          metadata: e.metadata,
+          expiresAt: e.expiresAt ?? undefined,
+        });
+      }
+      cursor = page.nextCursor;
+      if (snapshot.entries.length > MAX_SNAPSHOT_ENTRIES) {
+        throw new Error(`memory snapshot over ${MAX_SNAPSHOT_ENTRIES} entries; narrow the session's memoryNamespaces`);
+      }
+    } while (cursor);
+  }
+  return snapshot;
+}
+
+/** Puts the namespaces back as captured (optionally into another prefix, for forks). */
+export async function restoreSnapshot(
+  deps: ActivityDeps,
+  snapshot: MemorySnapshot | null,
+  move?: { from: string; to: string },
+) {
+  const memory = deps.memory;
+  if (!memory || !snapshot) return;
+  const rename = (ns: string) => (move && ns.startsWith(move.from) ? move.to + ns.slice(move.from.length) : ns);
+  const now = Date.now();
+  for (const namespace of snapshot.namespaces) await memory.clearNamespace(rename(namespace));
+  const live = snapshot.entries.filter((e) => !e.expiresAt || Date.parse(String(e.expiresAt)) > now);
+  for (let i = 0; i < live.length; i += 200) {
+    await memory.bulkSet(live.slice(i, i + 200).map((e) => ({ ...e, namespace: rename(e.namespace) })));
+  }
+}

@@ -1,0 +1,291 @@
+// /api/claude-flow/sessions: sessions are workflows (`session-<id>`); the API starts them, sends
+// their updates and signals, and reads their state (queries) or the Postgres projection (lists).
+import { randomUUID } from 'node:crypto';
+import {
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  type Client,
+  type WorkflowHandle,
+} from '@temporalio/client';
+import { Router, type Request } from 'express';
+import { z } from 'zod';
+import type { Config } from '../../lib/config';
+import type { PrismaClient } from '../../lib/db';
+import { ProblemError, notFound, unavailable } from '../../lib/errors';
+import {
+  checkpointUpdate,
+  checkpointsQuery,
+  decideUpdate,
+  endSignal,
+  forkUpdate,
+  pauseSignal,
+  pendingQuery,
+  requestApprovalUpdate,
+  resumeSignal,
+  rollbackUpdate,
+  runWorkflowUpdate,
+  sendMessageUpdate,
+  stateQuery,
+} from '../../workflows/session/messages';
+import { SESSION_LIMITS, type SessionInput } from '../../workflows/session/types';
+import { parse } from '../validate';
+
+const STATUSES = ['active', 'paused', 'waiting_approval', 'ended', 'failed'] as const;
+const id = z.string().regex(/^[A-Za-z0-9_-]{1,100}$/, 'letters, digits, _ and - (1-100)');
+const duration = z
+  .string()
+  .regex(/^\d+(\.\d+)?\s*(ms|s|m|h|d|seconds?|minutes?|hours?|days?)$/, 'a duration such as "30 minutes" or "7 days"');
+const route = z
+  .array(z.string().regex(/^(anthropic|openai|auggie)(:.+)?$/, '"provider" or "provider:model"'))
+  .min(1)
+  .max(5);
+
+export const createSessionBody = z
+  .object({
+    title: z.string().trim().min(1).max(200),
+    owner: z.string().min(1).max(200).optional(),
+    sessionId: id.optional().describe('Choose the id (default: a new UUID)'),
+    project: z
+      .object({
+        repo: z
+          .string()
+          .regex(/^[\w.-]+\/[\w.-]+$/, '"owner/name"')
+          .optional(),
+        pullRequest: z.number().int().positive().optional(),
+        path: z.string().min(1).max(1000).optional(),
+      })
+      .strict()
+      .optional(),
+    settings: z
+      .object({
+        route: route.optional(),
+        memoryNamespaces: z
+          .array(z.string().regex(/^([\w.-]+\/)+$/, 'a namespace ending in /'))
+          .max(20)
+          .optional(),
+        idleExpiry: duration.optional(),
+        continueAsNewAfter: z.number().int().min(2).max(100_000).optional(),
+        contextTokens: z.number().int().min(0).max(100_000).optional(),
+        system: z.string().max(20_000).optional(),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
+export const sendMessageBody = z
+  .object({
+    text: z.string().min(1).max(SESSION_LIMITS.messageChars),
+    route: route.optional(),
+    maxTokens: z.number().int().min(1).max(200_000).optional(),
+    temperature: z.number().min(0).max(2).optional(),
+  })
+  .strict();
+
+const listQuery = z
+  .object({
+    status: z.enum(STATUSES).optional(),
+    owner: z.string().max(200).optional(),
+    project: z.string().max(1000).optional(),
+    limit: z.coerce.number().int().min(1).max(500).default(50),
+    offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
+  })
+  .strict();
+
+const reasonBody = z.object({ reason: z.string().max(500).optional() }).strict();
+const checkpointBody = z.object({ label: z.string().max(SESSION_LIMITS.labelChars).optional() }).strict();
+const checkpointRef = z.object({ checkpointId: z.string().uuid() }).strict();
+const forkBody = z.object({ checkpointId: z.string().uuid(), title: z.string().max(200).optional() }).strict();
+const approvalBody = z
+  .object({
+    title: z.string().trim().min(1).max(500),
+    details: z.string().max(20_000).optional(),
+    timeout: duration.optional(),
+    defaultOutcome: z.enum(['approve', 'reject']).optional(),
+  })
+  .strict();
+const decideBody = z
+  .object({ decision: z.enum(['approve', 'reject']), comment: z.string().max(5_000).optional() })
+  .strict();
+const runBody = z.object({ type: z.string().min(1).max(100), params: z.unknown().optional() }).strict();
+const messagesQuery = z
+  .object({
+    from: z.coerce.number().int().min(1).optional(),
+    to: z.coerce.number().int().min(1).optional(),
+    limit: z.coerce.number().int().min(1).max(1000).default(200),
+  })
+  .strict();
+
+export const workflowIdOf = (sessionId: string) => `session-${sessionId}`;
+
+/** Update failures become 409 (the session's state forbids it) or 422 (the request cannot be done). */
+function updateProblem(err: unknown): never {
+  if (err instanceof WorkflowUpdateFailedError) {
+    const cause = err.cause as { message?: string; cause?: { message?: string; type?: string } } | undefined;
+    const message = cause?.cause?.message ?? cause?.message ?? err.message;
+    const conflict =
+      /has ended|is paused|already|the most it keeps|uncommitted changes/.test(message) ||
+      cause?.cause?.type === 'DirtyWorkingTree';
+    throw new ProblemError(conflict ? 409 : 422, conflict ? 'Conflict' : 'Unprocessable Content', message);
+  }
+  throw err;
+}
+
+export function sessionsRouter(deps: { config: Config; temporal: Client; prisma: PrismaClient }): Router {
+  const r = Router();
+  const { temporal, prisma, config } = deps;
+
+  /** The session's workflow handle; 404 when there is none, 409 when `running` and it has closed. */
+  async function handle(req: Request, opts: { running?: boolean } = {}): Promise<WorkflowHandle> {
+    const sessionId = parse(id, req.params.sessionId, 'path');
+    const h = temporal.workflow.getHandle(workflowIdOf(sessionId));
+    let status: string;
+    try {
+      status = (await h.describe()).status.name;
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) throw notFound(`No session ${sessionId}`);
+      throw err;
+    }
+    if (opts.running && status !== 'RUNNING') {
+      throw new ProblemError(
+        409,
+        'Conflict',
+        `session ${sessionId} has ended (${status.toLowerCase()}); start a new one or fork it`,
+      );
+    }
+    return h;
+  }
+  const requireEnabled = () => {
+    if (!config.enabled)
+      throw unavailable('Claude Flow is disabled (CLAUDE_FLOW_ENABLED=false): sessions cannot be started');
+  };
+
+  r.post('/sessions', async (req, res) => {
+    requireEnabled();
+    const body = parse(createSessionBody, req.body, 'body');
+    const sessionId = body.sessionId ?? randomUUID();
+    const input: SessionInput = {
+      sessionId,
+      title: body.title,
+      owner: body.owner ?? 'local',
+      project: body.project,
+      settings: body.settings,
+    };
+    try {
+      await temporal.workflow.start('session', {
+        taskQueue: config.temporal.taskQueue,
+        workflowId: workflowIdOf(sessionId),
+        args: [input],
+      });
+    } catch (err) {
+      if (err instanceof WorkflowExecutionAlreadyStartedError)
+        throw new ProblemError(409, 'Conflict', `Session ${sessionId} already exists`);
+      throw err;
+    }
+    res.status(201).json({ sessionId, workflowId: workflowIdOf(sessionId) });
+  });
+
+  r.get('/sessions', async (req, res) => {
+    const q = parse(listQuery, req.query, 'query');
+    const where = { status: q.status, owner: q.owner, project: q.project };
+    const [total, rows] = await Promise.all([
+      prisma.session.count({ where }),
+      prisma.session.findMany({ where, orderBy: { lastActivityAt: 'desc' }, take: q.limit, skip: q.offset }),
+    ]);
+    res.json({
+      total,
+      sessions: rows.map((s) => ({ ...s, sessionId: s.id, costUsd: Number(s.costUsd) })),
+    });
+  });
+
+  r.get('/sessions/:sessionId', async (req, res) => {
+    res.json(await (await handle(req)).query(stateQuery));
+  });
+
+  r.get('/sessions/:sessionId/messages', async (req, res) => {
+    const sessionId = parse(id, req.params.sessionId, 'path');
+    const q = parse(messagesQuery, req.query, 'query');
+    const rows = await prisma.sessionMessage.findMany({
+      where: { sessionId, active: true, position: { gte: q.from, lte: q.to } },
+      orderBy: { position: 'asc' },
+      take: q.limit,
+    });
+    if (rows.length === 0) await handle(req); // 404 for an unknown session, [] for an empty one
+    res.json({
+      messages: rows.map((m) => ({
+        no: m.no,
+        position: m.position,
+        role: m.role,
+        content: m.content,
+        provider: m.provider,
+        model: m.model,
+        at: m.createdAt,
+      })),
+    });
+  });
+
+  r.post('/sessions/:sessionId/messages', async (req, res) => {
+    requireEnabled();
+    const body = parse(sendMessageBody, req.body, 'body');
+    const h = await handle(req, { running: true });
+    res.json(await h.executeUpdate(sendMessageUpdate, { args: [body] }).catch(updateProblem));
+  });
+
+  r.get('/sessions/:sessionId/checkpoints', async (req, res) => {
+    res.json({ checkpoints: await (await handle(req)).query(checkpointsQuery) });
+  });
+  r.post('/sessions/:sessionId/checkpoints', async (req, res) => {
+    const body = parse(checkpointBody, req.body ?? {}, 'body');
+    const h = await handle(req, { running: true });
+    res.status(201).json(await h.executeUpdate(checkpointUpdate, { args: [body] }).catch(updateProblem));
+  });
+  r.post('/sessions/:sessionId/rollback', async (req, res) => {
+    const body = parse(checkpointRef, req.body, 'body');
+    const h = await handle(req, { running: true });
+    res.json(await h.executeUpdate(rollbackUpdate, { args: [body] }).catch(updateProblem));
+  });
+  r.post('/sessions/:sessionId/fork', async (req, res) => {
+    const body = parse(forkBody, req.body, 'body');
+    const h = await handle(req, { running: true });
+    res.status(201).json(await h.executeUpdate(forkUpdate, { args: [body] }).catch(updateProblem));
+  });
+
+  r.get('/sessions/:sessionId/approvals', async (req, res) => {
+    res.json({ pending: await (await handle(req)).query(pendingQuery) });
+  });
+  r.post('/sessions/:sessionId/approvals', async (req, res) => {
+    const body = parse(approvalBody, req.body, 'body');
+    const h = await handle(req, { running: true });
+    res.status(201).json(await h.executeUpdate(requestApprovalUpdate, { args: [body] }).catch(updateProblem));
+  });
+  r.post('/sessions/:sessionId/approvals/:requestId', async (req, res) => {
+    const body = parse(decideBody, req.body, 'body');
+    const requestId = parse(z.string().min(1).max(200), req.params.requestId, 'path');
+    const h = await handle(req, { running: true });
+    res.json(await h.executeUpdate(decideUpdate, { args: [{ ...body, requestId, by: 'user' }] }).catch(updateProblem));
+  });
+
+  r.post('/sessions/:sessionId/workflows', async (req, res) => {
+    requireEnabled();
+    const body = parse(runBody, req.body, 'body');
+    const h = await handle(req, { running: true });
+    res.status(201).json(await h.executeUpdate(runWorkflowUpdate, { args: [body] }).catch(updateProblem));
+  });
+
+  for (const [action, signal] of [
+    ['pause', pauseSignal],
+    ['resume', resumeSignal],
+    ['end', endSignal],
+  ] as const) {
+    r.post(`/sessions/:sessionId/${action}`, async (req, res) => {
+      const body = parse(reasonBody, req.body ?? {}, 'body');
+      const h = await handle(req, { running: true });
+      if (action === 'resume') await h.signal(resumeSignal);
+      else await h.signal(signal as typeof pauseSignal, body);
+      res.status(202).json({ accepted: action });
+    });
+  }
+
+  return r;
+}

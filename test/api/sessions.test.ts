@@ -1,0 +1,121 @@
+// The sessions API over the real workflow: create, list, message, checkpoint, approvals, signals,
+// and every malformed or refused request answered with a clear 4xx.
+import request from 'supertest';
+import { createApp } from '../../api/app';
+import { startFakeAnthropic } from '../fakes/anthropic';
+import type { FakeServer } from '../fakes/http-fake';
+import { startTestApp, type TestApp } from '../helpers/stack';
+
+jest.setTimeout(60_000);
+
+let anthropic: FakeServer;
+let app: TestApp;
+const http = () => createApp({ ...app, temporal: app.client });
+const api = '/api/claude-flow';
+
+beforeAll(async () => {
+  anthropic = await startFakeAnthropic({ apiKey: 'k', defaultReply: 'Sure.' });
+  app = await startTestApp({
+    env: { ANTHROPIC_API_KEY: 'k', ANTHROPIC_BASE_URL: anthropic.url, ANTHROPIC_MODEL: 'claude-haiku-4-5' },
+  });
+});
+afterAll(async () => {
+  await app?.close();
+  await anthropic?.close();
+});
+
+async function create(body: object = { title: 'API session', owner: 'bob' }): Promise<string> {
+  const res = await request(http()).post(`${api}/sessions`).send(body).expect(201);
+  return res.body.sessionId as string;
+}
+
+test('a session from creation to end, through the API', async () => {
+  const id = await create({ title: 'Through the API', owner: 'bob', project: { repo: 'acme/widgets' } });
+  const sent = await request(http())
+    .post(`${api}/sessions/${id}/messages`)
+    .send({ text: 'Plan the release' })
+    .expect(200);
+  expect(sent.body).toMatchObject({ reply: 'Sure.', userMessageNo: 1, replyMessageNo: 2 });
+
+  const state = await request(http()).get(`${api}/sessions/${id}`).expect(200);
+  expect(state.body).toMatchObject({
+    sessionId: id,
+    title: 'Through the API',
+    status: 'active',
+    messageCount: 2,
+    project: { repo: 'acme/widgets' },
+  });
+  const messages = await request(http()).get(`${api}/sessions/${id}/messages`).expect(200);
+  expect(messages.body.messages.map((m: { content: string }) => m.content)).toEqual(['Plan the release', 'Sure.']);
+
+  const cp = await request(http()).post(`${api}/sessions/${id}/checkpoints`).send({ label: 'planned' }).expect(201);
+  const cps = await request(http()).get(`${api}/sessions/${id}/checkpoints`).expect(200);
+  expect(cps.body.checkpoints).toEqual([
+    expect.objectContaining({ checkpointId: cp.body.checkpointId, label: 'planned' }),
+  ]);
+
+  const ask = await request(http()).post(`${api}/sessions/${id}/approvals`).send({ title: 'Tag v1.0?' }).expect(201);
+  expect((await request(http()).get(`${api}/sessions/${id}/approvals`)).body.pending).toHaveLength(1);
+  const decided = await request(http())
+    .post(`${api}/sessions/${id}/approvals/${ask.body.requestId}`)
+    .send({ decision: 'reject', comment: 'not yet' })
+    .expect(200);
+  expect(decided.body).toMatchObject({ outcome: 'rejected', comment: 'not yet' });
+
+  await request(http()).post(`${api}/sessions/${id}/end`).send({ reason: 'finished' }).expect(202);
+  const listed = await waitFor(async () => {
+    const res = await request(http()).get(`${api}/sessions`).query({ owner: 'bob', status: 'ended' });
+    return res.body.sessions.some((s: { sessionId: string }) => s.sessionId === id) ? res : undefined;
+  });
+  expect(listed.body.sessions.find((s: { sessionId: string }) => s.sessionId === id)).toMatchObject({
+    title: 'Through the API',
+    project: 'acme/widgets',
+    messageCount: 2,
+    statusReason: 'finished',
+  });
+  // An ended session refuses messages: 409 with the reason.
+  const refused = await request(http()).post(`${api}/sessions/${id}/messages`).send({ text: 'more?' }).expect(409);
+  expect(refused.body.detail).toBe(`session ${id} has ended (completed); start a new one or fork it`);
+});
+
+test.each([
+  ['POST', '/sessions', { owner: 'x' }, 400, 'title'],
+  ['POST', '/sessions', { title: 'x', settings: { idleExpiry: 'forever' } }, 400, 'idleExpiry'],
+  ['POST', '/sessions', { title: 'x', project: { repo: 'not a repo' } }, 400, 'project.repo'],
+  ['POST', '/sessions', { title: 'x', colour: 'blue' }, 400, 'colour'],
+  ['GET', '/sessions?status=sleeping', undefined, 400, 'status'],
+  ['GET', '/sessions/no-such-session', undefined, 404, 'No session no-such-session'],
+  ['GET', '/sessions/bad%20id', undefined, 400, 'path'],
+  ['POST', '/sessions/no-such-session/messages', { text: 'hi' }, 404, 'No session'],
+])('%s %s %j → %d naming %s', async (method, url, body, status, mention) => {
+  const req = method === 'GET' ? request(http()).get(`${api}${url}`) : request(http()).post(`${api}${url}`).send(body);
+  const res = await req.expect(status);
+  expect(res.headers['content-type']).toMatch(/problem\+json/);
+  expect(res.body.detail).toContain(mention);
+});
+
+test('refused updates are 422 or 409 with the reason', async () => {
+  const id = await create();
+  const empty = await request(http()).post(`${api}/sessions/${id}/messages`).send({ text: '' }).expect(400);
+  expect(empty.body.detail).toContain('text');
+  const unknownCp = await request(http())
+    .post(`${api}/sessions/${id}/rollback`)
+    .send({ checkpointId: '00000000-0000-4000-8000-000000000000' })
+    .expect(422);
+  expect(unknownCp.body.detail).toContain('no checkpoint 00000000-0000-4000-8000-000000000000');
+  await request(http()).post(`${api}/sessions/${id}/pause`).send({}).expect(202);
+  const paused = await request(http()).post(`${api}/sessions/${id}/messages`).send({ text: 'hello' }).expect(409);
+  expect(paused.body.detail).toBe('the session is paused: resume it before sending messages');
+  const dup = await request(http()).post(`${api}/sessions`).send({ title: 'again', sessionId: id }).expect(409);
+  expect(dup.body.detail).toContain('already exists');
+});
+
+async function waitFor<T>(fn: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

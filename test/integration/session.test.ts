@@ -1,0 +1,312 @@
+// The session workflow on the real dev server with the real worker: messages through the AI router
+// (real Anthropic SDK against its wire fake), checkpoints, rollback of conversation + memory + git,
+// fork, approvals, children, continue-as-new.
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import { MemoryStore } from '../../lib/memory';
+import { session } from '../../workflows';
+import {
+  checkpointUpdate,
+  decideUpdate,
+  endSignal,
+  forkUpdate,
+  messagesQuery,
+  pauseSignal,
+  requestApprovalUpdate,
+  resumeSignal,
+  rollbackUpdate,
+  runWorkflowUpdate,
+  sendMessageUpdate,
+  stateQuery,
+} from '../../workflows/session/messages';
+import type { SessionInput } from '../../workflows/session/types';
+import { startFakeAnthropic } from '../fakes/anthropic';
+import type { FakeServer } from '../fakes/http-fake';
+import { startTestApp, type TestApp } from '../helpers/stack';
+
+jest.setTimeout(120_000);
+
+let anthropic: FakeServer;
+let app: TestApp;
+let memory: MemoryStore;
+let n = 0;
+
+beforeAll(async () => {
+  anthropic = await startFakeAnthropic({ apiKey: 'k', defaultReply: 'Noted.' });
+  app = await startTestApp({
+    env: { ANTHROPIC_API_KEY: 'k', ANTHROPIC_BASE_URL: anthropic.url, ANTHROPIC_MODEL: 'claude-haiku-4-5' },
+  });
+  memory = new MemoryStore(app.pool, app.config.memory);
+});
+afterAll(async () => {
+  await app?.close();
+  await anthropic?.close();
+});
+
+async function start(extra: Partial<SessionInput> = {}): Promise<{ id: string; h: WorkflowHandle<typeof session> }> {
+  const id = `s${++n}-${Date.now()}`;
+  const h = await app.client.workflow.start(session, {
+    taskQueue: app.config.temporal.taskQueue,
+    workflowId: `session-${id}`,
+    args: [{ sessionId: id, title: `Session ${n}`, owner: 'alice', ...extra }],
+  });
+  return { id, h };
+}
+
+const send = (h: WorkflowHandle, text: string) => h.executeUpdate(sendMessageUpdate, { args: [{ text }] });
+
+async function eventually<T>(fn: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (ok(v) || Date.now() > deadline) return v;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+function gitRepo(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cf-repo-'));
+  const git = (...args: string[]) => execFileSync('git', args, { cwd: dir, encoding: 'utf8' }).trim();
+  git('init', '-q', '-b', 'main');
+  git('config', 'user.email', 't@example.com');
+  git('config', 'user.name', 'Test');
+  fs.writeFileSync(path.join(dir, 'app.ts'), 'export const version = 1;\n');
+  git('add', '.');
+  git('commit', '-q', '-m', 'feat: version 1');
+  return dir;
+}
+const gitIn = (dir: string, ...args: string[]) => execFileSync('git', args, { cwd: dir, encoding: 'utf8' }).trim();
+
+test('sendMessage returns the reply; bodies are stored, the workflow keeps references; usage is counted', async () => {
+  const { id, h } = await start();
+  anthropic.script({ reply: 'Hello Alice.', usage: { input: 12, output: 3 } });
+  const r = await send(h, 'Hi, I am Alice.');
+  expect(r).toMatchObject({
+    reply: 'Hello Alice.',
+    userMessageNo: 1,
+    replyMessageNo: 2,
+    provider: 'anthropic',
+    inputTokens: 12,
+  });
+
+  const state = await h.query(stateQuery);
+  expect(state).toMatchObject({
+    status: 'active',
+    messageCount: 2,
+    owner: 'alice',
+    totals: { inputTokens: 12, outputTokens: 3 },
+  });
+  const refs = await h.query(messagesQuery, {});
+  expect(refs.map((m) => [m.position, m.role, m.preview])).toEqual([
+    [1, 'user', 'Hi, I am Alice.'],
+    [2, 'assistant', 'Hello Alice.'],
+  ]);
+  const rows = await app.prisma.sessionMessage.findMany({ where: { sessionId: id }, orderBy: { position: 'asc' } });
+  expect(rows.map((m) => m.content)).toEqual(['Hi, I am Alice.', 'Hello Alice.']);
+  const usage = await app.prisma.aiCall.findMany({ where: { sessionId: id } });
+  expect(usage).toHaveLength(1);
+  // The projection follows.
+  const row = await eventually(
+    () => app.prisma.session.findUnique({ where: { id } }),
+    (s) => s?.messageCount === 2,
+  );
+  expect(row).toMatchObject({ status: 'active', owner: 'alice', messageCount: 2, inputTokens: 12 });
+  // The exchange was saved to the session's memory.
+  const saved = await memory.get(`sessions/${id}/`, 'exchange-000001');
+  expect(saved?.value).toEqual({ user: 'Hi, I am Alice.', assistant: 'Hello Alice.' });
+});
+
+test('concurrent messages are handled one at a time, in arrival order, each seeing the ones before', async () => {
+  const { h } = await start();
+  anthropic.reset();
+  const texts = ['one', 'two', 'three'];
+  const replies = await Promise.all(texts.map((t) => send(h, t)));
+  expect(replies.map((r) => r.userMessageNo).sort()).toEqual([1, 3, 5]);
+  // Whatever order they arrived in, each turn's prompt is the previous turn's prompt plus its reply
+  // plus the new message: no turn ran beside another.
+  const prompts = anthropic.requests.map((r) => (r.body.messages as { content: string }[]).map((m) => m.content));
+  expect(prompts.map((p) => p.length)).toEqual([1, 3, 5]);
+  expect(prompts[1].slice(0, 2)).toEqual([...prompts[0], 'Noted.']);
+  expect(prompts[2].slice(0, 4)).toEqual([...prompts[1], 'Noted.']);
+  expect(prompts[2].filter((_, i) => i % 2 === 0).sort()).toEqual([...texts].sort());
+  // Message numbers follow the order the turns ran in.
+  const byNo = [...replies].sort((a, b) => a.userMessageNo - b.userMessageNo);
+  expect(byNo.map((r) => texts[replies.indexOf(r)])).toEqual(prompts[2].filter((_, i) => i % 2 === 0));
+});
+
+test('bad updates are rejected with the reason; a paused session refuses messages until resumed', async () => {
+  const { h } = await start();
+  await expect(h.executeUpdate(sendMessageUpdate, { args: [{ text: '  ' }] })).rejects.toThrow(
+    WorkflowUpdateFailedError,
+  );
+  await h.signal(pauseSignal, { reason: 'lunch' });
+  expect(
+    await eventually(
+      () => h.query(stateQuery),
+      (s) => s.status === 'paused',
+    ),
+  ).toMatchObject({ statusReason: 'lunch' });
+  const err = await send(h, 'hello?').catch((e: unknown) => e);
+  expect((err as WorkflowUpdateFailedError).cause?.message).toBe(
+    'the session is paused: resume it before sending messages',
+  );
+  await h.signal(resumeSignal);
+  await expect(send(h, 'back')).resolves.toMatchObject({ reply: 'Noted.' });
+  await h.signal(endSignal, { reason: 'done' });
+  expect(await h.result()).toEqual({ status: 'ended', reason: 'done', messageCount: 2 });
+});
+
+test('rollback restores the conversation, the memory namespaces and the git ref (on a new branch)', async () => {
+  const repo = gitRepo();
+  const first = gitIn(repo, 'rev-parse', 'HEAD');
+  const { id, h } = await start({ project: { path: repo } });
+  const ns = `sessions/${id}/`;
+  await send(h, 'first question');
+  await memory.set({ namespace: ns, key: 'decision', value: 'use postgres' });
+  const cp = await h.executeUpdate(checkpointUpdate, { args: [{ label: 'before refactor' }] });
+  expect(cp).toMatchObject({ label: 'before refactor', messageCount: 2, gitRef: first });
+  expect(cp.memoryEntries).toBeGreaterThanOrEqual(2); // the saved exchange and the decision
+
+  // Life goes on: more messages, memory changes, a new commit.
+  await send(h, 'second question');
+  await memory.set({ namespace: ns, key: 'decision', value: 'use sqlite' });
+  await memory.set({ namespace: ns, key: 'later', value: 'written after the checkpoint' });
+  fs.writeFileSync(path.join(repo, 'app.ts'), 'export const version = 2;\n');
+  gitIn(repo, 'commit', '-q', '-am', 'feat: version 2');
+
+  const view = await h.executeUpdate(rollbackUpdate, { args: [{ checkpointId: cp.checkpointId }] });
+  expect(view.messageCount).toBe(2);
+  expect((await memory.get(ns, 'decision'))?.value).toBe('use postgres');
+  expect(await memory.get(ns, 'later')).toBeUndefined();
+  expect(gitIn(repo, 'rev-parse', 'HEAD')).toBe(first);
+  expect(gitIn(repo, 'rev-parse', '--abbrev-ref', 'HEAD')).toBe(`claude-flow/rollback-${cp.checkpointId.slice(0, 8)}`);
+  const active = await app.prisma.sessionMessage.findMany({
+    where: { sessionId: id, active: true },
+    orderBy: { position: 'asc' },
+  });
+  expect(active.map((m) => m.content)).toEqual(['first question', 'Noted.']);
+
+  // This history (messages, checkpoint, rollback) feeds the replay test: CF_RECORD_HISTORIES=1 to refresh.
+  if (process.env.CF_RECORD_HISTORIES === '1') {
+    fs.writeFileSync(
+      path.join(__dirname, '..', 'histories', 'session.json'),
+      JSON.stringify({ workflowId: h.workflowId, history: await h.fetchHistory() }, null, 2),
+    );
+  }
+
+  // The conversation continues from the checkpoint: the next prompt has no trace of the rolled-back turn.
+  anthropic.reset();
+  const next = await send(h, 'third question');
+  expect(next.userMessageNo).toBe(5); // numbers are never reused
+  expect((anthropic.requests[0].body.messages as { content: string }[]).map((m) => m.content)).toEqual([
+    'first question',
+    'Noted.',
+    'third question',
+  ]);
+});
+
+test('rollback refuses, changing nothing, when the repository has uncommitted changes', async () => {
+  const repo = gitRepo();
+  const { id, h } = await start({ project: { path: repo } });
+  await send(h, 'hello');
+  const cp = await h.executeUpdate(checkpointUpdate, { args: [{}] });
+  await send(h, 'more');
+  await memory.set({ namespace: `sessions/${id}/`, key: 'wip', value: 'keep me' });
+  fs.writeFileSync(path.join(repo, 'app.ts'), 'export const version = 99; // not committed\n');
+
+  const err = await h
+    .executeUpdate(rollbackUpdate, { args: [{ checkpointId: cp.checkpointId }] })
+    .catch((e: unknown) => e);
+  expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
+  expect(String((err as { cause?: { cause?: { message?: string } } }).cause?.cause?.message)).toContain(
+    'has uncommitted changes (app.ts): commit or stash them, then roll back again',
+  );
+  expect((await h.query(stateQuery)).messageCount).toBe(4);
+  expect((await memory.get(`sessions/${id}/`, 'wip'))?.value).toBe('keep me');
+  expect(fs.readFileSync(path.join(repo, 'app.ts'), 'utf8')).toContain('version = 99');
+});
+
+test('fork starts a new session from a checkpoint, keeping the parent link', async () => {
+  const { id, h } = await start();
+  await send(h, 'shared history');
+  const cp = await h.executeUpdate(checkpointUpdate, { args: [{ label: 'fork point' }] });
+  await send(h, 'only in the parent');
+  const fork = await h.executeUpdate(forkUpdate, { args: [{ checkpointId: cp.checkpointId, title: 'Alternative' }] });
+  const child = app.client.workflow.getHandle(fork.workflowId);
+  const state = await eventually(
+    () => child.query(stateQuery),
+    (s) => s.messageCount === 2,
+  );
+  expect(state).toMatchObject({
+    title: 'Alternative',
+    messageCount: 2,
+    parent: { sessionId: id, checkpointId: cp.checkpointId },
+  });
+  anthropic.reset();
+  await send(child, 'in the fork');
+  expect((anthropic.requests[0].body.messages as { content: string }[]).map((m) => m.content)).toEqual([
+    'shared history',
+    'Noted.',
+    'in the fork',
+  ]);
+  expect((await h.query(stateQuery)).messageCount).toBe(4);
+});
+
+test('approval: waiting_approval until decided; deciding twice is refused', async () => {
+  const { h } = await start();
+  const req = await h.executeUpdate(requestApprovalUpdate, { args: [{ title: 'Deploy to production?' }] });
+  expect((await h.query(stateQuery)).status).toBe('waiting_approval');
+  const outcome = await h.executeUpdate(decideUpdate, {
+    args: [{ requestId: req.requestId, decision: 'approve', comment: 'ship it' }],
+  });
+  expect(outcome).toMatchObject({ outcome: 'approved', comment: 'ship it', decidedBy: 'user' });
+  expect((await h.query(stateQuery)).status).toBe('active');
+  const again = await h
+    .executeUpdate(decideUpdate, { args: [{ requestId: req.requestId, decision: 'reject' }] })
+    .catch((e: unknown) => e);
+  expect((again as WorkflowUpdateFailedError).cause?.message).toMatch(/was already approved by user/);
+});
+
+test('approval deadline: the default outcome applies when nobody decides in time', async () => {
+  const { h } = await start();
+  await h.executeUpdate(requestApprovalUpdate, {
+    args: [{ title: 'Auto?', timeout: '1 second', defaultOutcome: 'reject' }],
+  });
+  const state = await eventually(
+    () => h.query(stateQuery),
+    (s) => s.pending.length === 0,
+    15_000,
+  );
+  expect(state.status).toBe('active');
+});
+
+test('runWorkflow starts a child workflow and tracks it', async () => {
+  const { h } = await start();
+  const { workflowId } = await h.executeUpdate(runWorkflowUpdate, { args: [{ type: 'systemCheck' }] });
+  expect(workflowId).toMatch(/^session-.*-systemCheck-\d+$/);
+  await app.client.workflow.getHandle(workflowId).result();
+  const state = await eventually(
+    () => h.query(stateQuery),
+    (s) => s.children[0]?.status === 'completed',
+  );
+  expect(state.children).toEqual([expect.objectContaining({ workflowId, type: 'systemCheck', status: 'completed' })]);
+  const bad = await h.executeUpdate(runWorkflowUpdate, { args: [{ type: 'rm -rf' }] }).catch((e: unknown) => e);
+  expect((bad as WorkflowUpdateFailedError).cause?.message).toMatch(/^unknown workflow type "rm -rf"; one of: /);
+});
+
+test('a long session continues as new at the threshold and keeps everything', async () => {
+  const { id, h } = await start({ settings: { continueAsNewAfter: 4 } });
+  const firstRunId = (await h.describe()).runId;
+  for (let i = 1; i <= 5; i++) await send(h, `message ${i}`);
+  const state = await h.query(stateQuery);
+  expect(state.runs).toBeGreaterThanOrEqual(2);
+  expect(state.messageCount).toBe(10);
+  // The first run closed as continued-as-new.
+  const first = app.client.workflow.getHandle(h.workflowId, firstRunId);
+  expect((await first.describe()).status.name).toBe('CONTINUED_AS_NEW');
+  const rows = await app.prisma.sessionMessage.count({ where: { sessionId: id, active: true } });
+  expect(rows).toBe(10);
+});

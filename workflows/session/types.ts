@@ -1,0 +1,180 @@
+// The session's data, shared by the workflow, its activities, the API and the CLI. Plain JSON only
+// (no Map, no Date): everything here crosses Temporal as payloads.
+
+export type SessionStatus = 'active' | 'paused' | 'waiting_approval' | 'ended' | 'failed';
+
+export interface ProjectRef {
+  /** GitHub repository, "owner/name". */
+  repo?: string;
+  /** Pull request number in `repo`, for reviews. */
+  pullRequest?: number;
+  /** A local git repository (absolute path on the worker's machine). */
+  path?: string;
+}
+
+export interface SessionSettings {
+  /** Provider chain for this session's replies, e.g. ["anthropic:claude-opus-4-1", "openai"]. */
+  route?: string[];
+  /** Memory namespaces the session reads context from and snapshots in checkpoints. */
+  memoryNamespaces?: string[];
+  /** End the session after this long without activity (a Temporal duration, e.g. "7 days"). */
+  idleExpiry?: string;
+  /** Messages per workflow run before continue-as-new (besides Temporal's own suggestion). @default 500 */
+  continueAsNewAfter?: number;
+  /** Token budget for memory context retrieved into each prompt. @default 2000 */
+  contextTokens?: number;
+  /** System prompt for this session. */
+  system?: string;
+}
+
+export interface SessionInput {
+  sessionId: string;
+  title: string;
+  owner: string;
+  project?: ProjectRef;
+  settings?: SessionSettings;
+  /** Set when the session was forked from another one's checkpoint. */
+  parent?: { sessionId: string; checkpointId: string };
+  /** State carried across continue-as-new (and into a fork). */
+  carried?: CarriedState;
+}
+
+/** A message as the workflow holds it: the body lives in Postgres (claim check). */
+export interface MessageRef {
+  /** Ever-increasing number within the session (never reused, even after a rollback). */
+  no: number;
+  /** Place in the current conversation, 1-based. */
+  position: number;
+  role: 'user' | 'assistant';
+  /** First characters of the body. */
+  preview: string;
+  at: string;
+}
+
+export interface Totals {
+  inputTokens: number;
+  outputTokens: number;
+  costUsd: number;
+}
+
+export interface CheckpointRecord {
+  checkpointId: string;
+  sessionId: string;
+  label: string;
+  /** Conversation length at the checkpoint. */
+  messageCount: number;
+  /** Commit (local repository) or pull request head sha, where the session has a project. */
+  gitRef?: string;
+  /** Memory entries captured from the session's namespaces. */
+  memoryEntries: number;
+  createdAt: string;
+}
+
+export interface ApprovalRequest {
+  requestId: string;
+  title: string;
+  details?: string;
+  /** Who asked: the session itself or a child workflow's id. */
+  from: string;
+  requestedAt: string;
+  /** ISO time after which `defaultOutcome` applies. */
+  deadline?: string;
+  defaultOutcome?: 'approve' | 'reject';
+}
+
+export interface ApprovalOutcome {
+  requestId: string;
+  outcome: 'approved' | 'rejected';
+  /** Who decided: a user, or "deadline" when the default outcome applied. */
+  decidedBy: string;
+  comment?: string;
+  decidedAt: string;
+}
+
+export interface ChildRef {
+  workflowId: string;
+  type: string;
+  status: 'running' | 'completed' | 'failed';
+  startedAt: string;
+}
+
+/** What survives continue-as-new: compact by design (recent window, not the whole conversation). */
+export interface CarriedState {
+  status: SessionStatus;
+  statusReason?: string;
+  createdAt: string;
+  lastActivityAt: string;
+  messageCount: number;
+  nextMessageNo: number;
+  recent: MessageRef[];
+  totals: Totals;
+  checkpoints: CheckpointRecord[];
+  pending: ApprovalRequest[];
+  decided: ApprovalOutcome[];
+  children: ChildRef[];
+  nextSeq: number;
+  runs: number;
+}
+
+/** The `state` query. */
+export interface SessionView extends Omit<CarriedState, 'recent' | 'decided' | 'nextMessageNo' | 'nextSeq'> {
+  sessionId: string;
+  title: string;
+  owner: string;
+  project?: ProjectRef;
+  parent?: { sessionId: string; checkpointId: string };
+  settings: SessionSettings;
+  runningChildren: number;
+}
+
+export interface SendMessageInput {
+  text: string;
+  /** Override the session's route for this message. */
+  route?: string[];
+  maxTokens?: number;
+  temperature?: number;
+}
+
+export interface SendMessageResult {
+  reply: string;
+  /** Message numbers of the user's message and the reply. */
+  userMessageNo: number;
+  replyMessageNo: number;
+  provider: string;
+  model: string;
+  inputTokens: number;
+  outputTokens: number;
+  costUsd: number | null;
+}
+
+export interface RunWorkflowInput {
+  type: string;
+  params?: unknown;
+}
+
+export interface DecideInput {
+  requestId: string;
+  decision: 'approve' | 'reject';
+  comment?: string;
+  by?: string;
+}
+
+export interface RequestApprovalInput {
+  title: string;
+  details?: string;
+  /** A Temporal duration ("2 hours") after which `defaultOutcome` applies. */
+  timeout?: string;
+  defaultOutcome?: 'approve' | 'reject';
+  /** Set by child workflows asking through the session. */
+  from?: string;
+  requestId?: string;
+}
+
+/** Limits enforced by the update validators. */
+export const SESSION_LIMITS = {
+  messageChars: 200_000,
+  labelChars: 200,
+  recentWindow: 40,
+  checkpoints: 200,
+  decidedKept: 50,
+} as const;

@@ -1,0 +1,392 @@
+// The `session` workflow: one per session (id `session-<id>`), alive as long as the session.
+// It only orchestrates: message bodies, checkpoints and memory live in Postgres, reached through
+// activities; the workflow holds references and counters (claim check), so history stays small.
+import {
+  ApplicationFailure,
+  ParentClosePolicy,
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  getExternalWorkflowHandle,
+  log,
+  proxyActivities,
+  proxyLocalActivities,
+  setHandler,
+  startChild,
+  upsertSearchAttributes,
+  uuid4,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { SearchAttributeKey } from '@temporalio/common/lib/search-attributes';
+import type { Activities } from '../../activities';
+import { AI_RETRY } from '../ai';
+import {
+  approvalDecidedSignal,
+  approvalRequestedSignal,
+  checkpointUpdate,
+  checkpointsQuery,
+  decideUpdate,
+  endSignal,
+  forkUpdate,
+  messagesQuery,
+  pauseSignal,
+  pendingQuery,
+  requestApprovalUpdate,
+  resumeSignal,
+  rollbackUpdate,
+  runWorkflowUpdate,
+  sendMessageUpdate,
+  stateQuery,
+} from './messages';
+import { SessionState, TurnQueue } from './state';
+import { SESSION_LIMITS, type SessionInput } from './types';
+
+// Registered by the stack (lib/temporal.ts SEARCH_ATTRIBUTES); kept current by this workflow.
+const keyword = (name: string): SearchAttributeKey<'KEYWORD'> => ({ name, type: 'KEYWORD' });
+const CfSessionStatus = keyword('CfSessionStatus');
+const CfOwner = keyword('CfOwner');
+const CfProject = keyword('CfProject');
+
+/** Workflow types a session may start as children (runWorkflow). */
+export const CHILD_WORKFLOW_TYPES = ['systemCheck', 'aiTask'] as const;
+
+const turn = proxyActivities<Activities>({
+  startToCloseTimeout: '10 minutes',
+  heartbeatTimeout: '30 seconds',
+  retry: AI_RETRY,
+});
+const store = proxyActivities<Activities>({
+  startToCloseTimeout: '2 minutes',
+  retry: { initialInterval: '1 second', maximumInterval: '20 seconds' },
+});
+const project = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '10 seconds',
+  retry: { initialInterval: '500 milliseconds', maximumInterval: '10 seconds' },
+});
+
+const reject = (message: string, type = 'InvalidRequest') =>
+  ApplicationFailure.create({ type, message, nonRetryable: true });
+
+export async function session(input: SessionInput): Promise<{ status: string; reason?: string; messageCount: number }> {
+  const s = new SessionState(input, new Date().toISOString());
+  const turns = new TurnQueue();
+  let changed = true; // projection and search attributes need writing
+
+  const touch = () => {
+    s.data.lastActivityAt = new Date().toISOString();
+    changed = true;
+  };
+  const requireOpen = () => {
+    if (s.data.status === 'ended' || s.data.status === 'failed') {
+      throw reject(
+        `session ${input.sessionId} has ended (${s.data.statusReason ?? s.data.status}); start a new one or fork it`,
+        'SessionEnded',
+      );
+    }
+  };
+
+  // Queries: answered from workflow state only.
+  setHandler(stateQuery, () => s.view());
+  setHandler(messagesQuery, (range) => s.messages(range?.from, range?.to));
+  setHandler(checkpointsQuery, () => s.data.checkpoints);
+  setHandler(pendingQuery, () => s.data.pending);
+
+  // Signals.
+  setHandler(pauseSignal, (arg) => {
+    if (s.data.status === 'active' || s.data.status === 'waiting_approval')
+      s.setStatus('paused', arg?.reason ?? 'paused by a user');
+    touch();
+  });
+  setHandler(resumeSignal, () => {
+    if (s.data.status === 'paused') s.setStatus(s.data.pending.length ? 'waiting_approval' : 'active');
+    touch();
+  });
+  setHandler(endSignal, (arg) => {
+    if (s.data.status !== 'ended') s.setStatus('ended', arg?.reason ?? 'ended by a user');
+    touch();
+  });
+  setHandler(approvalRequestedSignal, (req) => {
+    s.addApproval({ ...req, requestedAt: new Date().toISOString() });
+    touch();
+  });
+
+  // Updates. Validators run before anything is written to history; a rejected update leaves no trace.
+  setHandler(
+    sendMessageUpdate,
+    async (msg) => {
+      const result = await turns.run(async () => {
+        requireOpen();
+        const { userNo, replyNo, position } = s.reserveTurn();
+        const r = await turn.sessionTurn({
+          sessionId: input.sessionId,
+          userNo,
+          replyNo,
+          position,
+          text: msg.text,
+          history: s.activeNos(),
+          system: input.settings?.system,
+          route: msg.route ?? input.settings?.route,
+          maxTokens: msg.maxTokens,
+          temperature: msg.temperature,
+          namespaces: s.namespaces(),
+          contextTokens: input.settings?.contextTokens ?? 2000,
+        });
+        s.recordTurn(userNo, replyNo, position, r);
+        touch();
+        return {
+          reply: r.reply,
+          userMessageNo: userNo,
+          replyMessageNo: replyNo,
+          provider: r.provider,
+          model: r.model,
+          inputTokens: r.inputTokens,
+          outputTokens: r.outputTokens,
+          costUsd: r.costUsd,
+        };
+      });
+      return result;
+    },
+    {
+      validator: (msg) => {
+        if (typeof msg?.text !== 'string' || msg.text.trim() === '')
+          throw new Error('text is required: the message to send');
+        if (msg.text.length > SESSION_LIMITS.messageChars) {
+          throw new Error(`text is ${msg.text.length} characters; the limit is ${SESSION_LIMITS.messageChars}`);
+        }
+        if (s.data.status === 'paused') throw new Error('the session is paused: resume it before sending messages');
+        if (s.data.status === 'ended' || s.data.status === 'failed') throw new Error('the session has ended');
+      },
+    },
+  );
+
+  setHandler(
+    runWorkflowUpdate,
+    async ({ type, params }) => {
+      requireOpen();
+      const workflowId = `${workflowInfo().workflowId}-${type}-${s.nextSeq()}`;
+      const child = await startChild(type, {
+        workflowId,
+        args: params === undefined ? [] : [params],
+        parentClosePolicy: ParentClosePolicy.ABANDON,
+      });
+      s.addChild({ workflowId, type, status: 'running', startedAt: new Date().toISOString() });
+      touch();
+      void child.result().then(
+        () => s.finishChild(workflowId, 'completed'),
+        () => s.finishChild(workflowId, 'failed'),
+      );
+      return { workflowId };
+    },
+    {
+      validator: ({ type }) => {
+        if (!(CHILD_WORKFLOW_TYPES as readonly string[]).includes(type)) {
+          throw new Error(`unknown workflow type "${type}"; one of: ${CHILD_WORKFLOW_TYPES.join(', ')}`);
+        }
+        if (s.data.status === 'ended') throw new Error('the session has ended');
+      },
+    },
+  );
+
+  setHandler(
+    checkpointUpdate,
+    async ({ label }) =>
+      turns.run(async () => {
+        const record = await store.createCheckpoint({
+          sessionId: input.sessionId,
+          checkpointId: uuid4(),
+          label: label?.trim() || `checkpoint ${s.data.checkpoints.length + 1}`,
+          conversation: s.snapshot(),
+          namespaces: s.namespaces(),
+          project: input.project,
+        });
+        s.addCheckpoint(record);
+        touch();
+        return record;
+      }),
+    {
+      validator: (arg) => {
+        if (
+          arg?.label !== undefined &&
+          (typeof arg.label !== 'string' || arg.label.length > SESSION_LIMITS.labelChars)
+        ) {
+          throw new Error(`label must be text of at most ${SESSION_LIMITS.labelChars} characters`);
+        }
+        if (s.data.checkpoints.length >= SESSION_LIMITS.checkpoints) {
+          throw new Error(`the session has ${SESSION_LIMITS.checkpoints} checkpoints, the most it keeps`);
+        }
+      },
+    },
+  );
+
+  setHandler(
+    rollbackUpdate,
+    async ({ checkpointId }) =>
+      turns.run(async () => {
+        requireOpen();
+        const restored = await store.restoreCheckpoint({
+          sessionId: input.sessionId,
+          checkpointId,
+          project: input.project,
+        });
+        s.restore(restored.conversation);
+        touch();
+        return s.view();
+      }),
+    {
+      validator: ({ checkpointId }) => {
+        if (!s.data.checkpoints.some((c) => c.checkpointId === checkpointId)) {
+          throw new Error(`no checkpoint ${checkpointId} in this session (see the checkpoints query)`);
+        }
+      },
+    },
+  );
+
+  setHandler(
+    forkUpdate,
+    async ({ checkpointId, title }) => {
+      const cp = s.data.checkpoints.find((c) => c.checkpointId === checkpointId);
+      if (!cp) throw reject(`no checkpoint ${checkpointId}`);
+      const sessionId = uuid4();
+      const conversation = await store.forkCheckpoint({
+        fromSessionId: input.sessionId,
+        toSessionId: sessionId,
+        checkpointId,
+      });
+      const workflowId = `session-${sessionId}`;
+      await startChild(session, {
+        workflowId,
+        parentClosePolicy: ParentClosePolicy.ABANDON,
+        args: [
+          {
+            sessionId,
+            title: title ?? `${input.title} (fork)`,
+            owner: input.owner,
+            project: input.project,
+            settings: input.settings,
+            parent: { sessionId: input.sessionId, checkpointId },
+            carried: SessionState.forkedFrom(conversation, new Date().toISOString()),
+          },
+        ],
+      });
+      touch();
+      return { sessionId, workflowId };
+    },
+    {
+      validator: ({ checkpointId }) => {
+        if (!s.data.checkpoints.some((c) => c.checkpointId === checkpointId)) {
+          throw new Error(`no checkpoint ${checkpointId} in this session (see the checkpoints query)`);
+        }
+      },
+    },
+  );
+
+  setHandler(
+    requestApprovalUpdate,
+    (req) => {
+      const request = s.addApproval({
+        requestId: req.requestId ?? `approval-${s.nextSeq()}`,
+        title: req.title,
+        details: req.details,
+        from: req.from ?? 'session',
+        requestedAt: new Date().toISOString(),
+        timeout: req.timeout,
+        defaultOutcome: req.defaultOutcome,
+      });
+      touch();
+      return request;
+    },
+    {
+      validator: (req) => {
+        if (typeof req?.title !== 'string' || !req.title.trim())
+          throw new Error('title is required: what needs approving');
+        if (req.defaultOutcome !== undefined && req.defaultOutcome !== 'approve' && req.defaultOutcome !== 'reject') {
+          throw new Error('defaultOutcome must be "approve" or "reject"');
+        }
+        if (req.timeout !== undefined && !req.defaultOutcome)
+          throw new Error('a timeout needs a defaultOutcome to apply');
+        if (s.data.status === 'ended') throw new Error('the session has ended');
+      },
+    },
+  );
+
+  setHandler(
+    decideUpdate,
+    async (d) => {
+      const outcome = s.decide(d.requestId, d.decision, d.by ?? 'user', d.comment);
+      touch();
+      await notifyRequester(outcome);
+      return outcome;
+    },
+    {
+      validator: (d) => {
+        if (d?.decision !== 'approve' && d?.decision !== 'reject')
+          throw new Error('decision must be "approve" or "reject"');
+        if (!s.data.pending.some((p) => p.requestId === d.requestId)) {
+          const done = s.data.decided.find((o) => o.requestId === d.requestId);
+          throw new Error(
+            done
+              ? `approval ${d.requestId} was already ${done.outcome} by ${done.decidedBy}`
+              : `no pending approval ${d.requestId}`,
+          );
+        }
+      },
+    },
+  );
+
+  async function notifyRequester(outcome: { requestId: string }) {
+    const req = s.lastDecidedRequest(outcome.requestId);
+    if (req && req.from !== 'session') {
+      const decided = s.data.decided.find((o) => o.requestId === outcome.requestId);
+      if (decided) {
+        await getExternalWorkflowHandle(req.from)
+          .signal(approvalDecidedSignal, decided)
+          .catch((err: unknown) => log.warn('could not tell the requester about a decision', { err: String(err) }));
+      }
+    }
+  }
+
+  // The main loop: write what changed, apply approval deadlines, expire idle sessions, and hand
+  // over to a fresh run when history grows. Between events the workflow just waits (evictable).
+  const continueAfter = input.settings?.continueAsNewAfter ?? 500;
+  const runMessageStart = s.data.messageCount;
+  for (;;) {
+    if (changed) {
+      changed = false;
+      upsertSearchAttributes([
+        { key: CfSessionStatus, value: s.data.status },
+        { key: CfOwner, value: input.owner },
+        ...(s.projectKey() ? [{ key: CfProject, value: s.projectKey() as string }] : []),
+      ]);
+      await project.saveSessionProjection(s.projection());
+    }
+    if (s.data.status === 'ended' || s.data.status === 'failed') break;
+    const expired = s.expiredApprovals(Date.now());
+    if (expired.length) {
+      for (const id of expired) {
+        const req = s.data.pending.find((p) => p.requestId === id);
+        const outcome = s.decide(id, req?.defaultOutcome === 'approve' ? 'approve' : 'reject', 'deadline');
+        await notifyRequester(outcome);
+      }
+      touch();
+      continue;
+    }
+    if (workflowInfo().continueAsNewSuggested || s.data.messageCount - runMessageStart >= continueAfter) {
+      await condition(allHandlersFinished);
+      await project.saveSessionProjection(s.projection());
+      return await continueAsNew<typeof session>({ ...input, carried: s.carry() });
+    }
+    const wake = s.nextWakeMs(Date.now(), input.settings?.idleExpiry);
+    const idleExpired = wake.idle !== undefined && wake.idle <= 0;
+    if (idleExpired) {
+      s.setStatus('ended', `idle for ${input.settings?.idleExpiry}`);
+      touch();
+      continue;
+    }
+    const timeout = Math.min(wake.idle ?? Infinity, wake.deadline ?? Infinity);
+    const before = s.version;
+    if (Number.isFinite(timeout)) await condition(() => changed || s.version !== before, Math.max(1, timeout));
+    else await condition(() => changed || s.version !== before);
+  }
+  await condition(allHandlersFinished);
+  return { status: s.data.status, reason: s.data.statusReason, messageCount: s.data.messageCount };
+}
