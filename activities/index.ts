@@ -1,6 +1,7 @@
 // Every activity the worker registers, built from its dependencies.
 import { createAiActivities } from './ai';
 import type { ActivityDeps } from './deps';
+import { createMemoryActivities } from './memory';
 import { createSessionActivities } from './session';
 import { createSystemActivities } from './system';
 
@@ -10,6 +11,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createSystemActivities(deps),
     ...ai,
     ...createSessionActivities(deps, ai),
+    ...createMemoryActivities(deps),
   };
 }
 

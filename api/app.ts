@@ -1,19 +1,36 @@
-// The Express app factory: every route, no listening (api/main.ts and the stack do that).
+// The Express app factory: every route, no listening (api/server.ts does that and attaches the
+// WebSocket endpoint). Order matters: request id and metrics, security headers, CORS, body, route
+// match, audit, caller identity, rate limit, role check, then the routes.
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import express, { type Express } from 'express';
 import helmet from 'helmet';
 import type pg from 'pg';
 import { pinoHttp } from 'pino-http';
+import { payloadCodec } from '../lib/codec';
 import type { Config } from '../lib/config';
 import type { PrismaClient } from '../lib/db';
 import type { Logger } from '../lib/logger';
 import { MemoryStore } from '../lib/memory';
+import { authorize, identifyCaller, matchRoute } from './access';
+import { auditTrail } from './audit';
+import { BASE } from './catalog';
+import { cors } from './cors';
+import { docsPage } from './docs';
 import { readiness } from './health';
-import { analyticsRouter } from './routes/analytics';
-import { sessionsRouter } from './routes/sessions';
-import { memoryRouter } from './routes/memory';
+import { LiveHub } from './live/hub';
+import { measure, metricsHandler } from './metrics';
+import { openApiDocument } from './openapi';
 import { errorHandler, notFoundHandler } from './problem';
+import { rateLimit } from './rate-limit';
+import { analyticsRouter } from './routes/analytics';
+import { auditRouter } from './routes/audit';
+import { authRouter } from './routes/auth';
+import { codecRouter } from './routes/codec';
+import { keysRouter } from './routes/keys';
+import { liveRouter, type LiveOptions } from './routes/live';
+import { memoryRouter } from './routes/memory';
+import { sessionsRouter } from './routes/sessions';
 
 export interface AppDeps {
   config: Config;
@@ -21,12 +38,17 @@ export interface AppDeps {
   pool: pg.Pool;
   prisma: PrismaClient;
   temporal: Client;
+  /** This process's live-event hub; one is made (listening lazily) when not given. */
+  hub?: LiveHub;
+  live?: LiveOptions;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
+const JSON_TYPE = /^application\/([\w.-]+\+)?json\b/i;
 
 export function createApp(deps: AppDeps): Express {
   const app = express();
+  const hub = deps.hub ?? new LiveHub(deps.config.database.url, deps.pool);
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
   app.use(
@@ -41,8 +63,21 @@ export function createApp(deps: AppDeps): Express {
       autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
     }),
   );
+  app.use(matchRoute);
+  app.use(measure);
   app.use(helmet());
-  app.use(express.json({ limit: '1mb' }));
+  app.use(cors(deps.config));
+  // Webhook routes verify a signature over the raw bytes, so they parse their own bodies.
+  app.use(
+    express.json({
+      limit: '1mb',
+      type: (req) => !req.url?.startsWith(`${BASE}/webhooks/`) && JSON_TYPE.test(req.headers['content-type'] ?? ''),
+    }),
+  );
+  app.use(auditTrail(deps));
+  app.use(identifyCaller(deps));
+  app.use(rateLimit(deps));
+  app.use(authorize(deps.config));
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok', uptimeSeconds: Math.round(process.uptime()) });
@@ -51,10 +86,23 @@ export function createApp(deps: AppDeps): Express {
     const r = await readiness(deps.config, deps.pool, deps.temporal);
     res.status(r.ready ? 200 : 503).json({ status: r.ready ? 'ready' : 'not ready', ...r.checks });
   });
+  app.get('/metrics', metricsHandler);
 
-  app.use('/api/claude-flow', analyticsRouter(deps.pool));
-  app.use('/api/claude-flow', memoryRouter(new MemoryStore(deps.pool, deps.config.memory)));
-  app.use('/api/claude-flow', sessionsRouter(deps));
+  app.get(`${BASE}/openapi.json`, (_req, res) => {
+    res.json(openApiDocument());
+  });
+  app.get(`${BASE}/docs`, (_req, res) => {
+    res.type('html').send(docsPage());
+  });
+
+  app.use(BASE, authRouter(deps));
+  app.use(BASE, keysRouter(deps.pool));
+  app.use(BASE, auditRouter(deps.pool));
+  app.use(BASE, liveRouter(hub, deps.live));
+  app.use(BASE, analyticsRouter(deps.pool));
+  app.use(BASE, memoryRouter(new MemoryStore(deps.pool, deps.config.memory)));
+  app.use(BASE, sessionsRouter(deps));
+  app.use(BASE, codecRouter(deps.config, payloadCodec(deps.config.payloads)));
 
   app.use(notFoundHandler);
   app.use(errorHandler);

@@ -1,7 +1,10 @@
-// Listening: binds the app to HOST:PORT, refusing an exposed address without an API key.
+// Listening: binds the app to HOST:PORT (refusing an exposed address without an API key) and
+// serves live updates over WebSocket on the same server.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp, type AppDeps } from './app';
+import { LiveHub } from './live/hub';
+import { attachLive } from './live/ws';
 
 export interface ApiServer {
   url: string;
@@ -22,7 +25,9 @@ export async function startApi(deps: AppDeps): Promise<ApiServer> {
       `Refusing to listen on ${host} without an API key: set CLAUDE_FLOW_API_KEY (16+ characters), or HOST=127.0.0.1 for local use`,
     );
   }
-  const server = http.createServer(createApp(deps));
+  const hub = deps.hub ?? new LiveHub(deps.config.database.url, deps.pool);
+  const server = http.createServer(createApp({ ...deps, hub }));
+  const closeLive = attachLive(server, { ...deps, hub }, deps.live);
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) => {
       reject(
@@ -33,15 +38,19 @@ export async function startApi(deps: AppDeps): Promise<ApiServer> {
     });
     server.listen(port, host, () => resolve());
   });
+  hub.startPruning(deps.config.api.liveRetentionSeconds);
   const addr = server.address() as AddressInfo;
   const shownHost = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
   return {
     url: `http://${shownHost}:${addr.port}`,
     server,
-    close: () =>
-      new Promise<void>((resolve) => {
+    close: async () => {
+      await closeLive();
+      await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
-      }),
+      });
+      await hub.close();
+    },
   };
 }

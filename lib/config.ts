@@ -293,6 +293,48 @@ export const SETTINGS = {
     doc: 'How many versions of each memory entry are kept (the current one included).',
     default: '10',
   },
+  memoryCacheEntries: {
+    env: 'CLAUDE_FLOW_MEMORY_CACHE_ENTRIES',
+    file: 'memory.cacheEntries',
+    schema: z.coerce.number().int().min(0).max(1_000_000).default(1000),
+    allowed: 'an integer 0-1000000 (0: no cache)',
+    doc: 'Memory entries each process keeps in its read cache (invalidated by live events).',
+    default: '1000',
+  },
+  memoryMaintenanceInterval: {
+    env: 'CLAUDE_FLOW_MEMORY_MAINTENANCE_INTERVAL',
+    file: 'memory.maintenanceInterval',
+    schema: z
+      .string()
+      .regex(/^(off|[1-9]\d*[smhd])$/)
+      .default('1h'),
+    allowed: 'a duration such as 30m, 1h, 1d (s, m, h, d), or off',
+    doc: 'How often the memory maintenance workflow runs (Temporal Schedule); off deletes the schedule.',
+    default: '1h',
+  },
+  memorySummarizeOver: {
+    env: 'CLAUDE_FLOW_MEMORY_SUMMARIZE_OVER',
+    file: 'memory.summarizeOver',
+    schema: z.coerce.number().int().min(0).max(10_000_000).default(0),
+    allowed: 'an integer number of entries, 0 to turn summaries off',
+    doc: 'Maintenance summarises (with the `summarize` route) the oldest entries of namespaces larger than this.',
+    default: '0',
+  },
+  memoryBackupDir: {
+    env: 'CLAUDE_FLOW_MEMORY_BACKUP_DIR',
+    file: 'memory.backupDir',
+    schema: optional(nonEmpty),
+    allowed: 'a directory path',
+    doc: 'Where maintenance writes memory backups (the export format). Unset: no backups.',
+  },
+  memoryBackupKeep: {
+    env: 'CLAUDE_FLOW_MEMORY_BACKUP_KEEP',
+    file: 'memory.backupKeep',
+    schema: z.coerce.number().int().min(1).max(10_000).default(24),
+    allowed: 'an integer 1-10000',
+    doc: 'How many memory backups are kept (older ones are deleted).',
+    default: '24',
+  },
   apiKey: {
     env: 'CLAUDE_FLOW_API_KEY',
     file: 'api.key',
@@ -300,6 +342,62 @@ export const SETTINGS = {
     allowed: 'a secret of at least 16 characters',
     doc: 'Bootstrap admin API key. Unset: the API only listens on 127.0.0.1 and allows local use without a key.',
     secret: true,
+  },
+  rateLimitWindowSeconds: {
+    env: 'CLAUDE_FLOW_RATE_LIMIT_WINDOW_SECONDS',
+    file: 'api.rateLimit.windowSeconds',
+    schema: z.coerce.number().int().min(1).max(86_400).default(60),
+    allowed: 'seconds, 1-86400',
+    doc: 'Length of one rate-limit window.',
+    default: '60',
+  },
+  rateLimitPerKey: {
+    env: 'CLAUDE_FLOW_RATE_LIMIT_PER_KEY',
+    file: 'api.rateLimit.perKey',
+    schema: z.coerce.number().int().min(0).max(10_000_000).default(600),
+    allowed: 'requests per window, 0 (no limit) to 10000000',
+    doc: 'Requests one API key (or dashboard login) may make per window, across every API copy.',
+    default: '600',
+  },
+  rateLimitPerIp: {
+    env: 'CLAUDE_FLOW_RATE_LIMIT_PER_IP',
+    file: 'api.rateLimit.perIp',
+    schema: z.coerce.number().int().min(0).max(10_000_000).default(1200),
+    allowed: 'requests per window, 0 (no limit) to 10000000',
+    doc: 'Requests one client address may make per window, across every API copy.',
+    default: '1200',
+  },
+  loginHours: {
+    env: 'CLAUDE_FLOW_LOGIN_HOURS',
+    file: 'api.loginHours',
+    schema: z.coerce
+      .number()
+      .min(0.001)
+      .max(24 * 90)
+      .default(12),
+    allowed: 'hours, 0.001-2160',
+    doc: 'How long a dashboard login (session cookie) lasts.',
+    default: '12',
+  },
+  corsOrigins: {
+    env: 'CLAUDE_FLOW_CORS_ORIGINS',
+    file: 'api.corsOrigins',
+    schema: listOf(z.string().regex(/^https?:\/\/[^/\s]+$/)).default([]),
+    allowed: 'origins such as https://dash.example.com, comma-separated or a JSON array',
+    doc: 'Browser origins allowed to call the API (CORS), besides the Temporal Web UI.',
+  },
+  liveRetentionSeconds: {
+    env: 'CLAUDE_FLOW_LIVE_RETENTION_SECONDS',
+    file: 'api.live.retentionSeconds',
+    schema: z.coerce
+      .number()
+      .int()
+      .min(10)
+      .max(30 * 86_400)
+      .default(3600),
+    allowed: 'seconds, 10-2592000',
+    doc: 'How long live events are kept for clients resuming with their last event id.',
+    default: '3600',
   },
   debug: {
     env: 'CLAUDE_FLOW_DEBUG',
@@ -434,6 +532,37 @@ export const SETTINGS = {
     doc: 'Timeout of one model call (one attempt).',
     default: '120000',
   },
+  payloadKey: {
+    env: 'CLAUDE_FLOW_PAYLOAD_KEY',
+    file: 'temporal.payloadKey',
+    schema: optional(key32),
+    allowed: '32 bytes as 64 hex digits or base64 (e.g. `openssl rand -base64 32`)',
+    doc: 'Encrypts every Temporal payload (AES-256-GCM). Unset: payloads are plain JSON on the Temporal server.',
+    secret: true,
+  },
+  payloadPreviousKeys: {
+    env: 'CLAUDE_FLOW_PAYLOAD_PREVIOUS_KEYS',
+    file: 'temporal.payloadPreviousKeys',
+    schema: listOf(key32).default([]),
+    allowed: 'comma-separated (or a JSON array of) 32-byte keys as hex or base64',
+    doc: 'Earlier payload keys, kept for decoding histories written with them.',
+    secret: true,
+  },
+  temporalUiUrl: {
+    env: 'TEMPORAL_UI_URL',
+    file: 'temporal.uiUrl',
+    schema: optional(httpUrl),
+    allowed: 'the http(s) origin of a Temporal Web UI, e.g. http://localhost:8080',
+    doc: 'A Temporal Web UI allowed (CORS) to call the codec endpoint; the embedded UI is always allowed.',
+  },
+  maxCachedWorkflows: {
+    env: 'TEMPORAL_MAX_CACHED_WORKFLOWS',
+    file: 'temporal.maxCachedWorkflows',
+    schema: z.coerce.number().int().min(0).max(100_000).default(500),
+    allowed: 'an integer 0-100000',
+    doc: 'Workflows a worker keeps in memory; idle sessions beyond it are evicted and replayed on demand.',
+    default: '500',
+  },
 } satisfies Record<string, SettingSpec>;
 
 type Settings = typeof SETTINGS;
@@ -452,10 +581,22 @@ export interface Config {
     testServerPath: string | undefined;
     port: number;
     uiPort: number;
+    maxCachedWorkflows: number;
   };
   database: { url: string | undefined; poolSize: number; embeddedPort: number };
-  api: { port: number; host: string; apiKey: string | undefined };
+  api: {
+    port: number;
+    host: string;
+    apiKey: string | undefined;
+    /** Requests per window; 0 turns a limit off. */
+    rateLimit: { windowSeconds: number; perKey: number; perIp: number };
+    loginHours: number;
+    corsOrigins: string[];
+    liveRetentionSeconds: number;
+  };
   enabled: boolean;
+  /** Temporal payload encryption; undefined key: plain payloads. */
+  payloads: { key: Buffer | undefined; previousKeys: Buffer[]; uiOrigins: string[] };
   memory: MemoryConfig;
   ai: {
     anthropic: { apiKey?: string; baseUrl?: string; model: string };
@@ -485,6 +626,15 @@ export interface MemoryConfig {
   maxValueBytes: number;
   compressBytes: number;
   versions: number;
+  /** 0: no read cache. */
+  cacheEntries: number;
+  /** A duration like `1h`, or `off`. */
+  maintenanceInterval: string;
+  /** 0: no summaries. */
+  summarizeOver: number;
+  /** Absolute; undefined: no backups. */
+  backupDir: string | undefined;
+  backupKeep: number;
 }
 
 /** One line, naming the setting, the value and what is allowed. */
@@ -593,10 +743,28 @@ function toConfig(v: Values, projectRoot: string): Config {
       testServerPath: v.temporalTestServerPath,
       port: v.temporalPort,
       uiPort: v.temporalUiPort,
+      maxCachedWorkflows: v.maxCachedWorkflows,
     },
     database: { url: v.databaseUrl, poolSize: v.databasePoolSize, embeddedPort: v.embeddedPostgresPort },
-    api: { port: v.port, host: v.host, apiKey: v.apiKey },
+    api: {
+      port: v.port,
+      host: v.host,
+      apiKey: v.apiKey,
+      rateLimit: { windowSeconds: v.rateLimitWindowSeconds, perKey: v.rateLimitPerKey, perIp: v.rateLimitPerIp },
+      loginHours: v.loginHours,
+      corsOrigins: v.corsOrigins,
+      liveRetentionSeconds: v.liveRetentionSeconds,
+    },
     enabled: v.enabled,
+    payloads: {
+      key: v.payloadKey ? decodeKey32(v.payloadKey) : undefined,
+      previousKeys: v.payloadPreviousKeys.map((k) => decodeKey32(k) as Buffer),
+      uiOrigins: [
+        `http://127.0.0.1:${v.temporalUiPort}`,
+        `http://localhost:${v.temporalUiPort}`,
+        ...(v.temporalUiUrl ? [new URL(v.temporalUiUrl).origin] : []),
+      ],
+    },
     memory: {
       backend: v.memoryBackend,
       key: v.memoryKey === undefined ? undefined : decodeKey32(v.memoryKey),
@@ -605,6 +773,11 @@ function toConfig(v: Values, projectRoot: string): Config {
       maxValueBytes: v.memoryMaxValueBytes,
       compressBytes: v.memoryCompressBytes,
       versions: v.memoryVersions,
+      cacheEntries: v.memoryCacheEntries,
+      maintenanceInterval: v.memoryMaintenanceInterval,
+      summarizeOver: v.memorySummarizeOver,
+      backupDir: v.memoryBackupDir === undefined ? undefined : path.resolve(projectRoot, v.memoryBackupDir),
+      backupKeep: v.memoryBackupKeep,
     },
     ai: {
       anthropic: { apiKey: v.anthropicApiKey, baseUrl: v.anthropicBaseUrl, model: v.anthropicModel },

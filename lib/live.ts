@@ -58,6 +58,7 @@ export class LiveListener extends EventEmitter {
   private client: pg.Client | undefined;
   private closed = false;
   private retry: NodeJS.Timeout | undefined;
+  private queue: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly url: string,
@@ -73,7 +74,9 @@ export class LiveListener extends EventEmitter {
     client.on('end', () => this.reconnect());
     client.on('notification', (msg) => {
       if (msg.channel !== NOTIFY_CHANNEL || !msg.payload) return;
-      void this.deliver(msg.payload);
+      // In order: an event fetched by reference must not be overtaken by the next one.
+      const payload = msg.payload;
+      this.queue = this.queue.then(() => this.deliver(payload)).catch(() => undefined);
     });
     await client.connect();
     await client.query(`LISTEN ${NOTIFY_CHANNEL}`);

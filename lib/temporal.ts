@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { temporal } from '@temporalio/proto';
+import { dataConverterFor, payloadCodec } from './codec';
 import type { Config } from './config';
 
 /** Address used when none is configured and nothing embedded provides one. */
@@ -41,7 +42,11 @@ function connectOptions(config: Config): ConnectOptions {
 
 export async function connectClient(config: Config): Promise<Client> {
   const connection = await Connection.connect(connectOptions(config));
-  return new Client({ connection, namespace: config.temporal.namespace });
+  return new Client({
+    connection,
+    namespace: config.temporal.namespace,
+    dataConverter: dataConverterFor(payloadCodec(config.payloads)),
+  });
 }
 
 export async function connectWorker(config: Config): Promise<NativeConnection> {

@@ -9,6 +9,7 @@ import { readiness } from '../api/health';
 import { ConfigError, loadConfig, type Config } from '../lib/config';
 import { createPool, createPrisma, redactUrl } from '../lib/db';
 import { createLogger, type Logger } from '../lib/logger';
+import { ensureMemoryMaintenanceSchedule } from '../lib/memory-schedule';
 import { connectClient, connectWorker, ensureSearchAttributes } from '../lib/temporal';
 import { installTemporalRuntime } from '../workers/runtime';
 import { startWorker, type WorkerHandle } from '../workers/worker';
@@ -128,6 +129,7 @@ async function main(): Promise<void> {
     });
     teardown.push(() => worker.shutdown());
     worker.running.catch((err: Error) => void stop(1, `the worker stopped: ${err.message}`));
+    await ensureMemoryMaintenanceSchedule(client, resolved);
 
     const api: ApiServer = await startApi({ config: resolved, logger, pool, prisma, temporal: client });
     teardown.push(() => api.close());
@@ -146,6 +148,8 @@ async function startEmbeddedTemporal(config: Config, logsDir: string, lock: Stac
     dbFilename: path.join(config.dataDir, 'temporal', 'temporal.db'),
     namespace: config.temporal.namespace,
     logFile: path.join(logsDir, 'temporal.log'),
+    // The Web UI decodes encrypted payloads through the API's codec endpoint.
+    uiCodecEndpoint: config.payloads.key ? `http://127.0.0.1:${config.api.port}/api/claude-flow/codec` : undefined,
   };
   let executable: string;
   try {

@@ -3,6 +3,7 @@
 import { createPool, createPrisma } from '../lib/db';
 import type { Config } from '../lib/config';
 import { createLogger, type Logger } from '../lib/logger';
+import { ensureMemoryMaintenanceSchedule } from '../lib/memory-schedule';
 import { fail, loadConfigOrExit, onShutdown, requireDatabaseUrl } from '../lib/process';
 import { connectClient, connectWorker, DEFAULT_TEMPORAL_ADDRESS, ensureSearchAttributes } from '../lib/temporal';
 import { installTemporalRuntime } from './runtime';
@@ -39,6 +40,7 @@ async function main(): Promise<void> {
 async function registerSearchAttributes(config: Config, logger: Logger): Promise<void> {
   try {
     const client = await connectClient(config);
+    await scheduleMaintenance(client, config, logger);
     const added = await ensureSearchAttributes(client, config.temporal.namespace);
     if (added.length) logger.info({ added }, 'search attributes registered');
     await client.connection.close();
@@ -47,6 +49,16 @@ async function registerSearchAttributes(config: Config, logger: Logger): Promise
       { err },
       'could not register search attributes; create them with `temporal operator search-attribute create` (see README)',
     );
+  }
+}
+
+/** Best effort too: without the schedule, memory maintenance can still be started by hand. */
+async function scheduleMaintenance(client: Awaited<ReturnType<typeof connectClient>>, config: Config, logger: Logger) {
+  try {
+    const id = await ensureMemoryMaintenanceSchedule(client, config);
+    logger.info({ schedule: id ?? 'off', every: config.memory.maintenanceInterval }, 'memory maintenance schedule');
+  } catch (err) {
+    logger.warn({ err }, 'could not create the memory maintenance schedule; memoryMaintenance will not run on its own');
   }
 }
 

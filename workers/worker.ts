@@ -2,6 +2,7 @@
 import os from 'node:os';
 import { Worker, type NativeConnection, type WorkflowBundle } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
+import { dataConverterFor, payloadCodec } from '../lib/codec';
 import type { Config } from '../lib/config';
 import { MemoryStore } from '../lib/memory';
 import { workflowBundle } from './bundle';
@@ -40,6 +41,8 @@ export async function startWorker(opts: StartWorkerOptions): Promise<WorkerHandl
     identity,
     workflowBundle: opts.bundle ?? (await workflowBundle(`${opts.config.dataDir}/cache`)),
     activities,
+    dataConverter: dataConverterFor(payloadCodec(opts.config.payloads)),
+    maxCachedWorkflows: opts.config.temporal.maxCachedWorkflows,
     shutdownGraceTime: (opts.shutdownGraceTime ?? '10 seconds') as '10 seconds',
   });
   const running = worker.run();

@@ -1,5 +1,6 @@
 // Every workflow type the worker registers. Workflow files import only @temporalio/workflow,
 // types, and each other (lint enforces it): they must stay deterministic.
 export { aiTask } from './ai';
+export { memoryMaintenance } from './memory-maintenance';
 export { session } from './session/workflow';
 export { systemCheck } from './system-check';

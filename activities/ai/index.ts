@@ -116,7 +116,8 @@ export function createAiActivities(deps: ActivityDeps) {
           attempt: id.attempt,
         };
         await usage.success(id, result);
-        await live?.end('ai.completed', { usage: result.usage, costUsd: result.costUsd, length: result.text.length });
+        // Live events are a view, not the record: the reply does not wait for the last of them.
+        void live?.end('ai.completed', { usage: result.usage, costUsd: result.costUsd, length: result.text.length });
         return result;
       } catch (err) {
         const failure = toAiFailure(route.provider, route.model, err);

@@ -8,7 +8,7 @@ import type { ActivityDeps } from '../deps';
 import type { ConversationSnapshot, TurnOutcome } from '../../workflows/session/state';
 import type { CheckpointRecord, ProjectRef } from '../../workflows/session/types';
 import { assertClean, checkoutNewBranch, headCommit } from './git';
-import { memoryContext, restoreSnapshot, snapshotNamespaces, type MemorySnapshot } from './memory';
+import { EXCHANGE_TAG, memoryContext, restoreSnapshot, snapshotNamespaces, type MemorySnapshot } from './memory';
 
 export interface TurnInput {
   sessionId: string;
@@ -22,8 +22,30 @@ export interface TurnInput {
   route?: string[];
   maxTokens?: number;
   temperature?: number;
+  stream: boolean;
   namespaces: string[];
   contextTokens: number;
+  /** The conversation in the prompt is cut to the most recent messages within this many tokens. */
+  historyTokens: number;
+  /** The sessions row as it was before this turn; the turn writes it with its own totals added. */
+  projection: SessionProjection;
+}
+
+export interface SessionProjection {
+  sessionId: string;
+  title: string;
+  owner: string;
+  project: string | null;
+  parentId: string | null;
+  status: string;
+  statusReason: string | null;
+  createdAt: string;
+  lastActivityAt: string;
+  endedAt: string | null;
+  messageCount: number;
+  inputTokens: number;
+  outputTokens: number;
+  costUsd: number;
 }
 
 const previewOf = (text: string) => (text.length > 200 ? `${text.slice(0, 199)}â€¦` : text);
@@ -31,38 +53,49 @@ const previewOf = (text: string) => (text.length > 200 ? `${text.slice(0, 199)}â
 export function createSessionActivities(deps: ActivityDeps, ai: AiActivities) {
   const { prisma } = deps;
 
-  async function saveMessage(
-    sessionId: string,
-    no: number,
-    position: number,
-    role: 'user' | 'assistant',
-    content: string,
-    extra: object = {},
-  ) {
-    // Upsert: a retried turn finds its message already stored and leaves it as it is.
-    await prisma.sessionMessage.upsert({
-      where: { sessionId_no: { sessionId, no } },
-      create: { sessionId, no, position, role, content, ...extra },
-      update: {},
-    });
+  async function saveProjection(p: SessionProjection): Promise<void> {
+    const data = {
+      title: p.title,
+      owner: p.owner,
+      project: p.project,
+      parentId: p.parentId,
+      status: p.status,
+      statusReason: p.statusReason,
+      createdAt: new Date(p.createdAt),
+      lastActivityAt: new Date(p.lastActivityAt),
+      endedAt: p.endedAt ? new Date(p.endedAt) : null,
+      messageCount: p.messageCount,
+      inputTokens: p.inputTokens,
+      outputTokens: p.outputTokens,
+      costUsd: p.costUsd,
+    };
+    await prisma.session.upsert({ where: { id: p.sessionId }, create: { id: p.sessionId, ...data }, update: data });
   }
 
   return {
     /** One conversation turn. Retries are safe: messages are upserted, the model answer is recorded once. */
     async sessionTurn(input: TurnInput): Promise<TurnOutcome> {
-      await saveMessage(input.sessionId, input.userNo, input.position, 'user', input.text);
-      const rows = input.history.length
-        ? await prisma.sessionMessage.findMany({
-            where: { sessionId: input.sessionId, no: { in: input.history } },
-            orderBy: { position: 'asc' },
-            select: { role: true, content: true },
-          })
-        : [];
+      // Reads first (the conversation and memory context, side by side), then the model call,
+      // then the writes (side by side: they are independent and each is idempotent on retry).
+      const [rows, context] = await Promise.all([
+        input.history.length
+          ? // The most recent messages whose bodies fit the budget (4 characters a token), oldest first.
+            prisma.$queryRaw<{ role: string; content: string }[]>`
+              SELECT role, content FROM (
+                SELECT role, content, position,
+                       sum(length(content)) OVER (ORDER BY position DESC) AS used
+                  FROM session_message
+                 WHERE session_id = ${input.sessionId} AND no = ANY(${input.history}::int[])
+              ) recent
+              WHERE used <= ${input.historyTokens * 4}
+              ORDER BY position`
+          : [],
+        memoryContext(deps, input.namespaces, input.text, input.contextTokens),
+      ]);
       const messages: ChatMessage[] = [
         ...rows.map((r) => ({ role: r.role as ChatMessage['role'], content: r.content })),
         { role: 'user', content: input.text },
       ];
-      const context = await memoryContext(deps, input.namespaces, input.text, input.contextTokens);
       const system = [input.system, context].filter(Boolean).join('\n\n') || undefined;
       const result = await ai.callModel({
         task: 'chat',
@@ -71,29 +104,62 @@ export function createSessionActivities(deps: ActivityDeps, ai: AiActivities) {
         route: input.route,
         maxTokens: input.maxTokens,
         temperature: input.temperature,
-        stream: true,
+        stream: input.stream,
         sessionId: input.sessionId,
       });
       if (result.outcome !== 'ok') throw ApplicationFailure.nonRetryable(result.reason, 'AiNotConfigured');
       const reply = result as ModelResponse;
-      await saveMessage(input.sessionId, input.replyNo, input.position + 1, 'assistant', reply.text, {
-        provider: reply.provider,
-        model: reply.model,
-        inputTokens: reply.usage.inputTokens,
-        outputTokens: reply.usage.outputTokens,
-      });
-      await deps.memory?.set({
-        namespace: `sessions/${input.sessionId}/`,
-        key: `exchange-${String(input.userNo).padStart(6, '0')}`,
-        value: { user: input.text.slice(0, 4000), assistant: reply.text.slice(0, 4000) },
-        tags: ['exchange'],
-        provenance: { sessionId: input.sessionId, workflowId: Context.current().info.workflowExecution?.workflowId },
-      });
+      const at = new Date().toISOString();
+      const p = input.projection;
+      await Promise.all([
+        // Both messages in one statement; a retried turn finds them and writes nothing. (Until now
+        // the user's text was safe in the workflow's history, as the update's input.)
+        prisma.sessionMessage.createMany({
+          skipDuplicates: true,
+          data: [
+            {
+              sessionId: input.sessionId,
+              no: input.userNo,
+              position: input.position,
+              role: 'user',
+              content: input.text,
+            },
+            {
+              sessionId: input.sessionId,
+              no: input.replyNo,
+              position: input.position + 1,
+              role: 'assistant',
+              content: reply.text,
+              provider: reply.provider,
+              model: reply.model,
+              inputTokens: reply.usage.inputTokens,
+              outputTokens: reply.usage.outputTokens,
+            },
+          ],
+        }),
+        saveProjection({
+          ...p,
+          lastActivityAt: at,
+          messageCount: input.position + 1,
+          inputTokens: p.inputTokens + reply.usage.inputTokens,
+          outputTokens: p.outputTokens + reply.usage.outputTokens,
+          costUsd: Math.round((p.costUsd + (reply.costUsd ?? 0)) * 1e6) / 1e6,
+        }),
+        // Auto-save: the exchange, under a key derived from the message number (a retry overwrites
+        // the same entry with the same content).
+        deps.memory.set({
+          namespace: `sessions/${input.sessionId}/`,
+          key: `exchange-${String(input.userNo).padStart(6, '0')}`,
+          value: { user: input.text.slice(0, 4000), assistant: reply.text.slice(0, 4000) },
+          tags: [EXCHANGE_TAG],
+          provenance: { sessionId: input.sessionId, workflowId: Context.current().info.workflowExecution?.workflowId },
+        }),
+      ]);
       return {
         reply: reply.text,
         userPreview: previewOf(input.text),
         replyPreview: previewOf(reply.text),
-        at: new Date().toISOString(),
+        at,
         provider: reply.provider,
         model: reply.model,
         inputTokens: reply.usage.inputTokens,
@@ -103,38 +169,8 @@ export function createSessionActivities(deps: ActivityDeps, ai: AiActivities) {
     },
 
     /** Keeps the sessions table (for listing and filtering) in step with the workflow. */
-    async saveSessionProjection(p: {
-      sessionId: string;
-      title: string;
-      owner: string;
-      project: string | null;
-      parentId: string | null;
-      status: string;
-      statusReason: string | null;
-      createdAt: string;
-      lastActivityAt: string;
-      endedAt: string | null;
-      messageCount: number;
-      inputTokens: number;
-      outputTokens: number;
-      costUsd: number;
-    }): Promise<void> {
-      const data = {
-        title: p.title,
-        owner: p.owner,
-        project: p.project,
-        parentId: p.parentId,
-        status: p.status,
-        statusReason: p.statusReason,
-        createdAt: new Date(p.createdAt),
-        lastActivityAt: new Date(p.lastActivityAt),
-        endedAt: p.endedAt ? new Date(p.endedAt) : null,
-        messageCount: p.messageCount,
-        inputTokens: p.inputTokens,
-        outputTokens: p.outputTokens,
-        costUsd: p.costUsd,
-      };
-      await prisma.session.upsert({ where: { id: p.sessionId }, create: { id: p.sessionId, ...data }, update: data });
+    async saveSessionProjection(p: SessionProjection): Promise<void> {
+      await saveProjection(p);
     },
 
     /** Captures the conversation, the session's memory namespaces and the project's git ref. */

@@ -8,19 +8,12 @@ export interface MemorySnapshot {
 }
 
 const MAX_SNAPSHOT_ENTRIES = 5_000;
-
-/** Search terms for a prompt: its longer distinct words, any of which may match. */
-function terms(text: string): string {
-  const words = [...new Set(text.toLowerCase().match(/[\p{L}\p{N}_-]{4,}/gu) ?? [])];
-  return words
-    .sort((a, b) => b.length - a.length)
-    .slice(0, 12)
-    .join(' or ');
-}
+/** Auto-saved exchanges carry this tag; they are the transcript, so context retrieval skips them. */
+export const EXCHANGE_TAG = 'exchange';
 
 /**
  * The most relevant entries of `namespaces` for `prompt`, rendered for a system prompt and cut to
- * about `tokenBudget` tokens (4 characters a token). Empty when nothing matches.
+ * about `tokenBudget` tokens; see retrieveContext in lib/memory. Empty when nothing matches.
  */
 export async function memoryContext(
   deps: ActivityDeps,
@@ -28,24 +21,8 @@ export async function memoryContext(
   prompt: string,
   tokenBudget: number,
 ): Promise<string> {
-  const memory = deps.memory;
-  const q = terms(prompt);
-  if (!memory || !q || tokenBudget <= 0) return '';
-  const hits = (await Promise.all(namespaces.map((namespace) => memory.search({ q, namespace, limit: 10 })))).flat();
-  hits.sort((a, b) => b.score - a.score);
-  let budget = tokenBudget * 4;
-  const lines: string[] = [];
-  for (const hit of hits) {
-    if (budget <= 0) break;
-    if (hit.sealed) continue;
-    const entry = await memory.get(hit.namespace, hit.key);
-    if (!entry) continue;
-    const value = typeof entry.value === 'string' ? entry.value : JSON.stringify(entry.value);
-    const line = `- ${hit.namespace}${hit.key}: ${value}`.slice(0, budget);
-    lines.push(line);
-    budget -= line.length;
-  }
-  return lines.length ? `Relevant memory:\n${lines.join('\n')}` : '';
+  if (!deps.memory) return '';
+  return (await deps.memory.retrieveContext({ prompt, namespaces, tokenBudget })).text;
 }
 
 /** Every entry of the (unsealed) namespaces; sealed namespaces are left out so no plaintext is copied. */

@@ -3,10 +3,10 @@
 // the namespace (`/memory/entries/sessions/abc/summary` → namespace `sessions/abc/`, key
 // `summary`); a `/` inside a key is sent as %2F. Every failure is a problem+json 4xx naming what is
 // wrong, raised before anything is written.
-import { Router, type Request } from 'express';
+import express, { Router, type Request } from 'express';
 import { z } from 'zod';
-import { notFound } from '../../lib/errors';
-import { MAX_PAGE_SIZE, MAX_SEARCH_LIMIT, type MemoryStore } from '../../lib/memory';
+import { badRequest, notFound } from '../../lib/errors';
+import { MAX_IMPORT_BYTES, MAX_PAGE_SIZE, MAX_SEARCH_LIMIT, type MemoryStore } from '../../lib/memory';
 import { parse } from '../validate';
 
 const provenance = z
@@ -32,7 +32,7 @@ export const entryBody = z
   })
   .strict();
 
-const bulkBody = z
+export const bulkBody = z
   .object({
     entries: z
       .array(entryBody.extend({ namespace: z.string(), key: z.string() }))
@@ -62,10 +62,12 @@ export const listQuery = z
 export const searchQuery = z
   .object({ ...filterQuery, q: z.string(), limit: z.coerce.number().int().min(1).max(MAX_SEARCH_LIMIT).optional() })
   .strict();
-const deleteQuery = z.object({ expectedVersion: z.coerce.number().int().min(0).optional() }).strict();
-const transferBody = z
+export const deleteQuery = z.object({ expectedVersion: z.coerce.number().int().min(0).optional() }).strict();
+export const transferBody = z
   .object({ from: z.string(), to: z.string(), overwrite: z.boolean().optional(), provenance: provenance.optional() })
   .strict();
+
+export const namespacesQuery = z.object({ namespace: z.string().optional() }).strict();
 
 /** Namespace and key from the wildcard segments of an entry path. */
 function address(req: Request): { namespace: string; key: string } {
@@ -127,7 +129,7 @@ export function memoryRouter(store: MemoryStore): Router {
     res.json({ entries: await store.bulkSet(body.entries.map((e) => ({ ...e, value: e.value }))) });
   });
   r.get('/memory/namespaces', async (req, res) => {
-    const q = parse(z.object({ namespace: z.string().optional() }).strict(), req.query, 'query');
+    const q = parse(namespacesQuery, req.query, 'query');
     res.json({ namespaces: await store.namespaces(q.namespace) });
   });
   r.post('/memory/namespaces/copy', async (req, res) => {
@@ -138,6 +140,30 @@ export function memoryRouter(store: MemoryStore): Router {
     const b = parse(transferBody, req.body ?? {}, 'body');
     res.json(await store.moveNamespace(b.from, b.to, b));
   });
+  // Export: JSONL (manifest line, then one line per entry), streamed; see lib/memory/export.ts.
+  r.get('/memory/export', async (req, res) => {
+    const q = parse(z.object({ namespace: z.string().optional() }).strict(), req.query, 'query');
+    const lines = store.export(q.namespace);
+    res.type('application/x-ndjson');
+    res.setHeader('Content-Disposition', 'attachment; filename="claude-flow-memory.jsonl"');
+    for await (const line of lines) {
+      if (!res.write(`${line}\n`)) await new Promise<void>((resolve) => res.once('drain', () => resolve()));
+    }
+    res.end();
+  });
+  // Import: the body is an export document sent as application/x-ndjson (or text/plain).
+  r.post(
+    '/memory/import',
+    express.text({ type: ['application/x-ndjson', 'application/jsonl', 'text/plain'], limit: MAX_IMPORT_BYTES }),
+    async (req, res) => {
+      if (typeof req.body !== 'string') {
+        throw badRequest(
+          'send the export document as the request body with Content-Type: application/x-ndjson (one JSON value per line)',
+        );
+      }
+      res.json(await store.import(req.body));
+    },
+  );
   r.delete('/memory/namespaces/*path', async (req, res) => {
     res.json({ deleted: await store.clearNamespace(namespacePath(req)) });
   });

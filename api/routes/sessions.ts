@@ -67,6 +67,7 @@ export const createSessionBody = z
         idleExpiry: duration.optional(),
         continueAsNewAfter: z.number().int().min(2).max(100_000).optional(),
         contextTokens: z.number().int().min(0).max(100_000).optional(),
+        historyTokens: z.number().int().min(100).max(1_000_000).optional(),
         system: z.string().max(20_000).optional(),
       })
       .strict()
@@ -77,13 +78,14 @@ export const createSessionBody = z
 export const sendMessageBody = z
   .object({
     text: z.string().min(1).max(SESSION_LIMITS.messageChars),
+    stream: z.boolean().optional().describe('Stream the reply as live events (default true)'),
     route: route.optional(),
     maxTokens: z.number().int().min(1).max(200_000).optional(),
     temperature: z.number().min(0).max(2).optional(),
   })
   .strict();
 
-const listQuery = z
+export const listQuery = z
   .object({
     status: z.enum(STATUSES).optional(),
     owner: z.string().max(200).optional(),
@@ -93,11 +95,11 @@ const listQuery = z
   })
   .strict();
 
-const reasonBody = z.object({ reason: z.string().max(500).optional() }).strict();
-const checkpointBody = z.object({ label: z.string().max(SESSION_LIMITS.labelChars).optional() }).strict();
-const checkpointRef = z.object({ checkpointId: z.string().uuid() }).strict();
-const forkBody = z.object({ checkpointId: z.string().uuid(), title: z.string().max(200).optional() }).strict();
-const approvalBody = z
+export const reasonBody = z.object({ reason: z.string().max(500).optional() }).strict();
+export const checkpointBody = z.object({ label: z.string().max(SESSION_LIMITS.labelChars).optional() }).strict();
+export const checkpointRef = z.object({ checkpointId: z.string().uuid() }).strict();
+export const forkBody = z.object({ checkpointId: z.string().uuid(), title: z.string().max(200).optional() }).strict();
+export const approvalBody = z
   .object({
     title: z.string().trim().min(1).max(500),
     details: z.string().max(20_000).optional(),
@@ -105,11 +107,11 @@ const approvalBody = z
     defaultOutcome: z.enum(['approve', 'reject']).optional(),
   })
   .strict();
-const decideBody = z
+export const decideBody = z
   .object({ decision: z.enum(['approve', 'reject']), comment: z.string().max(5_000).optional() })
   .strict();
-const runBody = z.object({ type: z.string().min(1).max(100), params: z.unknown().optional() }).strict();
-const messagesQuery = z
+export const runBody = z.object({ type: z.string().min(1).max(100), params: z.unknown().optional() }).strict();
+export const messagesQuery = z
   .object({
     from: z.coerce.number().int().min(1).optional(),
     to: z.coerce.number().int().min(1).optional(),

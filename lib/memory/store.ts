@@ -6,11 +6,19 @@
 // - Every write and delete publishes a live event on `memory:<namespace>` in the same transaction,
 //   so listeners hear exactly the changes that committed.
 // - Sealed rows hold ciphertext only (value and metadata); their search vector has key and tags.
+// - With a live listener, `get` serves from a per-process LRU that every write anywhere invalidates
+//   (see cache.ts); without one nothing is cached, since other processes' writes would go unheard.
 import type pg from 'pg';
 import type { MemoryConfig } from '../config';
 import { badRequest, conflict } from '../errors';
-import { publish } from '../live';
+import { publish, type LiveListener } from '../live';
+import { EntryCache } from './cache';
 import type { CodecOptions } from './codec';
+import { retrieveContext, type ContextInput, type RetrievedContext } from './context';
+import { exportMemory } from './export';
+import { importRow, parseExport } from './import';
+import { expireEntries, pruneVersions } from './maintenance';
+import { planSummaries, SUMMARY_TAG, type SummaryPlan, type SummarySource } from './summary';
 import { isUnder } from './names';
 import { checkName, prepareWrite, type PreparedWrite } from './prepare';
 import { ENTRY_COLUMNS, toEntry, toInfo, toVersion, VERSION_COLUMNS, type EntryRow, type VersionRow } from './rows';
@@ -53,16 +61,34 @@ const UPSERT = `
 const cursorOf = (namespace: string, key: string) =>
   Buffer.from(JSON.stringify([namespace, key])).toString('base64url');
 
+/** How long a cached entry is served without a re-read (bounds staleness if an event is lost). */
+export const CACHE_MAX_AGE_MS = 30_000;
+
+export interface MemoryStoreOptions {
+  /** This process's live listener: enables the read cache (`config.cacheEntries` entries). */
+  live?: LiveListener;
+}
+
 export class MemoryStore {
   readonly ring: KeyRing;
   private readonly codec: CodecOptions;
+  private readonly cache: EntryCache | undefined;
 
   constructor(
     private readonly pool: pg.Pool,
     private readonly config: MemoryConfig,
+    opts: MemoryStoreOptions = {},
   ) {
     this.ring = keyRing(config.key, config.previousKey);
     this.codec = { ring: this.ring, maxValueBytes: config.maxValueBytes, compressBytes: config.compressBytes };
+    if (opts.live && config.cacheEntries > 0) {
+      this.cache = new EntryCache(config.cacheEntries, CACHE_MAX_AGE_MS, opts.live);
+    }
+  }
+
+  /** Stops the cache listening to live events (the pool and listener are the caller's). */
+  close(): void {
+    this.cache?.close();
   }
 
   /** True when entries in `namespace` are encrypted at rest. */
@@ -73,18 +99,26 @@ export class MemoryStore {
   /** Writes one entry; a stale `expectedVersion` is a 409 and writes nothing. */
   async set(input: SetInput): Promise<MemoryEntryInfo> {
     const w = prepareWrite(this.codec, input, this.isSealed(input.namespace));
-    return inTransaction(this.pool, (c) => this.write(c, w));
+    try {
+      return await inTransaction(this.pool, (c) => this.write(c, w));
+    } finally {
+      this.cache?.invalidate(w.namespace, w.key);
+    }
   }
 
   /** Writes every entry in one transaction: all of them, or (on any bad input or conflict) none. */
   async bulkSet(inputs: SetInput[]): Promise<MemoryEntryInfo[]> {
     const now = new Date();
     const writes = inputs.map((i) => prepareWrite(this.codec, i, this.isSealed(i.namespace), now));
-    return inTransaction(this.pool, async (c) => {
-      const out: MemoryEntryInfo[] = [];
-      for (const w of writes) out.push(await this.write(c, w));
-      return out;
-    });
+    try {
+      return await inTransaction(this.pool, async (c) => {
+        const out: MemoryEntryInfo[] = [];
+        for (const w of writes) out.push(await this.write(c, w));
+        return out;
+      });
+    } finally {
+      for (const w of writes) this.cache?.invalidate(w.namespace, w.key);
+    }
   }
 
   private async write(c: Queryable, w: PreparedWrite): Promise<MemoryEntryInfo> {
@@ -146,14 +180,25 @@ export class MemoryStore {
     await publish(c, `memory:${String(change.namespace)}`, type, change);
   }
 
-  /** The live entry, or undefined (absent or expired). */
+  /** The live entry, or undefined (absent or expired). Served from the cache when it holds the name. */
   async get(namespace: string, key: string): Promise<MemoryEntry | undefined> {
     checkName(namespace, key);
+    const cached = this.cache?.get(namespace, key);
+    if (cached) return cached.entry && structuredClone(cached.entry);
+    const epoch = this.cache?.begin() ?? 0;
     const r = await this.pool.query<EntryRow>(
       `SELECT ${ENTRY_COLUMNS} FROM memory_entry e WHERE namespace = $1 AND key = $2 AND ${LIVE}`,
       [namespace, key],
     );
-    return r.rows[0] && toEntry(this.ring, r.rows[0]);
+    const entry = r.rows[0] && toEntry(this.ring, r.rows[0]);
+    // Callers get their own copy: mutating a returned entry must not change what the cache serves.
+    this.cache?.put(namespace, key, entry && structuredClone(entry), epoch);
+    return entry;
+  }
+
+  /** Entries currently cached in this process (0 when the cache is off). */
+  get cachedEntries(): number {
+    return this.cache?.size ?? 0;
   }
 
   /**
@@ -166,6 +211,18 @@ export class MemoryStore {
     opts: { expectedVersion?: number; provenance?: Provenance } = {},
   ): Promise<number | undefined> {
     checkName(namespace, key);
+    try {
+      return await this.deleteEntry(namespace, key, opts);
+    } finally {
+      this.cache?.invalidate(namespace, key);
+    }
+  }
+
+  private async deleteEntry(
+    namespace: string,
+    key: string,
+    opts: { expectedVersion?: number; provenance?: Provenance },
+  ): Promise<number | undefined> {
     return inTransaction(this.pool, async (c) => {
       const r = await c.query<{ version: number }>(
         `DELETE FROM memory_entry e WHERE namespace = $1 AND key = $2 AND ${LIVE} RETURNING version`,
@@ -250,7 +307,11 @@ export class MemoryStore {
   /** Deletes every entry in `namespace` and under it (expired ones too); returns how many live ones went. */
   async clearNamespace(namespace: string, opts: { provenance?: Provenance } = {}): Promise<number> {
     checkName(namespace);
-    return inTransaction(this.pool, (c) => this.clear(c, namespace, opts.provenance ?? {}));
+    try {
+      return await inTransaction(this.pool, (c) => this.clear(c, namespace, opts.provenance ?? {}));
+    } finally {
+      this.cache?.invalidate(namespace);
+    }
   }
 
   private async clear(c: Queryable, namespace: string, actor: Provenance): Promise<number> {
@@ -321,7 +382,121 @@ export class MemoryStore {
       for (const w of writes) await this.write(c, w);
       if (move) await this.clear(c, from, opts.provenance ?? {});
       return { copied: writes.length };
+    }).finally(() => {
+      this.cache?.invalidate(from);
+      this.cache?.invalidate(to);
     });
+  }
+
+  /**
+   * The export document of every live entry under `prefix` (all when undefined), one JSONL line at
+   * a time (without newlines); see export.ts for the format.
+   */
+  export(prefix?: string): AsyncGenerator<string> {
+    if (prefix !== undefined) checkName(prefix);
+    return exportMemory(this.pool, this.ring, prefix);
+  }
+
+  /**
+   * Imports an export document in one transaction (see import.ts): a bad line is a 400 naming its
+   * line and field, and nothing is written. Entries already present at the same or a higher version
+   * are `unchanged`; entries whose expiresAt has passed are `expired` and not written.
+   */
+  async import(
+    document: string,
+    opts: { provenance?: Provenance } = {},
+  ): Promise<{ imported: number; unchanged: number; expired: number }> {
+    const rows = parseExport(this.codec, (ns) => this.isSealed(ns), document);
+    const now = Date.now();
+    const live = rows.filter((r) => !r.expiresAt || r.expiresAt.getTime() > now);
+    const touched = new Map<string, number>();
+    try {
+      return await inTransaction(this.pool, async (c) => {
+        let imported = 0;
+        for (const row of live) {
+          if (!(await importRow(c, row, VERSION_COLUMNS))) continue;
+          imported++;
+          touched.set(row.namespace, (touched.get(row.namespace) ?? 0) + 1);
+        }
+        for (const [namespace, count] of touched) {
+          await this.announce(c, 'memory.import', { namespace, count, actor: opts.provenance ?? {} });
+        }
+        return { imported, unchanged: live.length - imported, expired: rows.length - live.length };
+      });
+    } finally {
+      for (const namespace of touched.keys()) this.cache?.invalidate(namespace);
+    }
+  }
+
+  /**
+   * Deletes entries whose expiry is at or before `cutoff` (default: now), `batchSize` rows per
+   * committed transaction, announcing `memory.expire` per namespace. Returns how many went.
+   */
+  async expire(cutoff: Date = new Date(), batchSize = 1000): Promise<number> {
+    const expired = await expireEntries(this.pool, cutoff, batchSize);
+    for (const namespace of expired.namespaces) this.cache?.invalidate(namespace);
+    return expired.count;
+  }
+
+  /** Deletes kept versions beyond the configured count per entry, in batches; returns how many went. */
+  async pruneVersions(batchSize = 5000): Promise<number> {
+    return pruneVersions(this.pool, this.config.versions, batchSize);
+  }
+
+  /** What to summarise for namespaces over `threshold` entries; see summary.ts. */
+  async planSummaries(threshold: number): Promise<SummaryPlan[]> {
+    return planSummaries(this.pool, this.ring, threshold, (ns) => this.isSealed(ns));
+  }
+
+  /**
+   * Saves a summary entry (tagged `summary`, listing its sources in metadata) and deletes the
+   * sources it replaces, in one transaction: originals go only once the summary is stored, and a
+   * source written since it was read (another version) is kept. A summary key that already
+   * exists means this ran before (a retry): nothing changes.
+   */
+  async replaceWithSummary(input: {
+    namespace: string;
+    key: string;
+    text: string;
+    sources: SummarySource[];
+    provenance?: Provenance;
+  }): Promise<{ saved: boolean; removed: number }> {
+    const { namespace, key, sources } = input;
+    const w = prepareWrite(
+      this.codec,
+      {
+        namespace,
+        key,
+        value: input.text,
+        tags: [SUMMARY_TAG],
+        metadata: { summarizes: sources },
+        provenance: input.provenance,
+      },
+      this.isSealed(namespace),
+    );
+    return inTransaction(this.pool, async (c) => {
+      if ((await this.currentVersion(c, namespace, key)) > 0) return { saved: false, removed: 0 };
+      await this.write(c, w);
+      const gone = await c.query<{ key: string; version: number }>(
+        `DELETE FROM memory_entry e WHERE e.namespace = $1 AND ${LIVE}
+            AND (e.key, e.version) IN (SELECT * FROM unnest($2::text[], $3::int[])) RETURNING e.key, e.version`,
+        [namespace, sources.map((s) => s.key), sources.map((s) => s.version)],
+      );
+      for (const row of gone.rows) {
+        await this.announce(c, 'memory.delete', {
+          namespace,
+          key: row.key,
+          version: row.version,
+          actor: input.provenance ?? {},
+        });
+      }
+      return { saved: true, removed: gone.rows.length };
+    }).finally(() => this.cache?.invalidate(namespace));
+  }
+
+  /** The entries most relevant to a prompt within a token budget; see {@link retrieveContext}. */
+  async retrieveContext(input: ContextInput): Promise<RetrievedContext> {
+    return retrieveContext(this, input);
   }
 
   /**

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import pg from 'pg';
+import { dataConverterFor, payloadCodec } from '../../lib/codec';
 import { loadConfig, type Config } from '../../lib/config';
 import { createPool, createPrisma, type PrismaClient } from '../../lib/db';
 import { createLogger, type Logger } from '../../lib/logger';
@@ -99,7 +100,11 @@ export async function startTestApp(opts: { env?: Record<string, string>; worker?
   const prisma = createPrisma(db.url, 5);
   const pool = createPool(db.url, 5);
   const connection = await Connection.connect({ address: config.temporal.address as string });
-  const client = new Client({ connection, namespace: config.temporal.namespace });
+  const client = new Client({
+    connection,
+    namespace: config.temporal.namespace,
+    dataConverter: dataConverterFor(payloadCodec(config.payloads)),
+  });
   let worker: WorkerHandle | undefined;
   let native: NativeConnection | undefined;
   if (opts.worker !== false) {

@@ -18,7 +18,7 @@ test('defaults describe the embedded stack', () => {
   expect(c.database.url).toBeUndefined();
   expect(c.temporal.namespace).toBe('default');
   expect(c.temporal.taskQueue).toBe('claude-flow');
-  expect(c.api).toEqual({ port: 3000, host: '127.0.0.1', apiKey: undefined });
+  expect(c.api).toMatchObject({ port: 3000, host: '127.0.0.1', apiKey: undefined });
   expect(c.enabled).toBe(true);
   expect(c.memory.backend).toBe('postgres');
   expect(c.debug).toBe(false);

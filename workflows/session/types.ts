@@ -23,6 +23,8 @@ export interface SessionSettings {
   continueAsNewAfter?: number;
   /** Token budget for memory context retrieved into each prompt. @default 2000 */
   contextTokens?: number;
+  /** Token budget for the conversation so far in each prompt (the most recent messages that fit). @default 32000 */
+  historyTokens?: number;
   /** System prompt for this session. */
   system?: string;
 }
@@ -129,6 +131,8 @@ export interface SessionView extends Omit<CarriedState, 'recent' | 'decided' | '
 
 export interface SendMessageInput {
   text: string;
+  /** Stream the reply as live events on `session:<id>` while it is written. @default true */
+  stream?: boolean;
   /** Override the session's route for this message. */
   route?: string[];
   maxTokens?: number;

@@ -50,9 +50,11 @@ const CfProject = keyword('CfProject');
 /** Workflow types a session may start as children (runWorkflow). */
 export const CHILD_WORKFLOW_TYPES = ['systemCheck', 'aiTask'] as const;
 
+// The turn heartbeats every few seconds while the model works, so a dead worker is noticed in
+// ~10 s and the turn retried on another.
 const turn = proxyActivities<Activities>({
   startToCloseTimeout: '10 minutes',
-  heartbeatTimeout: '30 seconds',
+  heartbeatTimeout: '10 seconds',
   retry: AI_RETRY,
 });
 const store = proxyActivities<Activities>({
@@ -70,7 +72,8 @@ const reject = (message: string, type = 'InvalidRequest') =>
 export async function session(input: SessionInput): Promise<{ status: string; reason?: string; messageCount: number }> {
   const s = new SessionState(input, new Date().toISOString());
   const turns = new TurnQueue();
-  let changed = true; // projection and search attributes need writing
+  let changed = true; // the projection needs writing (turns write their own)
+  let indexedStatus: string | undefined; // the CfSessionStatus last upserted
 
   const touch = () => {
     s.data.lastActivityAt = new Date().toISOString();
@@ -128,11 +131,15 @@ export async function session(input: SessionInput): Promise<{ status: string; re
           route: msg.route ?? input.settings?.route,
           maxTokens: msg.maxTokens,
           temperature: msg.temperature,
+          stream: msg.stream ?? true,
           namespaces: s.namespaces(),
           contextTokens: input.settings?.contextTokens ?? 2000,
+          historyTokens: input.settings?.historyTokens ?? 32_000,
+          projection: s.projection(),
         });
         s.recordTurn(userNo, replyNo, position, r);
-        touch();
+        // The turn activity already wrote the projection; only the clock moves here.
+        s.data.lastActivityAt = r.at;
         return {
           reply: r.reply,
           userMessageNo: userNo,
@@ -350,13 +357,16 @@ export async function session(input: SessionInput): Promise<{ status: string; re
   const continueAfter = input.settings?.continueAsNewAfter ?? 500;
   const runMessageStart = s.data.messageCount;
   for (;;) {
-    if (changed) {
-      changed = false;
+    if (indexedStatus !== s.data.status) {
+      indexedStatus = s.data.status;
       upsertSearchAttributes([
         { key: CfSessionStatus, value: s.data.status },
         { key: CfOwner, value: input.owner },
         ...(s.projectKey() ? [{ key: CfProject, value: s.projectKey() as string }] : []),
       ]);
+    }
+    if (changed) {
+      changed = false;
       await project.saveSessionProjection(s.projection());
     }
     if (s.data.status === 'ended' || s.data.status === 'failed') break;

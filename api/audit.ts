@@ -1,0 +1,78 @@
+// The audit trail: one row per mutating call (POST, PUT, PATCH, DELETE), whatever its outcome,
+// written when the response has been sent. Never holds request bodies (they may carry secrets).
+import type { RequestHandler } from 'express';
+import type pg from 'pg';
+import type { Logger } from '../lib/logger';
+import './request-context';
+
+const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+export interface AuditFilter {
+  actor?: string;
+  action?: string;
+  from?: string;
+  to?: string;
+  limit: number;
+}
+
+/** Records every mutating call after its response. */
+export function auditTrail(deps: { pool: Pick<pg.Pool, 'query'>; logger: Logger }): RequestHandler {
+  return (req, res, next) => {
+    if (!MUTATING.has(req.method)) return next();
+    res.on('finish', () => {
+      const who = req.principal;
+      const action = req.routeSpec
+        ? `${req.routeSpec.method} ${req.routeSpec.path}`
+        : `${req.method} (undeclared route)`;
+      deps.pool
+        .query(
+          `INSERT INTO audit_log (actor, actor_name, action, target, status, ip, request_id)
+           VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+          [
+            who?.actor ?? 'anonymous',
+            who?.name ?? null,
+            action,
+            req.originalUrl.split('?')[0].slice(0, 2000),
+            res.statusCode,
+            req.ip ?? null,
+            String(req.id),
+          ],
+        )
+        .catch((err: Error) => deps.logger.error({ err, requestId: req.id }, 'could not write the audit trail'));
+    });
+    next();
+  };
+}
+
+export interface AuditRow {
+  id: string;
+  at: Date;
+  actor: string;
+  actorName: string | null;
+  action: string;
+  target: string;
+  status: number;
+  ip: string | null;
+  requestId: string | null;
+}
+
+/** Audit rows matching `f`, newest first. */
+export async function readAudit(db: Pick<pg.Pool, 'query'>, f: AuditFilter): Promise<AuditRow[]> {
+  const where: string[] = [];
+  const args: unknown[] = [];
+  const add = (sql: string, v: unknown) => {
+    args.push(v);
+    where.push(sql.replace(/\?/g, `$${args.length}`));
+  };
+  if (f.actor) add('(actor = ? OR actor_name = ?)', f.actor);
+  if (f.action) add('action = ?', f.action);
+  if (f.from) add('at >= ?', f.from);
+  if (f.to) add('at < ?', f.to);
+  args.push(f.limit);
+  const res = await db.query<AuditRow>(
+    `SELECT id::text AS id, at, actor, actor_name AS "actorName", action, target, status, ip, request_id AS "requestId"
+       FROM audit_log ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT $${args.length}`,
+    args,
+  );
+  return res.rows;
+}

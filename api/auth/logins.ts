@@ -1,0 +1,57 @@
+// Dashboard logins: a random cookie secret whose sha256 is a row in auth_session with an expiry.
+// A login made with an API key ends when that key is revoked.
+import type pg from 'pg';
+import type { Principal, Role } from './roles';
+import { newToken, sha256 } from './secrets';
+
+type Db = Pick<pg.Pool, 'query'>;
+
+/** Name of the login cookie. */
+export const LOGIN_COOKIE = 'cf_login';
+
+/** Stores a login for `who`; returns the cookie value (shown once) and its expiry. */
+export async function createLogin(db: Db, who: Principal, hours: number): Promise<{ token: string; expiresAt: Date }> {
+  const token = newToken();
+  const expiresAt = new Date(Date.now() + hours * 3_600_000);
+  await db.query(`INSERT INTO auth_session (hash, key_id, name, role, expires_at) VALUES ($1, $2, $3, $4, $5)`, [
+    sha256(token),
+    who.keyId ?? null,
+    who.name,
+    who.role,
+    expiresAt,
+  ]);
+  // Expired logins are useless; sweep a few now and then rather than run a timer.
+  if (Math.random() < 0.05) await db.query(`DELETE FROM auth_session WHERE expires_at < now()`);
+  return { token, expiresAt };
+}
+
+/** The principal behind a live login cookie; undefined when unknown, expired or its key revoked. */
+export async function findLogin(db: Db, token: string): Promise<Principal | undefined> {
+  const res = await db.query<{ key_id: string | null; name: string; role: Role }>(
+    `SELECT s.key_id, s.name, s.role FROM auth_session s LEFT JOIN api_key k ON k.id = s.key_id
+      WHERE s.hash = $1 AND s.expires_at > now() AND (s.key_id IS NULL OR k.revoked_at IS NULL)`,
+    [sha256(token)],
+  );
+  const row = res.rows[0];
+  if (!row) return undefined;
+  return {
+    actor: row.key_id ? `key:${row.key_id}` : 'bootstrap',
+    name: row.name,
+    role: row.role,
+    keyId: row.key_id ?? undefined,
+    via: 'cookie',
+  };
+}
+
+export async function deleteLogin(db: Db, token: string): Promise<void> {
+  await db.query(`DELETE FROM auth_session WHERE hash = $1`, [sha256(token)]);
+}
+
+/** The value of one cookie in a Cookie header. */
+export function readCookie(header: string | undefined, name: string): string | undefined {
+  for (const part of (header ?? '').split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === name) return decodeURIComponent(part.slice(eq + 1).trim());
+  }
+  return undefined;
+}

@@ -1,0 +1,129 @@
+// bench/idle-sessions: N open, idle sessions. The worker's memory should stay flat (sessions beyond
+// TEMPORAL_MAX_CACHED_WORKFLOWS are evicted) and every session still answers a query (replayed on
+// demand). Baseline: the same process's RSS with the worker running and no sessions.
+//
+//   npx tsx bench/idle-sessions.ts [sessions=10000] [sample=200]
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import { findProjectRoot, loadConfig } from '../lib/config';
+import { createPool, createPrisma } from '../lib/db';
+import { createLogger } from '../lib/logger';
+import { findBinary, TEMPORAL_CLI } from '../stack/binaries';
+import { applyMigrations, migrationsDir } from '../stack/migrate';
+import { startEmbeddedPostgres } from '../stack/postgres';
+import { freePort, startTemporalServer } from '../stack/temporal-server';
+import { installTemporalRuntime } from '../workers/runtime';
+import { startWorker } from '../workers/worker';
+import { session } from '../workflows';
+import { stateQuery } from '../workflows/session/messages';
+
+const N = Number(process.argv[2] ?? 10_000);
+const SAMPLE = Number(process.argv[3] ?? 200);
+const CONCURRENCY = 50;
+const mb = (b: number) => (b / 1024 / 1024).toFixed(0);
+
+async function main(): Promise<void> {
+  const root = findProjectRoot();
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cf-bench-idle-'));
+  fs.chmodSync(tmp, 0o755);
+  const cli = findBinary(TEMPORAL_CLI, {
+    configured: loadConfig().temporal.cliPath,
+    configuredName: 'TEMPORAL_CLI_PATH',
+    root,
+  });
+  const [server, pg] = await Promise.all([
+    freePort().then((port) =>
+      startTemporalServer({ executable: cli, port, namespace: 'default', logFile: path.join(tmp, 't.log') }),
+    ),
+    freePort().then((port) =>
+      startEmbeddedPostgres(root, { dataDir: path.join(tmp, 'pg'), port, logFile: path.join(tmp, 'pg.log') }),
+    ),
+  ]);
+  try {
+    await applyMigrations(pg.url, migrationsDir(root));
+    const config = loadConfig({
+      env: {
+        TEMPORAL_ADDRESS: server.address,
+        DATABASE_URL: pg.url,
+        TEMPORAL_TASK_QUEUE: 'idle',
+        CLAUDE_FLOW_DATA_DIR: tmp,
+        LOG_LEVEL: 'error',
+      },
+    });
+    const logger = createLogger(config);
+    installTemporalRuntime(logger);
+    const prisma = createPrisma(pg.url, 10);
+    const pool = createPool(pg.url, 10);
+    const native = await NativeConnection.connect({ address: server.address });
+    const worker = await startWorker({ config, connection: native, deps: { prisma, pool, logger } });
+    const connection = await Connection.connect({ address: server.address });
+    const client = new Client({ connection });
+    global.gc?.();
+    const baseline = process.memoryUsage().rss;
+
+    const t0 = performance.now();
+    const rss: { sessions: number; rss: number }[] = [];
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: CONCURRENCY }, async () => {
+        while (next < N) {
+          const i = next++;
+          await client.workflow.start(session, {
+            taskQueue: 'idle',
+            workflowId: `session-idle-${i}`,
+            args: [{ sessionId: `idle-${i}`, title: `idle ${i}`, owner: 'bench' }],
+          });
+          if (i % Math.max(1, Math.floor(N / 10)) === 0) rss.push({ sessions: i, rss: process.memoryUsage().rss });
+        }
+      }),
+    );
+    // Every session has run its first task and is waiting (idle).
+    for (;;) {
+      const projected = await prisma.session.count();
+      if (projected >= N) break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    const startSeconds = (performance.now() - t0) / 1000;
+    global.gc?.();
+    const after = process.memoryUsage().rss;
+
+    const lat: number[] = [];
+    for (let k = 0; k < SAMPLE; k++) {
+      const i = Math.floor(Math.random() * N);
+      const q0 = performance.now();
+      const st = await client.workflow.getHandle(`session-idle-${i}`).query(stateQuery);
+      lat.push(performance.now() - q0);
+      if (st.status !== 'active') throw new Error(`session idle-${i} is ${st.status}`);
+    }
+    lat.sort((a, b) => a - b);
+    const p = (q: number) => lat[Math.min(lat.length - 1, Math.floor(q * lat.length))].toFixed(1);
+    console.log(
+      `bench/idle-sessions: ${N} sessions started in ${startSeconds.toFixed(0)} s; worker cache ${config.temporal.maxCachedWorkflows}\n`,
+    );
+    console.log('| sessions open | process RSS MB |\n| --- | --- |');
+    console.log(`| 0 (worker running) | ${mb(baseline)} |`);
+    for (const r of rss) console.log(`| ${r.sessions} | ${mb(r.rss)} |`);
+    console.log(`| ${N} (all idle) | ${mb(after)} |`);
+    console.log(`\nRSS with ${N} idle sessions / baseline: ${(after / baseline).toFixed(2)}x`);
+    console.log(
+      `query on ${SAMPLE} random sessions (most evicted, replayed on demand): p50 ${p(0.5)} ms, p95 ${p(0.95)} ms, p99 ${p(0.99)} ms`,
+    );
+    await worker.shutdown();
+    await connection.close();
+    await native.close();
+    await prisma.$disconnect();
+    await pool.end();
+  } finally {
+    await server.stop();
+    await pg.stop();
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
