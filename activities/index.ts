@@ -1,6 +1,7 @@
 // Every activity the worker registers, built from its dependencies.
 import { createAiActivities } from './ai';
 import type { ActivityDeps } from './deps';
+import { createGithubActivities } from './github';
 import { createMemoryActivities } from './memory';
 import { createSessionActivities } from './session';
 import { createSystemActivities } from './system';
@@ -12,6 +13,7 @@ export function createActivities(deps: ActivityDeps) {
     ...ai,
     ...createSessionActivities(deps, ai),
     ...createMemoryActivities(deps),
+    ...createGithubActivities(deps),
   };
 }
 

@@ -31,6 +31,7 @@ import { keysRouter } from './routes/keys';
 import { liveRouter, type LiveOptions } from './routes/live';
 import { memoryRouter } from './routes/memory';
 import { sessionsRouter } from './routes/sessions';
+import { webhooksRouter } from './routes/webhooks';
 
 export interface AppDeps {
   config: Config;
@@ -41,6 +42,8 @@ export interface AppDeps {
   /** This process's live-event hub; one is made (listening lazily) when not given. */
   hub?: LiveHub;
   live?: LiveOptions;
+  /** The memory store routes use; startApi gives one with a read cache kept fresh by live events. */
+  memory?: MemoryStore;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
@@ -100,9 +103,10 @@ export function createApp(deps: AppDeps): Express {
   app.use(BASE, auditRouter(deps.pool));
   app.use(BASE, liveRouter(hub, deps.live));
   app.use(BASE, analyticsRouter(deps.pool));
-  app.use(BASE, memoryRouter(new MemoryStore(deps.pool, deps.config.memory)));
+  app.use(BASE, memoryRouter(deps.memory ?? new MemoryStore(deps.pool, deps.config.memory)));
   app.use(BASE, sessionsRouter(deps));
   app.use(BASE, codecRouter(deps.config, payloadCodec(deps.config.payloads)));
+  app.use(BASE, webhooksRouter(deps));
 
   app.use(notFoundHandler);
   app.use(errorHandler);

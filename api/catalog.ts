@@ -74,6 +74,13 @@ const sealedBody = (req: Request, config: Config): Role | undefined => {
 const S = `${BASE}/sessions/{sessionId}`;
 
 export const ROUTES: RouteSpec[] = [
+  {
+    method: 'POST',
+    path: `${BASE}/webhooks/github`,
+    role: 'public',
+    tag: 'webhooks',
+    summary: 'GitHub webhook deliveries (authenticated by X-Hub-Signature-256); configured events start a workflow',
+  },
   // Authentication and administration
   {
     method: 'POST',

@@ -2,6 +2,8 @@
 // serves live updates over WebSocket on the same server.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { LiveListener } from '../lib/live';
+import { MemoryStore } from '../lib/memory';
 import { createApp, type AppDeps } from './app';
 import { LiveHub } from './live/hub';
 import { attachLive } from './live/ws';
@@ -26,7 +28,13 @@ export async function startApi(deps: AppDeps): Promise<ApiServer> {
     );
   }
   const hub = deps.hub ?? new LiveHub(deps.config.database.url, deps.pool);
-  const server = http.createServer(createApp({ ...deps, hub }));
+  // Memory reads are cached in this process; a LISTEN connection of its own invalidates them on
+  // every write, from whichever process made it.
+  const memoryLive =
+    deps.memory || !deps.config.database.url ? undefined : new LiveListener(deps.config.database.url, deps.pool);
+  await memoryLive?.start();
+  const memory = deps.memory ?? new MemoryStore(deps.pool, deps.config.memory, { live: memoryLive });
+  const server = http.createServer(createApp({ ...deps, hub, memory }));
   const closeLive = attachLive(server, { ...deps, hub }, deps.live);
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) => {
@@ -51,6 +59,8 @@ export async function startApi(deps: AppDeps): Promise<ApiServer> {
         server.closeAllConnections();
       });
       await hub.close();
+      await memory.close();
+      await memoryLive?.close();
     },
   };
 }

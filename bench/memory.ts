@@ -16,15 +16,39 @@ import { freePort } from '../stack/temporal-server';
 const SIZES = (process.argv[2] ?? '100000,1000000').split(',').map(Number);
 const QUERIES = Number(process.argv[3] ?? 300);
 
-// A vocabulary for varied, realistic-looking text: the indexes do real work.
-const WORDS = `temporal workflow activity retry timeout postgres index vector search memory session checkpoint
-rollback review security audit deploy release changelog branch commit merge conflict token budget model
-provider anthropic openai auggie router fallback stream latency throughput cache eviction replay history
-schema migration prisma express route handler validation error warning metric dashboard webhook github
-pull request diff hunk lint test flaky coverage benchmark profile memory leak worker queue schedule
-backup export import namespace tag metadata provenance encryption sealed rotate key version conflict`
-  .split(/\s+/)
-  .filter(Boolean);
+// A synthetic vocabulary with a natural (Zipf-like) spread: a few words are very common, most are
+// rare, as in real notes and code. 4,000 three-syllable words; entries draw 12 words each with
+// probability skewed toward the low ranks, so the indexes face realistic selectivity.
+const SYLLABLES = [
+  'ka',
+  'to',
+  'ri',
+  'me',
+  'su',
+  'lo',
+  'na',
+  'pe',
+  'vi',
+  'do',
+  'ga',
+  'ne',
+  'zu',
+  'fa',
+  'hi',
+  'mo',
+  'ba',
+  'te',
+  'wu',
+  'ro',
+];
+const WORDS: string[] = [];
+for (let a = 0; a < SYLLABLES.length && WORDS.length < 4000; a++)
+  for (let b = 0; b < SYLLABLES.length && WORDS.length < 4000; b++)
+    for (let c = 0; c < SYLLABLES.length && WORDS.length < 4000; c++)
+      WORDS.push(SYLLABLES[a] + SYLLABLES[b] + SYLLABLES[c]);
+/** SQL for the rank of word j of entry i: deterministic, skewed toward common words. */
+const RANK = (i: string, j: string) =>
+  `1 + floor(${WORDS.length - 1} * power(((${i}::bigint * 2654435761 + ${j} * 40503) % 1000003)::float8 / 1000003, 3))::int`;
 
 const pct = (s: number[], p: number) => [...s].sort((a, b) => a - b)[Math.min(s.length - 1, Math.floor(p * s.length))];
 
@@ -54,12 +78,11 @@ async function main(): Promise<void> {
     const config = loadConfig({ env: { DATABASE_URL: pg.url } });
     const store = new MemoryStore(pool, config.memory);
     await pool.query(`CREATE TEMP TABLE IF NOT EXISTS _w AS SELECT 1`); // warm a connection
-    const words = `ARRAY[${WORDS.map((w) => `'${w}'`).join(',')}]`;
     const rows: string[] = [];
     let have = 0;
     for (const size of SIZES) {
       const t0 = performance.now();
-      // Text values of 12 words drawn from the vocabulary; keys and namespaces spread like real use.
+      // Text values of 12 words; keys and namespaces spread like real use.
       await pool.query(
         `INSERT INTO memory_entry (namespace, key, value_type, value, size, stored_size, tags, version, search_vector)
          SELECT ns, k, 'text', convert_to(v, 'UTF8'), octet_length(v), octet_length(v), ARRAY[t], 1,
@@ -67,12 +90,11 @@ async function main(): Promise<void> {
                 setweight(to_tsvector('english', t), 'B') || setweight(to_tsvector('english', v), 'C')
            FROM (SELECT i,
                         'bench/' || (i % 50) || '/' AS ns,
-                        'entry-' || i || '-' || (${words})[1 + (i * 7) % ${WORDS.length}] AS k,
-                        (${words})[1 + (i * 13) % ${WORDS.length}] AS t,
-                        (SELECT string_agg((${words})[1 + ((i * 31 + j * 17 + j * j) % ${WORDS.length})], ' ')
-                           FROM generate_series(1, 12) j) AS v
+                        'entry-' || i || '-' || $3::text[](${RANK('i', '97')}) AS k,
+                        $3::text[](${RANK('i', '89')}) AS t,
+                        (SELECT string_agg($3::text[](${RANK('i', 'j')}), ' ') FROM generate_series(1, 12) j) AS v
                    FROM generate_series($1::int + 1, $2::int) i) src`,
-        [have, size],
+        [have, size, WORDS],
       );
       await pool.query('VACUUM ANALYZE memory_entry');
       const loadSeconds = ((performance.now() - t0) / 1000).toFixed(0);

@@ -532,6 +532,22 @@ export const SETTINGS = {
     doc: 'Timeout of one model call (one attempt).',
     default: '120000',
   },
+  githubToken: {
+    env: 'GITHUB_TOKEN',
+    file: 'github.token',
+    schema: optional(nonEmpty),
+    allowed: 'a GitHub token (fine-grained or classic personal access token, or a GitHub App installation token)',
+    doc: 'Enables the GitHub activities (pull requests, reviews, comments, issues, check runs).',
+    secret: true,
+  },
+  githubApiUrl: {
+    env: 'GITHUB_API_URL',
+    file: 'github.apiUrl',
+    schema: httpUrl.default('https://api.github.com'),
+    allowed: 'an http(s) URL, e.g. https://github.example.com/api/v3 for GitHub Enterprise Server',
+    doc: 'GitHub REST API base URL.',
+    default: 'https://api.github.com',
+  },
   payloadKey: {
     env: 'CLAUDE_FLOW_PAYLOAD_KEY',
     file: 'temporal.payloadKey',
@@ -562,6 +578,24 @@ export const SETTINGS = {
     allowed: 'an integer 0-100000',
     doc: 'Workflows a worker keeps in memory; idle sessions beyond it are evicted and replayed on demand.',
     default: '500',
+  },
+  githubWebhookSecret: {
+    env: 'GITHUB_WEBHOOK_SECRET',
+    file: 'github.webhookSecret',
+    schema: optional(z.string().min(8)),
+    allowed: 'the secret configured on the GitHub webhook (8+ characters)',
+    doc: 'Verifies X-Hub-Signature-256 on GitHub webhook deliveries. Unset: the webhook endpoint refuses deliveries.',
+    secret: true,
+  },
+  webhookWorkflows: {
+    env: 'CLAUDE_FLOW_WEBHOOK_WORKFLOWS',
+    file: 'github.webhookWorkflows',
+    schema: jsonObject(z.record(z.string().regex(/^[a-z_]+(\.[a-z_]+)?$/), z.string().regex(/^[A-Za-z]+$/))).default(
+      {},
+    ),
+    allowed: 'JSON mapping "event" or "event.action" to a workflow type, e.g. {"pull_request.opened":"codeReview"}',
+    doc: 'Which GitHub webhook events start which workflow (the delivery payload is its input).',
+    default: '{}',
   },
 } satisfies Record<string, SettingSpec>;
 
@@ -595,6 +629,14 @@ export interface Config {
     liveRetentionSeconds: number;
   };
   enabled: boolean;
+  github: {
+    webhookSecret: string | undefined;
+    webhookWorkflows: Record<string, string>;
+    /** Undefined: the GitHub activities fail, non-retryable, saying to set GITHUB_TOKEN. */
+    token: string | undefined;
+    /** No trailing slash. */
+    apiUrl: string;
+  };
   /** Temporal payload encryption; undefined key: plain payloads. */
   payloads: { key: Buffer | undefined; previousKeys: Buffer[]; uiOrigins: string[] };
   memory: MemoryConfig;
@@ -756,6 +798,12 @@ function toConfig(v: Values, projectRoot: string): Config {
       liveRetentionSeconds: v.liveRetentionSeconds,
     },
     enabled: v.enabled,
+    github: {
+      webhookSecret: v.githubWebhookSecret,
+      webhookWorkflows: v.webhookWorkflows,
+      token: v.githubToken,
+      apiUrl: v.githubApiUrl.replace(/\/+$/, ''),
+    },
     payloads: {
       key: v.payloadKey ? decodeKey32(v.payloadKey) : undefined,
       previousKeys: v.payloadPreviousKeys.map((k) => decodeKey32(k) as Buffer),

@@ -4,6 +4,7 @@ import { Worker, type NativeConnection, type WorkflowBundle } from '@temporalio/
 import { createActivities, type ActivityDeps } from '../activities';
 import { dataConverterFor, payloadCodec } from '../lib/codec';
 import type { Config } from '../lib/config';
+import { LiveListener } from '../lib/live';
 import { MemoryStore } from '../lib/memory';
 import { workflowBundle } from './bundle';
 
@@ -32,7 +33,13 @@ export function workerIdentity(): string {
 
 export async function startWorker(opts: StartWorkerOptions): Promise<WorkerHandle> {
   const identity = workerIdentity();
-  const memory = opts.deps.memory ?? new MemoryStore(opts.deps.pool, opts.config.memory);
+  // The worker's memory reads are cached; its own LISTEN connection drops entries written anywhere.
+  const memoryLive =
+    opts.deps.memory || !opts.config.database.url
+      ? undefined
+      : new LiveListener(opts.config.database.url, opts.deps.pool);
+  await memoryLive?.start();
+  const memory = opts.deps.memory ?? new MemoryStore(opts.deps.pool, opts.config.memory, { live: memoryLive });
   const activities = createActivities({ ...opts.deps, memory, config: opts.config, workerIdentity: identity });
   const worker = await Worker.create({
     connection: opts.connection,
@@ -52,6 +59,8 @@ export async function startWorker(opts: StartWorkerOptions): Promise<WorkerHandl
     async shutdown() {
       if (worker.getState() === 'RUNNING') worker.shutdown();
       await running;
+      if (!opts.deps.memory) await memory.close();
+      await memoryLive?.close();
     },
   };
 }

@@ -33,6 +33,9 @@ export interface SearchHit extends MemoryEntryInfo {
 }
 
 /** Ranked entries matching `q` and the filters, at most `limit` (default 20, at most 100). */
+/** Most matches of each kind (text, key) ranked per query: bounds the cost of very common words. */
+export const CANDIDATES = 2_000;
+
 export async function searchMemory(pool: pg.Pool, ring: KeyRing, input: SearchInput): Promise<SearchHit[]> {
   const q = input.q.trim();
   if (q === '') throw badRequest('q is empty: give words to search for');
@@ -43,11 +46,17 @@ export async function searchMemory(pool: pg.Pool, ring: KeyRing, input: SearchIn
   const where = filterSql(input, args);
   args.push(limit);
   const r = await pool.query<EntryRow & { text_rank: number; key_similarity: number }>(
-    `WITH q AS (SELECT websearch_to_tsquery('${TS_CONFIG}', $1) AS tsq)
+    // Candidates first, each kind bounded, so a very common word cannot make one query rank a
+    // whole table: full-text matches (GIN) and key matches (trigram), then rank only those.
+    `WITH q AS (SELECT websearch_to_tsquery('${TS_CONFIG}', $1) AS tsq),
+     cand AS (
+       (SELECT e.id FROM memory_entry e, q WHERE ${where.join(' AND ')} AND e.search_vector @@ q.tsq LIMIT ${CANDIDATES})
+       UNION
+       (SELECT e.id FROM memory_entry e WHERE ${where.join(' AND ')} AND ($1 <% e.key OR e.key ILIKE $2) LIMIT ${CANDIDATES})
+     )
      SELECT ${ENTRY_COLUMNS.replace(/(^|,\s*)(\w+)/g, '$1e.$2')},
             ts_rank(e.search_vector, q.tsq) AS text_rank, word_similarity($1, e.key) AS key_similarity
-       FROM memory_entry e, q
-      WHERE ${where.join(' AND ')} AND (e.search_vector @@ q.tsq OR $1 <% e.key OR e.key ILIKE $2)
+       FROM memory_entry e JOIN cand USING (id), q
       ORDER BY ts_rank(e.search_vector, q.tsq) + word_similarity($1, e.key) DESC, e.updated_at DESC, e.namespace, e.key
       LIMIT $${args.length}`,
     args,

@@ -1,0 +1,426 @@
+// A wire-level fake of the GitHub REST API endpoints the GitHub activities use, for pointing the real
+// Octokit at: `GITHUB_API_URL=fake.url`. It serves under /api/v3, like GitHub Enterprise Server, keeps
+// repositories, pull requests, files and everything posted in memory, sends rate-limit headers on every
+// response, paginates lists with Link headers, and plays scripted faults (rate limits, 5xx, 401, and a
+// post that is stored but whose response never arrives).
+import type http from 'node:http';
+import {
+  bearerToken,
+  cutConnection,
+  type IncomingCall,
+  type RecordedRequest,
+  sendJson,
+  startHttpFake,
+} from './http-fake';
+
+const PREFIX = '/api/v3';
+const DOCS = 'https://docs.github.com/rest';
+
+export interface FakeFile {
+  filename: string;
+  status?: 'added' | 'modified' | 'removed' | 'renamed';
+  additions?: number;
+  deletions?: number;
+  patch?: string;
+}
+export interface FakePull {
+  number: number;
+  title: string;
+  body?: string;
+  head: { ref: string; sha: string };
+  base: { ref: string; sha: string };
+  files: FakeFile[];
+}
+export interface FakeReview {
+  id: number;
+  body: string;
+  event: string;
+  commit_id: string;
+  comments: { path: string; line: number; side?: string; body: string }[];
+}
+export interface FakeComment {
+  id: number;
+  issue: number;
+  body: string;
+}
+export interface FakeIssue {
+  id: number;
+  number: number;
+  title: string;
+  body: string;
+  labels: string[];
+}
+export interface FakeCheckRun {
+  id: number;
+  name: string;
+  head_sha: string;
+  external_id: string;
+  status: string;
+  conclusion: string | null;
+  output: unknown;
+}
+export interface FakeRepo {
+  pulls: Map<number, FakePull>;
+  /** `${ref}:${path}` → content. */
+  contents: Map<string, string>;
+  reviews: Map<number, FakeReview[]>;
+  comments: FakeComment[];
+  issues: FakeIssue[];
+  checkRuns: FakeCheckRun[];
+  /** Whether the token may create check runs (a personal access token may not). */
+  checksAllowed: boolean;
+}
+
+/** A fault for the next matching request(s). */
+export type Fault =
+  | { kind: 'secondaryRateLimit'; retryAfterSeconds: number }
+  | { kind: 'primaryRateLimit'; resetInSeconds: number }
+  | { kind: 'tooManyRequests'; retryAfterSeconds: number }
+  | { kind: 'status'; status: number; message?: string }
+  /** The request is carried out (a post is stored), then the connection is destroyed before any response. */
+  | { kind: 'dieAfterHandling' };
+export type ScriptedFault = Fault & {
+  /** Only requests with this method (default: any). */
+  method?: string;
+  /** Only requests whose path (after /api/v3, query string included) matches (default: any). */
+  path?: RegExp;
+  /** How many matching requests it affects (default 1). */
+  times?: number;
+};
+
+export interface FakeGithub {
+  /** What to set GITHUB_API_URL to (ends in /api/v3). */
+  url: string;
+  requests: RecordedRequest[];
+  /** Requests to the API, without the prefix, e.g. `POST /repos/o/r/issues`. */
+  calls(): string[];
+  addRepo(fullName: string, opts?: { checksAllowed?: boolean }): FakeRepo;
+  repo(fullName: string): FakeRepo;
+  fault(...faults: ScriptedFault[]): void;
+  close(): Promise<void>;
+}
+
+interface Answer {
+  status: number;
+  body: unknown;
+  headers?: Record<string, string>;
+}
+
+/** `token`: when set, requests must carry a token equal to (or matching) it, or get 401 Bad credentials. */
+export async function startFakeGithub(opts: { token?: string | RegExp } = {}): Promise<FakeGithub> {
+  const repos = new Map<string, FakeRepo>();
+  const faults: ScriptedFault[] = [];
+  let nextId = 1000;
+  let remaining = 5000;
+  const reset = Math.floor(Date.now() / 1000) + 3600;
+  let origin = '';
+
+  const html = (repo: string, rest: string) => `https://github.example.test/${repo}/${rest}`;
+  const notFound = (): Answer => ({ status: 404, body: { message: 'Not Found', documentation_url: DOCS } });
+
+  /** One page of `items`, with GitHub's Link header. */
+  function page<T>(items: T[], url: URL): Answer {
+    const perPage = Math.min(100, Number(url.searchParams.get('per_page') ?? 30));
+    const current = Math.max(1, Number(url.searchParams.get('page') ?? 1));
+    const last = Math.max(1, Math.ceil(items.length / perPage));
+    const link = (p: number, rel: string) => {
+      const u = new URL(url.toString());
+      u.searchParams.set('page', String(p));
+      u.searchParams.set('per_page', String(perPage));
+      return `<${origin}${PREFIX}${u.pathname}${u.search}>; rel="${rel}"`;
+    };
+    const links = [];
+    if (current < last) links.push(link(current + 1, 'next'), link(last, 'last'));
+    if (current > 1) links.push(link(1, 'first'), link(current - 1, 'prev'));
+    return {
+      status: 200,
+      body: items.slice((current - 1) * perPage, current * perPage),
+      headers: links.length > 0 ? { link: links.join(', ') } : {},
+    };
+  }
+
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  function route(method: string, url: URL, body: any): Answer {
+    const m = /^\/repos\/([^/]+)\/([^/]+)(\/.*)?$/.exec(url.pathname);
+    if (!m) return notFound();
+    const name = `${m[1]}/${m[2]}`;
+    const repo = repos.get(name);
+    if (!repo) return notFound();
+    const rest = m[3] ?? '';
+    let r: RegExpExecArray | null;
+
+    if ((r = /^\/pulls\/(\d+)$/.exec(rest)) && method === 'GET') {
+      const pr = repo.pulls.get(Number(r[1]));
+      if (!pr) return notFound();
+      return {
+        status: 200,
+        body: {
+          number: pr.number,
+          title: pr.title,
+          body: pr.body ?? null,
+          state: 'open',
+          draft: false,
+          user: { login: 'octocat' },
+          html_url: html(name, `pull/${pr.number}`),
+          head: { ref: pr.head.ref, sha: pr.head.sha },
+          base: { ref: pr.base.ref, sha: pr.base.sha },
+        },
+      };
+    }
+    if ((r = /^\/pulls\/(\d+)\/files$/.exec(rest)) && method === 'GET') {
+      const pr = repo.pulls.get(Number(r[1]));
+      if (!pr) return notFound();
+      const files = pr.files.map((f) => ({
+        filename: f.filename,
+        status: f.status ?? 'modified',
+        additions: f.additions ?? 0,
+        deletions: f.deletions ?? 0,
+        changes: (f.additions ?? 0) + (f.deletions ?? 0),
+        ...(f.patch === undefined ? {} : { patch: f.patch }),
+      }));
+      return page(files, url);
+    }
+    if ((r = /^\/contents\/(.+)$/.exec(rest)) && method === 'GET') {
+      const path = decodeURIComponent(r[1]);
+      const ref = url.searchParams.get('ref') ?? 'main';
+      const content = repo.contents.get(`${ref}:${path}`);
+      if (content === undefined) return notFound();
+      return {
+        status: 200,
+        body: {
+          type: 'file',
+          encoding: 'base64',
+          path,
+          name: path.split('/').pop(),
+          sha: `blob-${Buffer.from(content).length}`,
+          size: Buffer.byteLength(content),
+          content: Buffer.from(content)
+            .toString('base64')
+            .replace(/(.{60})/g, '$1\n'),
+        },
+      };
+    }
+    if ((r = /^\/pulls\/(\d+)\/reviews$/.exec(rest))) {
+      const pr = repo.pulls.get(Number(r[1]));
+      if (!pr) return notFound();
+      const list = repo.reviews.get(pr.number) ?? [];
+      const shape = (rv: FakeReview) => ({
+        id: rv.id,
+        body: rv.body,
+        state: rv.event === 'APPROVE' ? 'APPROVED' : rv.event === 'REQUEST_CHANGES' ? 'CHANGES_REQUESTED' : 'COMMENTED',
+        commit_id: rv.commit_id,
+        html_url: html(name, `pull/${pr.number}#pullrequestreview-${rv.id}`),
+      });
+      if (method === 'GET') return page(list.map(shape), url);
+      if (method === 'POST') {
+        const comments = (body?.comments ?? []) as FakeReview['comments'];
+        const paths = new Set(pr.files.map((f) => f.filename));
+        if (comments.some((c) => !paths.has(c.path))) {
+          return {
+            status: 422,
+            body: {
+              message: 'Unprocessable Entity',
+              errors: ['Path could not be resolved'],
+              documentation_url: DOCS,
+            },
+          };
+        }
+        const review: FakeReview = {
+          id: nextId++,
+          body: String(body?.body ?? ''),
+          event: String(body?.event ?? 'PENDING'),
+          commit_id: String(body?.commit_id ?? pr.head.sha),
+          comments,
+        };
+        repo.reviews.set(pr.number, [...list, review]);
+        return { status: 200, body: shape(review) };
+      }
+    }
+    if ((r = /^\/issues\/(\d+)\/comments$/.exec(rest))) {
+      const issue = Number(r[1]);
+      if (!repo.pulls.has(issue) && !repo.issues.some((i) => i.number === issue)) return notFound();
+      const shape = (c: FakeComment) => ({
+        id: c.id,
+        body: c.body,
+        html_url: html(name, `issues/${issue}#issuecomment-${c.id}`),
+      });
+      if (method === 'GET') return page(repo.comments.filter((c) => c.issue === issue).map(shape), url);
+      if (method === 'POST') {
+        const comment = { id: nextId++, issue, body: String(body?.body ?? '') };
+        repo.comments.push(comment);
+        return { status: 201, body: shape(comment) };
+      }
+    }
+    if (rest === '/issues') {
+      const shape = (i: FakeIssue) => ({
+        id: i.id,
+        number: i.number,
+        title: i.title,
+        body: i.body,
+        labels: i.labels.map((l) => ({ name: l })),
+        html_url: html(name, `issues/${i.number}`),
+      });
+      if (method === 'GET') return page([...repo.issues].reverse().map(shape), url);
+      if (method === 'POST') {
+        if (!body?.title) {
+          return {
+            status: 422,
+            body: {
+              message: 'Validation Failed',
+              errors: [{ resource: 'Issue', field: 'title', code: 'missing_field' }],
+            },
+          };
+        }
+        const numbers = [...repo.pulls.keys(), ...repo.issues.map((i) => i.number), 0];
+        const issue: FakeIssue = {
+          id: nextId++,
+          number: Math.max(...numbers) + 1,
+          title: String(body.title),
+          body: String(body.body ?? ''),
+          labels: (body.labels ?? []) as string[],
+        };
+        repo.issues.push(issue);
+        return { status: 201, body: shape(issue) };
+      }
+    }
+    const shapeRun = (c: FakeCheckRun) => ({
+      ...c,
+      html_url: html(name, `runs/${c.id}`),
+      url: `${origin}${PREFIX}/repos/${name}/check-runs/${c.id}`,
+    });
+    if ((r = /^\/commits\/([^/]+)\/check-runs$/.exec(rest)) && method === 'GET') {
+      const sha = r[1];
+      const checkName = url.searchParams.get('check_name');
+      const runs = repo.checkRuns.filter((c) => c.head_sha === sha && (!checkName || c.name === checkName));
+      const one = page(runs.map(shapeRun), url);
+      return { ...one, body: { total_count: runs.length, check_runs: one.body } };
+    }
+    if (rest === '/check-runs' && method === 'POST') {
+      if (!repo.checksAllowed) {
+        return {
+          status: 403,
+          body: { message: 'Resource not accessible by personal access token', documentation_url: DOCS },
+        };
+      }
+      const run: FakeCheckRun = {
+        id: nextId++,
+        name: String(body?.name),
+        head_sha: String(body?.head_sha),
+        external_id: String(body?.external_id ?? ''),
+        status: String(body?.status ?? 'queued'),
+        conclusion: body?.conclusion ?? null,
+        output: body?.output ?? null,
+      };
+      repo.checkRuns.push(run);
+      return { status: 201, body: shapeRun(run) };
+    }
+    return notFound();
+  }
+
+  function takeFault(method: string, path: string): ScriptedFault | undefined {
+    const i = faults.findIndex((f) => (!f.method || f.method === method) && (!f.path || f.path.test(path)));
+    if (i < 0) return undefined;
+    const f = faults[i];
+    f.times = (f.times ?? 1) - 1;
+    if (f.times <= 0) faults.splice(i, 1);
+    return f;
+  }
+
+  function faultAnswer(f: Fault): Answer | undefined {
+    const now = Math.floor(Date.now() / 1000);
+    switch (f.kind) {
+      case 'secondaryRateLimit':
+        return {
+          status: 403,
+          headers: { 'retry-after': String(f.retryAfterSeconds) },
+          body: {
+            message:
+              'You have exceeded a secondary rate limit. Please wait a few minutes before you try again. If you reach out to GitHub Support for help, please include the request ID.',
+            documentation_url: DOCS,
+          },
+        };
+      case 'primaryRateLimit':
+        return {
+          status: 403,
+          headers: { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(now + f.resetInSeconds) },
+          body: { message: 'API rate limit exceeded for user ID 1.', documentation_url: DOCS },
+        };
+      case 'tooManyRequests':
+        return {
+          status: 429,
+          headers: { 'retry-after': String(f.retryAfterSeconds) },
+          body: { message: 'Too many requests', documentation_url: DOCS },
+        };
+      case 'status':
+        return {
+          status: f.status,
+          body: {
+            message: f.message ?? (f.status === 401 ? 'Bad credentials' : 'Server Error'),
+            documentation_url: DOCS,
+          },
+        };
+      case 'dieAfterHandling':
+        return undefined;
+    }
+  }
+
+  function send(res: http.ServerResponse, a: Answer): void {
+    remaining = Math.max(0, remaining - 1);
+    sendJson(res, a.status, a.body, {
+      'x-ratelimit-limit': '5000',
+      'x-ratelimit-remaining': String(remaining),
+      'x-ratelimit-reset': String(reset),
+      'x-ratelimit-used': String(5000 - remaining),
+      'x-ratelimit-resource': 'core',
+      'x-github-api-version-selected': '2022-11-28',
+      ...a.headers,
+    });
+  }
+
+  const server = await startHttpFake(async ({ req, res, method, body }: IncomingCall) => {
+    const url = new URL(req.url ?? '/', 'http://fake');
+    if (!url.pathname.startsWith(`${PREFIX}/`)) return send(res, notFound());
+    const apiUrl = new URL(url.pathname.slice(PREFIX.length) + url.search, 'http://fake');
+    const fault = takeFault(method, apiUrl.pathname + apiUrl.search);
+    if (fault && fault.kind !== 'dieAfterHandling') return send(res, faultAnswer(fault) as Answer);
+    const token = bearerToken(req.headers) ?? /^token\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1];
+    const accepted =
+      opts.token === undefined ||
+      (typeof opts.token === 'string' ? token === opts.token : token !== undefined && opts.token.test(token));
+    if (!accepted) {
+      return send(res, { status: 401, body: { message: 'Bad credentials', documentation_url: DOCS } });
+    }
+    const answer = route(method, apiUrl, body);
+    if (fault?.kind === 'dieAfterHandling') return cutConnection(res);
+    send(res, answer);
+  });
+  origin = server.origin;
+
+  return {
+    url: `${server.origin}${PREFIX}`,
+    requests: server.requests,
+    calls: () => server.requests.map((r) => `${r.method} ${r.path.slice(PREFIX.length).split('?')[0]}`),
+    addRepo(fullName, o = {}) {
+      const repo: FakeRepo = {
+        pulls: new Map(),
+        contents: new Map(),
+        reviews: new Map(),
+        comments: [],
+        issues: [],
+        checkRuns: [],
+        checksAllowed: o.checksAllowed ?? true,
+      };
+      repos.set(fullName, repo);
+      return repo;
+    },
+    repo(fullName) {
+      const repo = repos.get(fullName);
+      if (!repo) throw new Error(`fake GitHub has no repository ${fullName}`);
+      return repo;
+    },
+    fault(...f) {
+      faults.push(...f.map((x) => ({ ...x })));
+    },
+    close: () => server.close(),
+  };
+}
