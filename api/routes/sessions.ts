@@ -12,7 +12,8 @@ import { Router, type Request } from 'express';
 import { z } from 'zod';
 import type { Config } from '../../lib/config';
 import type { PrismaClient } from '../../lib/db';
-import { ProblemError, notFound, unavailable } from '../../lib/errors';
+import { ProblemError, badRequest, notFound, unavailable } from '../../lib/errors';
+import { rebuildSessionProjection } from '../../lib/session-projection';
 import {
   checkpointUpdate,
   checkpointsQuery,
@@ -116,6 +117,41 @@ export const messagesQuery = z
     from: z.coerce.number().int().min(1).optional(),
     to: z.coerce.number().int().min(1).optional(),
     limit: z.coerce.number().int().min(1).max(1000).default(200),
+  })
+  .strict();
+
+export const importBody = z
+  .object({
+    format: z.literal('claude-flow-session'),
+    version: z.literal(1),
+    sessionId: id.optional().describe('Id for the imported session (default: a new UUID)'),
+    session: z.object({
+      title: z.string().trim().min(1).max(200),
+      owner: z.string().min(1).max(200),
+      project: createSessionBody.shape.project,
+      settings: createSessionBody.shape.settings,
+      parent: z.unknown().optional(),
+    }),
+    totals: z
+      .object({
+        inputTokens: z.number().int().min(0),
+        outputTokens: z.number().int().min(0),
+        costUsd: z.number().min(0),
+      })
+      .optional(),
+    checkpoints: z.array(z.unknown()).optional(),
+    messages: z
+      .array(
+        z.object({
+          position: z.number().int().min(1),
+          role: z.enum(['user', 'assistant']),
+          content: z.string().max(SESSION_LIMITS.messageChars * 5),
+          provider: z.string().nullish(),
+          model: z.string().nullish(),
+          at: z.string().optional(),
+        }),
+      )
+      .max(100_000),
   })
   .strict();
 
@@ -273,6 +309,107 @@ export function sessionsRouter(deps: { config: Config; temporal: Client; prisma:
     const body = parse(runBody, req.body, 'body');
     const h = await handle(req, { running: true });
     res.status(201).json(await h.executeUpdate(runWorkflowUpdate, { args: [body] }).catch(updateProblem));
+  });
+
+  r.get('/sessions/:sessionId/export', async (req, res) => {
+    const h = await handle(req);
+    const state = await h.query(stateQuery);
+    const messages = await prisma.sessionMessage.findMany({
+      where: { sessionId: state.sessionId, active: true },
+      orderBy: { position: 'asc' },
+    });
+    res.json({
+      format: 'claude-flow-session',
+      version: 1,
+      session: {
+        title: state.title,
+        owner: state.owner,
+        project: state.project,
+        settings: state.settings,
+        parent: state.parent,
+      },
+      totals: state.totals,
+      checkpoints: state.checkpoints.map((c) => ({
+        label: c.label,
+        messageCount: c.messageCount,
+        gitRef: c.gitRef,
+        createdAt: c.createdAt,
+      })),
+      messages: messages.map((m) => ({
+        position: m.position,
+        role: m.role,
+        content: m.content,
+        provider: m.provider,
+        model: m.model,
+        at: m.createdAt.toISOString(),
+      })),
+    });
+  });
+
+  r.post('/sessions/import', async (req, res) => {
+    requireEnabled();
+    const doc = parse(importBody, req.body, 'body');
+    const sessionId = doc.sessionId ?? randomUUID();
+    const positions = doc.messages.map((m) => m.position);
+    if (positions.some((p, i) => p !== i + 1)) throw badRequest('messages: positions must run 1, 2, 3, … in order');
+    await prisma.sessionMessage.createMany({
+      data: doc.messages.map((m, i) => ({
+        sessionId,
+        no: i + 1,
+        position: m.position,
+        role: m.role,
+        content: m.content,
+        provider: m.provider ?? null,
+        model: m.model ?? null,
+      })),
+      skipDuplicates: true,
+    });
+    const now = new Date().toISOString();
+    const recent = doc.messages.slice(-SESSION_LIMITS.recentWindow).map((m, i, arr) => ({
+      no: doc.messages.length - arr.length + i + 1,
+      position: m.position,
+      role: m.role,
+      preview: m.content.length > 200 ? `${m.content.slice(0, 199)}…` : m.content,
+      at: m.at ?? now,
+    }));
+    const input: SessionInput = {
+      sessionId,
+      title: doc.session.title,
+      owner: doc.session.owner,
+      project: doc.session.project,
+      settings: doc.session.settings,
+      carried: {
+        status: 'active',
+        createdAt: now,
+        lastActivityAt: now,
+        messageCount: doc.messages.length,
+        nextMessageNo: doc.messages.length + 1,
+        recent,
+        totals: doc.totals ?? { inputTokens: 0, outputTokens: 0, costUsd: 0 },
+        checkpoints: [],
+        pending: [],
+        decided: [],
+        children: [],
+        nextSeq: 1,
+        runs: 0,
+      },
+    };
+    try {
+      await temporal.workflow.start('session', {
+        taskQueue: config.temporal.taskQueue,
+        workflowId: workflowIdOf(sessionId),
+        args: [input],
+      });
+    } catch (err) {
+      if (err instanceof WorkflowExecutionAlreadyStartedError)
+        throw new ProblemError(409, 'Conflict', `Session ${sessionId} already exists`);
+      throw err;
+    }
+    res.status(201).json({ sessionId, workflowId: workflowIdOf(sessionId), messages: doc.messages.length });
+  });
+
+  r.post('/sessions/rebuild-projection', async (_req, res) => {
+    res.json(await rebuildSessionProjection(temporal, prisma));
   });
 
   for (const [action, signal] of [

@@ -119,3 +119,38 @@ async function waitFor<T>(fn: () => Promise<T | undefined>, timeoutMs = 10_000):
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+test('export → import gives a new session with the same conversation, which carries on', async () => {
+  const id = await create({ title: 'To move', owner: 'carol' });
+  await request(http()).post(`${api}/sessions/${id}/messages`).send({ text: 'remember the blue door' }).expect(200);
+  const exported = await request(http()).get(`${api}/sessions/${id}/export`).expect(200);
+  expect(exported.body).toMatchObject({ format: 'claude-flow-session', version: 1, session: { title: 'To move', owner: 'carol' } });
+  expect(exported.body.messages.map((m: { content: string }) => m.content)).toEqual(['remember the blue door', 'Sure.']);
+
+  const imported = await request(http()).post(`${api}/sessions/import`).send(exported.body).expect(201);
+  const newId = imported.body.sessionId as string;
+  expect(newId).not.toBe(id);
+  const state = await request(http()).get(`${api}/sessions/${newId}`).expect(200);
+  expect(state.body).toMatchObject({ title: 'To move', messageCount: 2 });
+  anthropic.reset();
+  await request(http()).post(`${api}/sessions/${newId}/messages`).send({ text: 'which door?' }).expect(200);
+  expect((anthropic.requests[0].body.messages as { content: string }[]).map((m) => m.content)).toEqual([
+    'remember the blue door',
+    'Sure.',
+    'which door?',
+  ]);
+  const again = await request(http()).get(`${api}/sessions/${newId}/export`).expect(200);
+  expect(again.body.messages).toHaveLength(4);
+
+  const bad = await request(http()).post(`${api}/sessions/import`).send({ ...exported.body, format: 'other' }).expect(400);
+  expect(bad.body.detail).toContain('format');
+});
+
+test('the projection can be rebuilt from Temporal', async () => {
+  const id = await create({ title: 'Projected', owner: 'dave' });
+  await app.prisma.session.deleteMany({ where: { id } });
+  const res = await request(http()).post(`${api}/sessions/rebuild-projection`).expect(200);
+  expect(res.body.sessions).toBeGreaterThanOrEqual(1);
+  const row = await app.prisma.session.findUnique({ where: { id } });
+  expect(row).toMatchObject({ title: 'Projected', owner: 'dave', status: 'active' });
+});

@@ -1,0 +1,40 @@
+// Rebuilds the sessions projection (the `session` table) from Temporal, the source of truth: every
+// session workflow Temporal still knows is queried for its state and its row rewritten.
+import type { Client } from '@temporalio/client';
+import type { PrismaClient } from './db';
+import { stateQuery } from '../workflows/session/messages';
+
+export interface RebuildResult {
+  sessions: number;
+  failed: { workflowId: string; error: string }[];
+}
+
+/** Rewrites one row per session workflow (running or closed within the namespace's retention). */
+export async function rebuildSessionProjection(client: Client, prisma: PrismaClient): Promise<RebuildResult> {
+  const result: RebuildResult = { sessions: 0, failed: [] };
+  for await (const wf of client.workflow.list({ query: "WorkflowType = 'session'" })) {
+    try {
+      const s = await client.workflow.getHandle(wf.workflowId).query(stateQuery);
+      const data = {
+        title: s.title,
+        owner: s.owner,
+        project: s.project?.repo ?? s.project?.path ?? null,
+        parentId: s.parent?.sessionId ?? null,
+        status: s.status,
+        statusReason: s.statusReason ?? null,
+        createdAt: new Date(s.createdAt),
+        lastActivityAt: new Date(s.lastActivityAt),
+        endedAt: s.status === 'ended' || s.status === 'failed' ? new Date(s.lastActivityAt) : null,
+        messageCount: s.messageCount,
+        inputTokens: s.totals.inputTokens,
+        outputTokens: s.totals.outputTokens,
+        costUsd: s.totals.costUsd,
+      };
+      await prisma.session.upsert({ where: { id: s.sessionId }, create: { id: s.sessionId, ...data }, update: data });
+      result.sessions++;
+    } catch (err) {
+      result.failed.push({ workflowId: wf.workflowId, error: (err as Error).message });
+    }
+  }
+  return result;
+}
