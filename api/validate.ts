@@ -13,3 +13,7 @@ export function parse<T extends z.ZodType>(schema: T, value: unknown, where: 'qu
     errors: r.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
   });
 }
+
+/** PostgreSQL text cannot hold U+0000: a string bound for a query must be refused here (400), not by the database (500). */
+export const withoutNul = <T extends z.ZodString>(s: T) =>
+  s.refine((v) => !v.includes('\0'), 'must not contain the NUL character (U+0000)');

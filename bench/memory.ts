@@ -90,9 +90,9 @@ async function main(): Promise<void> {
                 setweight(to_tsvector('english', t), 'B') || setweight(to_tsvector('english', v), 'C')
            FROM (SELECT i,
                         'bench/' || (i % 50) || '/' AS ns,
-                        'entry-' || i || '-' || $3::text[](${RANK('i', '97')}) AS k,
-                        $3::text[](${RANK('i', '89')}) AS t,
-                        (SELECT string_agg($3::text[](${RANK('i', 'j')}), ' ') FROM generate_series(1, 12) j) AS v
+                        'entry-' || i || '-' || ($3::text[])[${RANK('i', '97')}] AS k,
+                        ($3::text[])[${RANK('i', '89')}] AS t,
+                        (SELECT string_agg(($3::text[])[${RANK('i', 'j')}], ' ') FROM generate_series(1, 12) j) AS v
                    FROM generate_series($1::int + 1, $2::int) i) src`,
         [have, size, WORDS],
       );

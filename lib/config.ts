@@ -259,6 +259,14 @@ export const SETTINGS = {
     doc: 'Sealed namespace prefixes: values encrypted at rest, searchable by key and tags only.',
     default: 'secrets/',
   },
+  memoryEmbeddings: {
+    env: 'CLAUDE_FLOW_MEMORY_EMBEDDINGS',
+    file: 'memory.embeddings',
+    schema: z.enum(['auto', 'off']).default('auto'),
+    allowed: 'auto (embed with the `embed` route when an OpenAI-compatible provider is configured) or off',
+    doc: 'Semantic memory search: embeddings of unsealed entries, from the `embed` route. off: text search only.',
+    default: 'auto',
+  },
   memoryMaxValueBytes: {
     env: 'CLAUDE_FLOW_MEMORY_MAX_VALUE_BYTES',
     file: 'memory.maxValueBytes',
@@ -659,6 +667,10 @@ export interface Config {
 
 export interface MemoryConfig {
   backend: 'postgres';
+  /** auto: embeddings from the `embed` route of `ai` when one is configured; off: none. */
+  embeddings: 'auto' | 'off';
+  /** The AI settings (the same object as Config.ai), for the `embed` route. */
+  ai: Config['ai'];
   /** 32 bytes; seals new writes to sealed namespaces. */
   key: Buffer | undefined;
   /** 32 bytes; only decrypts (until rotation re-encrypts with `key`). */
@@ -766,6 +778,23 @@ function toConfig(v: Values, projectRoot: string): Config {
     );
   }
   const tlsWanted = v.temporalTlsCert || v.temporalTlsCa || v.temporalTlsServerName;
+  const ai: Config['ai'] = {
+    anthropic: { apiKey: v.anthropicApiKey, baseUrl: v.anthropicBaseUrl, model: v.anthropicModel },
+    openai: {
+      apiKey: v.openaiApiKey,
+      baseUrl: v.openaiBaseUrl,
+      model: v.openaiModel,
+      embeddingModel: v.embeddingModel,
+    },
+    auggie: {
+      sessionAuth: v.augmentSessionAuth,
+      path: v.auggiePath ?? path.join(projectRoot, 'node_modules', '.bin', 'auggie'),
+      model: v.auggieModel,
+    },
+    routes: v.aiRoutes ?? {},
+    pricing: v.aiPricing ?? {},
+    timeoutMs: v.aiTimeoutMs,
+  };
   return {
     projectRoot,
     temporal: {
@@ -815,6 +844,8 @@ function toConfig(v: Values, projectRoot: string): Config {
     },
     memory: {
       backend: v.memoryBackend,
+      embeddings: v.memoryEmbeddings,
+      ai,
       key: v.memoryKey === undefined ? undefined : decodeKey32(v.memoryKey),
       previousKey: v.memoryPreviousKey === undefined ? undefined : decodeKey32(v.memoryPreviousKey),
       sealed: v.memorySealed,
@@ -827,23 +858,7 @@ function toConfig(v: Values, projectRoot: string): Config {
       backupDir: v.memoryBackupDir === undefined ? undefined : path.resolve(projectRoot, v.memoryBackupDir),
       backupKeep: v.memoryBackupKeep,
     },
-    ai: {
-      anthropic: { apiKey: v.anthropicApiKey, baseUrl: v.anthropicBaseUrl, model: v.anthropicModel },
-      openai: {
-        apiKey: v.openaiApiKey,
-        baseUrl: v.openaiBaseUrl,
-        model: v.openaiModel,
-        embeddingModel: v.embeddingModel,
-      },
-      auggie: {
-        sessionAuth: v.augmentSessionAuth,
-        path: v.auggiePath ?? path.join(projectRoot, 'node_modules', '.bin', 'auggie'),
-        model: v.auggieModel,
-      },
-      routes: v.aiRoutes ?? {},
-      pricing: v.aiPricing ?? {},
-      timeoutMs: v.aiTimeoutMs,
-    },
+    ai,
     workspaceDir: path.resolve(projectRoot, v.workspaceDir),
     debug: v.debug,
     logLevel: v.debug ? 'debug' : v.logLevel,

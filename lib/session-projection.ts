@@ -9,10 +9,18 @@ export interface RebuildResult {
   failed: { workflowId: string; error: string }[];
 }
 
-/** Rewrites one row per session workflow (running or closed within the namespace's retention). */
-export async function rebuildSessionProjection(client: Client, prisma: PrismaClient): Promise<RebuildResult> {
+/**
+ * Rewrites one row per session workflow on `taskQueue` (running, or closed within the namespace's
+ * retention). Only this deployment's task queue: its workers are the ones that can answer.
+ */
+export async function rebuildSessionProjection(
+  client: Client,
+  prisma: PrismaClient,
+  taskQueue: string,
+): Promise<RebuildResult> {
   const result: RebuildResult = { sessions: 0, failed: [] };
-  for await (const wf of client.workflow.list({ query: "WorkflowType = 'session'" })) {
+  const query = `WorkflowType = 'session' AND TaskQueue = '${taskQueue.replace(/'/g, "\\'")}'`;
+  for await (const wf of client.workflow.list({ query })) {
     try {
       const s = await client.workflow.getHandle(wf.workflowId).query(stateQuery);
       const data = {

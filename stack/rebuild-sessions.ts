@@ -10,7 +10,7 @@ async function main(): Promise<void> {
   const prisma = createPrisma(requireDatabaseUrl(config, 'sessions:rebuild'), 2);
   const client = await connectClient(config);
   try {
-    const r = await rebuildSessionProjection(client, prisma);
+    const r = await rebuildSessionProjection(client, prisma, config.temporal.taskQueue);
     process.stdout.write(`rebuilt ${r.sessions} session(s)${r.failed.length ? `; ${r.failed.length} failed` : ''}\n`);
     for (const f of r.failed) process.stdout.write(`  ${f.workflowId}: ${f.error}\n`);
     if (r.failed.length) process.exitCode = 1;

@@ -51,6 +51,8 @@ export async function startWorker(opts: StartWorkerOptions): Promise<WorkerHandl
     dataConverter: dataConverterFor(payloadCodec(opts.config.payloads)),
     maxCachedWorkflows: opts.config.temporal.maxCachedWorkflows,
     shutdownGraceTime: (opts.shutdownGraceTime ?? '10 seconds') as '10 seconds',
+    // Shutdown waits for in-flight work, bounded: a stop (Ctrl-C) never hangs on cached workflows.
+    shutdownForceTime: '20 seconds',
   });
   const running = worker.run();
   return {

@@ -3,7 +3,7 @@ import { Router } from 'express';
 import type pg from 'pg';
 import { z } from 'zod';
 import { PROVIDERS } from '../../lib/config';
-import { parse } from '../validate';
+import { parse, withoutNul } from '../validate';
 
 const GROUPS = {
   provider: 'provider',
@@ -18,9 +18,9 @@ export const usageQuery = z
     from: z.iso.datetime({ offset: true }).optional().describe('Start of the time range (ISO 8601)'),
     to: z.iso.datetime({ offset: true }).optional().describe('End of the time range (ISO 8601), exclusive'),
     provider: z.enum(PROVIDERS).optional(),
-    model: z.string().min(1).max(200).optional(),
-    sessionId: z.string().min(1).max(200).optional(),
-    workflowId: z.string().min(1).max(400).optional(),
+    model: withoutNul(z.string().min(1).max(200)).optional(),
+    sessionId: withoutNul(z.string().min(1).max(200)).optional(),
+    workflowId: withoutNul(z.string().min(1).max(400)).optional(),
     groupBy: z
       .string()
       .regex(/^(provider|model|session|workflow|task)(,(provider|model|session|workflow|task))*$/, {

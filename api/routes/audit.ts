@@ -3,20 +3,14 @@ import { Router } from 'express';
 import type pg from 'pg';
 import { z } from 'zod';
 import { readAudit } from '../audit';
-import { parse } from '../validate';
+import { parse, withoutNul } from '../validate';
 
 export const auditQuery = z
   .object({
-    actor: z
-      .string()
-      .min(1)
-      .max(200)
+    actor: withoutNul(z.string().min(1).max(200))
       .optional()
       .describe('`key:<id>`, `bootstrap`, `local`, `anonymous` or a key name'),
-    action: z
-      .string()
-      .min(1)
-      .max(300)
+    action: withoutNul(z.string().min(1).max(300))
       .optional()
       .describe('A route as declared, e.g. "PUT /api/claude-flow/memory/entries/{path}"'),
     from: z.iso.datetime({ offset: true }).optional(),

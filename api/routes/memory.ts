@@ -6,7 +6,7 @@
 import express, { Router, type Request } from 'express';
 import { z } from 'zod';
 import { badRequest, notFound } from '../../lib/errors';
-import { MAX_IMPORT_BYTES, MAX_PAGE_SIZE, MAX_SEARCH_LIMIT, type MemoryStore } from '../../lib/memory';
+import { MAX_IMPORT_BYTES, MAX_PAGE_SIZE, MAX_SEARCH_LIMIT, SEARCH_MODES, type MemoryStore } from '../../lib/memory';
 import { parse } from '../validate';
 
 const provenance = z
@@ -60,7 +60,17 @@ export const listQuery = z
   })
   .strict();
 export const searchQuery = z
-  .object({ ...filterQuery, q: z.string(), limit: z.coerce.number().int().min(1).max(MAX_SEARCH_LIMIT).optional() })
+  .object({
+    ...filterQuery,
+    q: z.string(),
+    limit: z.coerce.number().int().min(1).max(MAX_SEARCH_LIMIT).optional(),
+    mode: z
+      .enum(SEARCH_MODES)
+      .optional()
+      .describe(
+        'text (full text and fuzzy keys), semantic (embedding cosine similarity) or hybrid (both, rank-fused); default hybrid when an embedding provider is configured, else text',
+      ),
+  })
   .strict();
 export const deleteQuery = z.object({ expectedVersion: z.coerce.number().int().min(0).optional() }).strict();
 export const transferBody = z
@@ -122,7 +132,8 @@ export function memoryRouter(store: MemoryStore): Router {
   });
   r.get('/memory/search', async (req, res) => {
     const q = parse(searchQuery, req.query, 'query');
-    res.json({ query: q.q, hits: await store.search(q) });
+    const { mode, hits, note } = await store.searchResult(q);
+    res.json({ query: q.q, mode, hits, ...(note ? { note } : {}) });
   });
   r.post('/memory/bulk', async (req, res) => {
     const body = parse(bulkBody, req.body ?? {}, 'body');

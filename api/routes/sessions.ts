@@ -30,7 +30,7 @@ import {
   stateQuery,
 } from '../../workflows/session/messages';
 import { SESSION_LIMITS, type SessionInput } from '../../workflows/session/types';
-import { parse } from '../validate';
+import { parse, withoutNul } from '../validate';
 
 const STATUSES = ['active', 'paused', 'waiting_approval', 'ended', 'failed'] as const;
 const id = z.string().regex(/^[A-Za-z0-9_-]{1,100}$/, 'letters, digits, _ and - (1-100)');
@@ -89,8 +89,8 @@ export const sendMessageBody = z
 export const listQuery = z
   .object({
     status: z.enum(STATUSES).optional(),
-    owner: z.string().max(200).optional(),
-    project: z.string().max(1000).optional(),
+    owner: withoutNul(z.string().max(200)).optional(),
+    project: withoutNul(z.string().max(1000)).optional(),
     limit: z.coerce.number().int().min(1).max(500).default(50),
     offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
   })
@@ -112,10 +112,12 @@ export const decideBody = z
   .object({ decision: z.enum(['approve', 'reject']), comment: z.string().max(5_000).optional() })
   .strict();
 export const runBody = z.object({ type: z.string().min(1).max(100), params: z.unknown().optional() }).strict();
+/** Message positions are PostgreSQL integers: a bound past 2^31-1 is refused here, not by the database. */
+const INT4_MAX = 2_147_483_647;
 export const messagesQuery = z
   .object({
-    from: z.coerce.number().int().min(1).optional(),
-    to: z.coerce.number().int().min(1).optional(),
+    from: z.coerce.number().int().min(1).max(INT4_MAX).optional(),
+    to: z.coerce.number().int().min(1).max(INT4_MAX).optional(),
     limit: z.coerce.number().int().min(1).max(1000).default(200),
   })
   .strict();
@@ -157,8 +159,16 @@ export const importBody = z
 
 export const workflowIdOf = (sessionId: string) => `session-${sessionId}`;
 
-/** Update failures become 409 (the session's state forbids it) or 422 (the request cannot be done). */
+/** The 409 for a session whose workflow has closed. */
+const ended = (sessionId: string, status: string) =>
+  new ProblemError(409, 'Conflict', `session ${sessionId} has ended (${status}); start a new one or fork it`);
+
+/**
+ * Update failures become 409 (the session's state forbids it) or 422 (the request cannot be done).
+ * A workflow that closed after `handle` saw it running (e.g. a concurrent end) is a 409 as well.
+ */
 function updateProblem(err: unknown): never {
+  if (err instanceof WorkflowNotFoundError) throw ended(err.workflowId.replace(/^session-/, ''), 'completed');
   if (err instanceof WorkflowUpdateFailedError) {
     const cause = err.cause as { message?: string; cause?: { message?: string; type?: string } } | undefined;
     const message = cause?.cause?.message ?? cause?.message ?? err.message;
@@ -185,13 +195,7 @@ export function sessionsRouter(deps: { config: Config; temporal: Client; prisma:
       if (err instanceof WorkflowNotFoundError) throw notFound(`No session ${sessionId}`);
       throw err;
     }
-    if (opts.running && status !== 'RUNNING') {
-      throw new ProblemError(
-        409,
-        'Conflict',
-        `session ${sessionId} has ended (${status.toLowerCase()}); start a new one or fork it`,
-      );
-    }
+    if (opts.running && status !== 'RUNNING') throw ended(sessionId, status.toLowerCase());
     return h;
   }
   const requireEnabled = () => {
@@ -409,7 +413,7 @@ export function sessionsRouter(deps: { config: Config; temporal: Client; prisma:
   });
 
   r.post('/sessions/rebuild-projection', async (_req, res) => {
-    res.json(await rebuildSessionProjection(temporal, prisma));
+    res.json(await rebuildSessionProjection(temporal, prisma, config.temporal.taskQueue));
   });
 
   for (const [action, signal] of [
@@ -420,8 +424,9 @@ export function sessionsRouter(deps: { config: Config; temporal: Client; prisma:
     r.post(`/sessions/:sessionId/${action}`, async (req, res) => {
       const body = parse(reasonBody, req.body ?? {}, 'body');
       const h = await handle(req, { running: true });
-      if (action === 'resume') await h.signal(resumeSignal);
-      else await h.signal(signal as typeof pauseSignal, body);
+      await (action === 'resume' ? h.signal(resumeSignal) : h.signal(signal as typeof pauseSignal, body)).catch(
+        updateProblem,
+      );
       res.status(202).json({ accepted: action });
     });
   }

@@ -1,10 +1,17 @@
-// Search over memory: full text (websearch syntax over the weighted vector: key A, tags B, value
-// C) plus trigram matches on the key for partial and misspelled words. Results are ranked by
-// text rank + key word-similarity, bounded, and carry a snippet of the value (never for sealed
-// entries, whose values the database cannot read).
+// Search over memory, in three modes:
+// - text: full text (websearch syntax over the weighted vector: key A, tags B, value C) plus trigram
+//   matches on the key for partial and misspelled words, ranked by text rank + key word-similarity.
+// - semantic: cosine similarity of the query's embedding to the stored embeddings (unit vectors, so
+//   a dot product computed in SQL), over a bounded candidate set: the newest SEMANTIC_CANDIDATES
+//   embedded entries within the filters.
+// - hybrid: reciprocal rank fusion of the two rankings (each its best HYBRID_DEPTH): score =
+//   sum of 1 / (RRF_K + rank) over the rankings an entry appears in.
+// Hits are bounded and carry a snippet of the value (never for sealed entries, whose values the
+// database cannot read; sealed entries have no embeddings, so they are found by text only).
 import type pg from 'pg';
-import { badRequest } from '../errors';
+import { badRequest, unavailable } from '../errors';
 import { deserialize, decode, searchText } from './codec';
+import { NO_EMBEDDER, noEmbedder, unit, type Embedder } from './embeddings';
 import { checkName } from './prepare';
 import { ENTRY_COLUMNS, toInfo, type EntryRow } from './rows';
 import type { KeyRing } from './seal';
@@ -15,37 +22,143 @@ export const DEFAULT_SEARCH_LIMIT = 20;
 export const MAX_SEARCH_LIMIT = 100;
 export const MAX_QUERY_LENGTH = 500;
 const HEADLINE_CHARS = 100_000;
+export const SEARCH_MODES = ['text', 'semantic', 'hybrid'] as const;
+export type SearchMode = (typeof SEARCH_MODES)[number];
+/** Most embedded entries (the newest within the filters) compared to the query in semantic mode. */
+export const SEMANTIC_CANDIDATES = 5_000;
+/** Hits of each ranking that hybrid mode fuses. */
+export const HYBRID_DEPTH = 100;
+/** The k of reciprocal rank fusion: higher flattens the advantage of the top ranks. */
+export const RRF_K = 60;
 
 export interface SearchInput extends EntryFilter {
   q: string;
   limit?: number;
+  /** Default: hybrid when an embedding provider is configured, else text. */
+  mode?: SearchMode;
 }
 
 export interface SearchHit extends MemoryEntryInfo {
-  /** textRank + keySimilarity; higher is better. */
+  /** Higher is better: textRank + keySimilarity (text), similarity (semantic), fused rank (hybrid). */
   score: number;
-  /** ts_rank of the full-text match (0 when only the key matched). */
+  /** ts_rank of the full-text match (0 when only the key matched, or not a text match). */
   textRank: number;
-  /** pg_trgm word similarity of the query to the key, 0-1. */
+  /** pg_trgm word similarity of the query to the key, 0-1 (0 when not a text match). */
   keySimilarity: number;
+  /** Cosine similarity of the query's embedding to the entry's, -1-1; null when not ranked semantically. */
+  similarity: number | null;
   /** Matching words of the value in context, `<b>`-marked; null for sealed entries or no match. */
   snippet: string | null;
 }
 
-/** Ranked entries matching `q` and the filters, at most `limit` (default 20, at most 100). */
+export interface SearchResult {
+  /** The mode that produced the hits (hybrid falls back to text without embeddings). */
+  mode: SearchMode;
+  hits: SearchHit[];
+  /** Why the mode differs from the one asked for, when it does. */
+  note?: string;
+}
+
 /** Most matches of each kind (text, key) ranked per query: bounds the cost of very common words. */
 export const CANDIDATES = 2_000;
 
-export async function searchMemory(pool: pg.Pool, ring: KeyRing, input: SearchInput): Promise<SearchHit[]> {
+type TextRow = EntryRow & { text_rank: number; key_similarity: number };
+type SemanticRow = EntryRow & { similarity: number };
+
+/** Ranked entries matching `q` and the filters, at most `limit` (default 20, at most 100). */
+export async function searchMemory(
+  pool: pg.Pool,
+  ring: KeyRing,
+  input: SearchInput,
+  embedder?: Embedder,
+): Promise<SearchResult> {
   const q = input.q.trim();
   if (q === '') throw badRequest('q is empty: give words to search for');
   if (q.length > MAX_QUERY_LENGTH) throw badRequest(`q is ${q.length} characters; at most ${MAX_QUERY_LENGTH}`);
   if (input.namespace !== undefined) checkName(input.namespace);
+  if (input.mode !== undefined && !SEARCH_MODES.includes(input.mode)) {
+    throw badRequest(`mode "${String(input.mode)}" is not one of ${SEARCH_MODES.join(', ')}`);
+  }
   const limit = Math.min(Math.max(input.limit ?? DEFAULT_SEARCH_LIMIT, 1), MAX_SEARCH_LIMIT);
+  const asked = input.mode ?? (embedder ? 'hybrid' : 'text');
+  if (asked === 'semantic' && !embedder) throw noEmbedder();
+  let vector: number[] | undefined;
+  let note: string | undefined;
+  if (asked !== 'text' && embedder) {
+    try {
+      vector = unit((await embedder.embed([q]))[0] ?? []);
+    } catch (err) {
+      const why = `the embedding provider failed (${err instanceof Error ? err.message : String(err)})`;
+      if (asked === 'semantic') throw unavailable(`${why}: try again later, or search with mode=text`);
+      note = `${why}: these are full-text results`;
+    }
+  } else if (asked === 'hybrid') {
+    note = `hybrid search fell back to full text: ${NO_EMBEDDER}`;
+  }
+  if (!vector || !embedder) {
+    const rows = await textRows(pool, q, input, limit);
+    const hits = await toHits(pool, ring, q, rows, (row) => ({
+      score: row.text_rank + row.key_similarity,
+      textRank: row.text_rank,
+      keySimilarity: row.key_similarity,
+      similarity: null,
+    }));
+    return { mode: 'text', hits, ...(note ? { note } : {}) };
+  }
+  if (asked === 'semantic') {
+    const rows = await semanticRows(pool, vector, embedder.model, input, limit);
+    const hits = await toHits(pool, ring, q, rows, (row) => ({
+      score: row.similarity,
+      textRank: 0,
+      keySimilarity: 0,
+      similarity: row.similarity,
+    }));
+    return { mode: 'semantic', hits };
+  }
+  const depth = Math.max(HYBRID_DEPTH, limit);
+  const [text, semantic] = await Promise.all([
+    textRows(pool, q, input, depth),
+    semanticRows(pool, vector, embedder.model, input, depth),
+  ]);
+  const fused = new Map<string, { row: EntryRow; score: number; text?: TextRow; semantic?: SemanticRow }>();
+  const add = (row: TextRow | SemanticRow, rank: number, kind: 'text' | 'semantic') => {
+    const name = `${row.namespace}\u0000${row.key}`;
+    const f = fused.get(name) ?? { row, score: 0 };
+    f.score += 1 / (RRF_K + rank + 1);
+    if (kind === 'text') f.text = row as TextRow;
+    else f.semantic = row as SemanticRow;
+    fused.set(name, f);
+  };
+  text.forEach((row, i) => add(row, i, 'text'));
+  semantic.forEach((row, i) => add(row, i, 'semantic'));
+  const top = [...fused.values()]
+    .sort(
+      (a, b) =>
+        b.score - a.score ||
+        b.row.updated_at.getTime() - a.row.updated_at.getTime() ||
+        (a.row.namespace + a.row.key < b.row.namespace + b.row.key ? -1 : 1),
+    )
+    .slice(0, limit);
+  const hits = await toHits(
+    pool,
+    ring,
+    q,
+    top.map((f) => f.row),
+    (_row, i) => ({
+      score: top[i].score,
+      textRank: top[i].text?.text_rank ?? 0,
+      keySimilarity: top[i].text?.key_similarity ?? 0,
+      similarity: top[i].semantic?.similarity ?? null,
+    }),
+  );
+  return { mode: 'hybrid', hits };
+}
+
+async function textRows(pool: pg.Pool, q: string, input: SearchInput, limit: number): Promise<TextRow[]> {
   const args: unknown[] = [q, `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`];
   const where = filterSql(input, args);
   args.push(limit);
-  const r = await pool.query<EntryRow & { text_rank: number; key_similarity: number }>(
+  const r = await pool.query<TextRow>(
     // Candidates first, each kind bounded, so a very common word cannot make one query rank a
     // whole table: full-text matches (GIN) and key matches (trigram), then rank only those.
     `WITH q AS (SELECT websearch_to_tsquery('${TS_CONFIG}', $1) AS tsq),
@@ -61,22 +174,60 @@ export async function searchMemory(pool: pg.Pool, ring: KeyRing, input: SearchIn
       LIMIT $${args.length}`,
     args,
   );
+  return r.rows;
+}
+
+/**
+ * Entries by cosine similarity to `vector` (unit length; stored vectors are too, so it is their dot
+ * product), best first, similarity above 0. Only the newest SEMANTIC_CANDIDATES embedded entries of
+ * the same model and length within the filters are compared: the cost per query is bounded.
+ */
+async function semanticRows(
+  pool: pg.Pool,
+  vector: number[],
+  model: string,
+  input: EntryFilter,
+  limit: number,
+): Promise<SemanticRow[]> {
+  const args: unknown[] = [];
+  const where = filterSql(input, args);
+  args.push(model, vector.length, vector, limit);
+  const n = args.length;
+  const r = await pool.query<SemanticRow>(
+    `WITH cand AS (
+       SELECT e.id FROM memory_entry e
+        WHERE ${where.join(' AND ')} AND e.key_id IS NULL AND e.embedding IS NOT NULL
+          AND e.embedding_model = $${n - 3} AND cardinality(e.embedding) = $${n - 2}
+        ORDER BY e.updated_at DESC LIMIT ${SEMANTIC_CANDIDATES})
+     SELECT ${ENTRY_COLUMNS.replace(/(^|,\s*)(\w+)/g, '$1e.$2')}, s.similarity
+       FROM memory_entry e JOIN cand USING (id)
+       CROSS JOIN LATERAL (
+         SELECT sum(a::float8 * b) AS similarity FROM unnest(e.embedding, $${n - 1}::float8[]) AS t(a, b)) s
+      WHERE s.similarity > 0
+      ORDER BY s.similarity DESC, e.updated_at DESC, e.namespace, e.key
+      LIMIT $${n}`,
+    args,
+  );
+  return r.rows.map((row) => ({ ...row, similarity: Number(row.similarity) }));
+}
+
+async function toHits<R extends EntryRow>(
+  pool: pg.Pool,
+  ring: KeyRing,
+  q: string,
+  rows: R[],
+  scores: (row: R, i: number) => Pick<SearchHit, 'score' | 'textRank' | 'keySimilarity' | 'similarity'>,
+): Promise<SearchHit[]> {
   const snippets = await headlines(
     pool,
     q,
-    r.rows.map((row) => {
+    rows.map((row) => {
       if (row.key_id !== null) return null;
       const value = deserialize(row.value_type, decode(ring, row.namespace, row.key, { ...row, keyId: null }));
       return searchText(row.value_type, value).slice(0, HEADLINE_CHARS);
     }),
   );
-  return r.rows.map((row, i) => ({
-    ...toInfo(ring, row),
-    score: row.text_rank + row.key_similarity,
-    textRank: row.text_rank,
-    keySimilarity: row.key_similarity,
-    snippet: snippets[i],
-  }));
+  return rows.map((row, i) => ({ ...toInfo(ring, row), ...scores(row, i), snippet: snippets[i] }));
 }
 
 /** ts_headline of each text (null stays null; a text without a match gives null). */

@@ -5,7 +5,13 @@
 //   the current one included.
 // - Every write and delete publishes a live event on `memory:<namespace>` in the same transaction,
 //   so listeners hear exactly the changes that committed.
-// - Sealed rows hold ciphertext only (value and metadata); their search vector has key and tags.
+// - Sealed rows hold ciphertext only (value and metadata); their search vector has key and tags,
+//   and they never get an embedding (it would leak their content).
+// - With an embedding provider, every write of an unsealed entry clears its embedding and marks it
+//   pending in the write's transaction; once that commits, the store embeds it and clears the mark
+//   (matching the version, so a newer write is never given an older value's vector). When the
+//   provider fails the write stands and the mark stays: the next successful embedding drains a few
+//   pending entries, and `embedPending` does the rest.
 // - With a live listener, `get` serves from a per-process LRU that every write anywhere invalidates
 //   (see cache.ts); without one nothing is cached, since other processes' writes would go unheard.
 import type pg from 'pg';
@@ -13,7 +19,8 @@ import type { MemoryConfig } from '../config';
 import { badRequest, conflict } from '../errors';
 import { publish, type LiveListener } from '../live';
 import { EntryCache } from './cache';
-import type { CodecOptions } from './codec';
+import { searchText, type CodecOptions } from './codec';
+import { createEmbedder, EMBED_BATCH, embeddingText, type Embedder } from './embeddings';
 import { retrieveContext, type ContextInput, type RetrievedContext } from './context';
 import { exportMemory } from './export';
 import { importRow, parseExport } from './import';
@@ -21,8 +28,17 @@ import { expireEntries, pruneVersions } from './maintenance';
 import { planSummaries, SUMMARY_TAG, type SummaryPlan, type SummarySource } from './summary';
 import { isUnder } from './names';
 import { checkName, prepareWrite, type PreparedWrite } from './prepare';
-import { ENTRY_COLUMNS, toEntry, toInfo, toVersion, VERSION_COLUMNS, type EntryRow, type VersionRow } from './rows';
-import { searchMemory, type SearchHit, type SearchInput } from './search';
+import {
+  ENTRY_COLUMNS,
+  toEntry,
+  toInfo,
+  toVersion,
+  valueOf,
+  VERSION_COLUMNS,
+  type EntryRow,
+  type VersionRow,
+} from './rows';
+import { searchMemory, type SearchHit, type SearchInput, type SearchResult } from './search';
 import { keyRing, open, seal, type KeyRing } from './seal';
 import { filterSql, inTransaction, likePrefix, LIVE, TS_CONFIG } from './sql';
 import type {
@@ -44,17 +60,18 @@ type Queryable = Pick<pg.PoolClient, 'query'>;
 
 const UPSERT = `
   INSERT INTO memory_entry AS e (namespace, key, value_type, value, compressed, key_id, size, stored_size, tags,
-    metadata, expires_at, version, session_id, workflow_id, user_id, search_vector)
+    metadata, expires_at, version, session_id, workflow_id, user_id, search_vector, embedding_pending)
   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11, 1, $12, $13, $14,
     setweight(to_tsvector('${TS_CONFIG}', regexp_replace($2, '[/_.:]+', ' ', 'g')), 'A') ||
     setweight(to_tsvector('${TS_CONFIG}', array_to_string($9::text[], ' ')), 'B') ||
-    setweight(to_tsvector('${TS_CONFIG}', $15), 'C'))
+    setweight(to_tsvector('${TS_CONFIG}', $15), 'C'), $17)
   ON CONFLICT (namespace, key) DO UPDATE SET
     value_type = EXCLUDED.value_type, value = EXCLUDED.value, compressed = EXCLUDED.compressed,
     key_id = EXCLUDED.key_id, size = EXCLUDED.size, stored_size = EXCLUDED.stored_size, tags = EXCLUDED.tags,
     metadata = EXCLUDED.metadata, expires_at = EXCLUDED.expires_at, version = e.version + 1,
     session_id = EXCLUDED.session_id, workflow_id = EXCLUDED.workflow_id, user_id = EXCLUDED.user_id,
-    search_vector = EXCLUDED.search_vector, updated_at = now()
+    search_vector = EXCLUDED.search_vector, embedding = NULL, embedding_model = NULL,
+    embedding_pending = EXCLUDED.embedding_pending, updated_at = now()
   WHERE $16::int IS NULL OR e.version = $16
   RETURNING id, ${ENTRY_COLUMNS}, (xmax = 0) AS inserted`;
 
@@ -67,12 +84,26 @@ export const CACHE_MAX_AGE_MS = 30_000;
 export interface MemoryStoreOptions {
   /** This process's live listener: enables the read cache (`config.cacheEntries` entries). */
   live?: LiveListener;
+  /** Overrides the embedder from the configuration (`null`: none). */
+  embedder?: Embedder | null;
 }
+
+/** An embedding owed by a committed write. */
+interface Owed {
+  id: string;
+  version: number;
+  text: string;
+}
+
+/** Pending entries embedded after each successful embedding (bounds the extra work per write). */
+export const DRAIN_PER_WRITE = 16;
 
 export class MemoryStore {
   readonly ring: KeyRing;
   private readonly codec: CodecOptions;
   private readonly cache: EntryCache | undefined;
+  /** Undefined: no embedding provider; text search only. */
+  readonly embedder: Embedder | undefined;
 
   constructor(
     private readonly pool: pg.Pool,
@@ -81,6 +112,7 @@ export class MemoryStore {
   ) {
     this.ring = keyRing(config.key, config.previousKey);
     this.codec = { ring: this.ring, maxValueBytes: config.maxValueBytes, compressBytes: config.compressBytes };
+    this.embedder = opts.embedder === undefined ? createEmbedder(config) : (opts.embedder ?? undefined);
     if (opts.live && config.cacheEntries > 0) {
       this.cache = new EntryCache(config.cacheEntries, CACHE_MAX_AGE_MS, opts.live);
     }
@@ -99,10 +131,12 @@ export class MemoryStore {
   /** Writes one entry; a stale `expectedVersion` is a 409 and writes nothing. */
   async set(input: SetInput): Promise<MemoryEntryInfo> {
     const w = prepareWrite(this.codec, input, this.isSealed(input.namespace));
+    const owed: Owed[] = [];
     try {
-      return await inTransaction(this.pool, (c) => this.write(c, w));
+      return await inTransaction(this.pool, (c) => this.write(c, w, owed));
     } finally {
       this.cache?.invalidate(w.namespace, w.key);
+      await this.embedOwed(owed);
     }
   }
 
@@ -110,18 +144,22 @@ export class MemoryStore {
   async bulkSet(inputs: SetInput[]): Promise<MemoryEntryInfo[]> {
     const now = new Date();
     const writes = inputs.map((i) => prepareWrite(this.codec, i, this.isSealed(i.namespace), now));
+    const owed: Owed[] = [];
     try {
       return await inTransaction(this.pool, async (c) => {
         const out: MemoryEntryInfo[] = [];
-        for (const w of writes) out.push(await this.write(c, w));
+        for (const w of writes) out.push(await this.write(c, w, owed));
         return out;
       });
     } finally {
       for (const w of writes) this.cache?.invalidate(w.namespace, w.key);
+      await this.embedOwed(owed);
     }
   }
 
-  private async write(c: Queryable, w: PreparedWrite): Promise<MemoryEntryInfo> {
+  /** One write in `c`'s transaction; an unsealed entry's embedding is added to `owed` (when embedding). */
+  private async write(c: Queryable, w: PreparedWrite, owed?: Owed[]): Promise<MemoryEntryInfo> {
+    const embed = this.embedder !== undefined && w.stored.keyId === null;
     await c.query('DELETE FROM memory_entry e WHERE namespace = $1 AND key = $2 AND NOT ' + LIVE, [w.namespace, w.key]);
     const s = w.stored;
     const res = await c.query<EntryRow & { id: string; inserted: boolean }>(UPSERT, [
@@ -141,6 +179,7 @@ export class MemoryStore {
       w.provenance.user ?? null,
       w.valueText,
       w.expectedVersion ?? null,
+      embed,
     ]);
     const row = res.rows[0];
     const expected = w.expectedVersion;
@@ -165,6 +204,7 @@ export class MemoryStore {
       version: row.version,
       actor: w.provenance,
     });
+    if (embed) owed?.push({ id: row.id, version: row.version, text: embeddingText(w.key, w.tags, w.valueText) });
     return toInfo(this.ring, row);
   }
 
@@ -267,9 +307,93 @@ export class MemoryStore {
     };
   }
 
-  /** Ranked full-text and key matches; see {@link searchMemory}. */
+  /** Ranked hits (text, semantic or hybrid); see {@link searchMemory}. */
   async search(input: SearchInput): Promise<SearchHit[]> {
-    return searchMemory(this.pool, this.ring, input);
+    return (await this.searchResult(input)).hits;
+  }
+
+  /** {@link search} with the mode used and, when it differs from the one asked for, a note why. */
+  async searchResult(input: SearchInput): Promise<SearchResult> {
+    return searchMemory(this.pool, this.ring, input, this.embedder);
+  }
+
+  /**
+   * Embeds what committed writes owe, then (if that worked) up to DRAIN_PER_WRITE pending entries.
+   * Never throws: on a provider failure the entries stay marked pending.
+   */
+  private async embedOwed(owed: Owed[]): Promise<void> {
+    if (!this.embedder || owed.length === 0) return;
+    if (await this.storeEmbeddings(owed)) await this.embedBatch(DRAIN_PER_WRITE, false).catch(() => 0);
+  }
+
+  /** Embeds `owed` and stores each vector if the entry is still at that version; false when the provider failed. */
+  private async storeEmbeddings(owed: Owed[]): Promise<boolean> {
+    const embedder = this.embedder;
+    if (!embedder) return false;
+    let vectors: number[][];
+    try {
+      vectors = await embedder.embed(owed.map((o) => o.text));
+    } catch {
+      return false;
+    }
+    try {
+      await this.pool.query(
+        `UPDATE memory_entry e SET embedding = v.embedding, embedding_model = $4, embedding_pending = false
+           FROM (SELECT u.id, u.version, ($3::jsonb -> (u.i::int - 1)) AS j
+                   FROM unnest($1::bigint[], $2::int[]) WITH ORDINALITY AS u(id, version, i)) AS o
+           CROSS JOIN LATERAL (SELECT array_agg(x::real ORDER BY n) AS embedding
+                                 FROM jsonb_array_elements_text(o.j) WITH ORDINALITY AS a(x, n)) AS v
+          WHERE e.id = o.id AND e.version = o.version AND e.key_id IS NULL`,
+        [owed.map((o) => o.id), owed.map((o) => o.version), JSON.stringify(vectors), embedder.model],
+      );
+    } catch {
+      return false;
+    }
+    return true;
+  }
+
+  /** Embeds up to `limit` pending entries (`all`: also unsealed ones without an embedding of the model); returns how many. */
+  private async embedBatch(limit: number, all: boolean): Promise<number> {
+    const embedder = this.embedder;
+    if (!embedder) return 0;
+    const owedWhere = all
+      ? '(e.embedding_pending OR e.embedding IS NULL OR e.embedding_model IS DISTINCT FROM $2)'
+      : 'e.embedding_pending';
+    const r = await this.pool.query<EntryRow & { id: string }>(
+      `SELECT id, ${ENTRY_COLUMNS} FROM memory_entry e
+        WHERE ${owedWhere} AND e.key_id IS NULL AND ${LIVE} ORDER BY e.id LIMIT $1`,
+      all ? [limit, embedder.model] : [limit],
+    );
+    if (r.rows.length === 0) return 0;
+    const owed = r.rows.map((row) => ({
+      id: row.id,
+      version: row.version,
+      text: embeddingText(
+        row.key,
+        row.tags,
+        searchText(row.value_type, valueOf(this.ring, row.namespace, row.key, row)),
+      ),
+    }));
+    if (!(await this.storeEmbeddings(owed))) {
+      throw new Error('the embedding provider failed; the entries stay pending');
+    }
+    return owed.length;
+  }
+
+  /**
+   * Embeds every unsealed live entry that is pending or has no embedding of the configured model
+   * (written before a provider was configured, or with another model), `batchSize` at a time, up
+   * to `max`. Returns how many were embedded; throws when the provider fails (they stay pending).
+   * Without an embedding provider, 0.
+   */
+  async embedPending(max = 10_000, batchSize = EMBED_BATCH): Promise<number> {
+    let done = 0;
+    while (done < max) {
+      const n = await this.embedBatch(Math.min(batchSize, max - done), true);
+      if (n === 0) break;
+      done += n;
+    }
+    return done;
   }
 
   /** Kept versions of a live entry, newest first (empty when the entry does not exist). */
@@ -349,7 +473,8 @@ export class MemoryStore {
     if (isUnder(to, from) || isUnder(from, to)) {
       throw conflict(`namespaces "${from}" and "${to}" overlap: neither may lie under the other`);
     }
-    return inTransaction(this.pool, async (c) => {
+    const owed: Owed[] = [];
+    const result = await inTransaction(this.pool, async (c) => {
       const args: unknown[] = [];
       const where = filterSql({ namespace: from }, args);
       const rows = (
@@ -379,13 +504,15 @@ export class MemoryStore {
           now,
         );
       });
-      for (const w of writes) await this.write(c, w);
+      for (const w of writes) await this.write(c, w, owed);
       if (move) await this.clear(c, from, opts.provenance ?? {});
       return { copied: writes.length };
     }).finally(() => {
       this.cache?.invalidate(from);
       this.cache?.invalidate(to);
     });
+    await this.embedOwed(owed);
+    return result;
   }
 
   /**
@@ -415,6 +542,13 @@ export class MemoryStore {
         let imported = 0;
         for (const row of live) {
           if (!(await importRow(c, row, VERSION_COLUMNS))) continue;
+          // Imported entries owe an embedding: the next successful embeddings (or embedPending) add it.
+          if (this.embedder && row.stored.keyId === null) {
+            await c.query('UPDATE memory_entry SET embedding_pending = true WHERE namespace = $1 AND key = $2', [
+              row.namespace,
+              row.key,
+            ]);
+          }
           imported++;
           touched.set(row.namespace, (touched.get(row.namespace) ?? 0) + 1);
         }
@@ -474,9 +608,10 @@ export class MemoryStore {
       },
       this.isSealed(namespace),
     );
-    return inTransaction(this.pool, async (c) => {
+    const owed: Owed[] = [];
+    const result = await inTransaction(this.pool, async (c) => {
       if ((await this.currentVersion(c, namespace, key)) > 0) return { saved: false, removed: 0 };
-      await this.write(c, w);
+      await this.write(c, w, owed);
       const gone = await c.query<{ key: string; version: number }>(
         `DELETE FROM memory_entry e WHERE e.namespace = $1 AND ${LIVE}
             AND (e.key, e.version) IN (SELECT * FROM unnest($2::text[], $3::int[])) RETURNING e.key, e.version`,
@@ -492,6 +627,8 @@ export class MemoryStore {
       }
       return { saved: true, removed: gone.rows.length };
     }).finally(() => this.cache?.invalidate(namespace));
+    await this.embedOwed(owed);
+    return result;
   }
 
   /** The entries most relevant to a prompt within a token budget; see {@link retrieveContext}. */

@@ -82,6 +82,8 @@ test('GET /audit filters by actor, action, time and limit, for admins only', asy
   expect(future.body.entries).toEqual([]);
   await request(http()).get(`${A}/audit`).query({ limit: 0 }).set(admin).expect(400);
   await request(http()).get(`${A}/audit`).query({ from: 'yesterday' }).set(admin).expect(400);
+  // NUL cannot reach PostgreSQL text: a 400, not a 500.
+  await request(http()).get(`${A}/audit`).query({ actor: 'a\u0000b' }).set(admin).expect(400);
   await request(http()).get(`${A}/audit`).set(ops).expect(403);
 });
 

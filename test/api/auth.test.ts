@@ -191,4 +191,10 @@ describe('dashboard login', () => {
     await request(http()).post(`${A}/auth/login`).send({ key: revoked }).expect(401);
     await request(http()).post(`${A}/auth/login`).send({}).expect(400);
   });
+
+  test('a login cookie with a malformed %-escape is an unknown login (401), not a 500', async () => {
+    const res = await request(http()).get(`${A}/auth/me`).set('Cookie', 'cf_login=a%zz%').expect(401);
+    expect(res.body.detail).toMatch(/log in again/);
+    await request(http()).post(`${A}/auth/logout`).set('Cookie', 'cf_login=%E0%A4%A').expect(204);
+  });
 });

@@ -1,5 +1,6 @@
 // The sessions API over the real workflow: create, list, message, checkpoint, approvals, signals,
 // and every malformed or refused request answered with a clear 4xx.
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import request from 'supertest';
 import { createApp } from '../../api/app';
 import { startFakeAnthropic } from '../fakes/anthropic';
@@ -87,6 +88,9 @@ test.each([
   ['GET', '/sessions/no-such-session', undefined, 404, 'No session no-such-session'],
   ['GET', '/sessions/bad%20id', undefined, 400, 'path'],
   ['POST', '/sessions/no-such-session/messages', { text: 'hi' }, 404, 'No session'],
+  // Past PostgreSQL's integer range: a 400, not the database's out-of-range error as a 500.
+  ['GET', '/sessions/no-such-session/messages?from=1&to=9007199254740990', undefined, 400, 'to'],
+  ['GET', '/sessions?owner=a%00b', undefined, 400, 'owner'],
 ])('%s %s %j → %d naming %s', async (method, url, body, status, mention) => {
   const req = method === 'GET' ? request(http()).get(`${api}${url}`) : request(http()).post(`${api}${url}`).send(body);
   const res = await req.expect(status);
@@ -110,6 +114,23 @@ test('refused updates are 422 or 409 with the reason', async () => {
   expect(dup.body.detail).toContain('already exists');
 });
 
+test('a session that closes between the running check and the signal or update is a 409, not a 500', async () => {
+  // A concurrent end: describe() still said RUNNING, then Temporal answers "already completed".
+  const closed = new WorkflowNotFoundError('workflow execution already completed', 'session-gone', undefined);
+  const handle = {
+    workflowId: 'session-gone',
+    describe: async () => ({ status: { name: 'RUNNING' } }),
+    signal: async () => Promise.reject(closed),
+    executeUpdate: async () => Promise.reject(closed),
+  };
+  const temporal = { workflow: { getHandle: () => handle } } as unknown as Client;
+  const racing = () => createApp({ ...app, temporal });
+  for (const action of ['pause', 'resume', 'end', 'checkpoints']) {
+    const res = await request(racing()).post(`${api}/sessions/gone/${action}`).send({}).expect(409);
+    expect(res.body.detail).toBe('session gone has ended (completed); start a new one or fork it');
+  }
+});
+
 async function waitFor<T>(fn: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -124,8 +145,15 @@ test('export → import gives a new session with the same conversation, which ca
   const id = await create({ title: 'To move', owner: 'carol' });
   await request(http()).post(`${api}/sessions/${id}/messages`).send({ text: 'remember the blue door' }).expect(200);
   const exported = await request(http()).get(`${api}/sessions/${id}/export`).expect(200);
-  expect(exported.body).toMatchObject({ format: 'claude-flow-session', version: 1, session: { title: 'To move', owner: 'carol' } });
-  expect(exported.body.messages.map((m: { content: string }) => m.content)).toEqual(['remember the blue door', 'Sure.']);
+  expect(exported.body).toMatchObject({
+    format: 'claude-flow-session',
+    version: 1,
+    session: { title: 'To move', owner: 'carol' },
+  });
+  expect(exported.body.messages.map((m: { content: string }) => m.content)).toEqual([
+    'remember the blue door',
+    'Sure.',
+  ]);
 
   const imported = await request(http()).post(`${api}/sessions/import`).send(exported.body).expect(201);
   const newId = imported.body.sessionId as string;
@@ -142,7 +170,10 @@ test('export → import gives a new session with the same conversation, which ca
   const again = await request(http()).get(`${api}/sessions/${newId}/export`).expect(200);
   expect(again.body.messages).toHaveLength(4);
 
-  const bad = await request(http()).post(`${api}/sessions/import`).send({ ...exported.body, format: 'other' }).expect(400);
+  const bad = await request(http())
+    .post(`${api}/sessions/import`)
+    .send({ ...exported.body, format: 'other' })
+    .expect(400);
   expect(bad.body.detail).toContain('format');
 });
 

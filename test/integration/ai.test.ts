@@ -244,6 +244,8 @@ describe('GET /api/claude-flow/analytics/usage', () => {
     [{ from: 'yesterday' }, 'from'],
     [{ provider: 'gemini' }, 'provider'],
     [{ limit: '5' }, 'limit'],
+    // PostgreSQL text cannot hold NUL: a 400 here, not the database's error as a 500.
+    [{ model: 'a\u0000b' }, 'model'],
   ])('bad query %j is a 400 naming %s', async (query, field) => {
     const res = await request(http()).get('/api/claude-flow/analytics/usage').query(query).expect(400);
     expect(res.headers['content-type']).toMatch(/problem\+json/);
