@@ -5,7 +5,7 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { AiActivities } from '../ai';
 import type { ChatMessage, ModelResponse } from '../ai/types';
 import type { ActivityDeps } from '../deps';
-import type { ConversationSnapshot, TurnOutcome } from '../../workflows/session/state';
+import { previewOf, type ConversationSnapshot, type TurnOutcome } from '../../workflows/session/state';
 import type { CheckpointRecord, ProjectRef } from '../../workflows/session/types';
 import { assertClean, checkoutNewBranch, headCommit } from './git';
 import { EXCHANGE_TAG, memoryContext, restoreSnapshot, snapshotNamespaces, type MemorySnapshot } from './memory';
@@ -47,8 +47,6 @@ export interface SessionProjection {
   outputTokens: number;
   costUsd: number;
 }
-
-const previewOf = (text: string) => (text.length > 200 ? `${text.slice(0, 199)}…` : text);
 
 export function createSessionActivities(deps: ActivityDeps, ai: AiActivities) {
   const { prisma } = deps;

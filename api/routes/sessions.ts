@@ -29,6 +29,7 @@ import {
   sendMessageUpdate,
   stateQuery,
 } from '../../workflows/session/messages';
+import { SessionState, previewOf } from '../../workflows/session/state';
 import { SESSION_LIMITS, type SessionInput } from '../../workflows/session/types';
 import { parse, withoutNul } from '../validate';
 
@@ -198,6 +199,22 @@ export function sessionsRouter(deps: { config: Config; temporal: Client; prisma:
     if (opts.running && status !== 'RUNNING') throw ended(sessionId, status.toLowerCase());
     return h;
   }
+  /** Starts the session's workflow; 409 when a session with that id exists. */
+  async function startSession(input: SessionInput): Promise<void> {
+    try {
+      await temporal.workflow.start('session', {
+        taskQueue: config.temporal.taskQueue,
+        workflowId: workflowIdOf(input.sessionId),
+        args: [input],
+      });
+    } catch (err) {
+      if (err instanceof WorkflowExecutionAlreadyStartedError) {
+        throw new ProblemError(409, 'Conflict', `Session ${input.sessionId} already exists`);
+      }
+      throw err;
+    }
+  }
+
   const requireEnabled = () => {
     if (!config.enabled)
       throw unavailable('Claude Flow is disabled (CLAUDE_FLOW_ENABLED=false): sessions cannot be started');
@@ -214,17 +231,7 @@ export function sessionsRouter(deps: { config: Config; temporal: Client; prisma:
       project: body.project,
       settings: body.settings,
     };
-    try {
-      await temporal.workflow.start('session', {
-        taskQueue: config.temporal.taskQueue,
-        workflowId: workflowIdOf(sessionId),
-        args: [input],
-      });
-    } catch (err) {
-      if (err instanceof WorkflowExecutionAlreadyStartedError)
-        throw new ProblemError(409, 'Conflict', `Session ${sessionId} already exists`);
-      throw err;
-    }
+    await startSession(input);
     res.status(201).json({ sessionId, workflowId: workflowIdOf(sessionId) });
   });
 
@@ -356,6 +363,20 @@ export function sessionsRouter(deps: { config: Config; temporal: Client; prisma:
     const sessionId = doc.sessionId ?? randomUUID();
     const positions = doc.messages.map((m) => m.position);
     if (positions.some((p, i) => p !== i + 1)) throw badRequest('messages: positions must run 1, 2, 3, … in order');
+    // Refuse an existing id before writing anything: the messages must not land in another session.
+    const exists = await temporal.workflow
+      .getHandle(workflowIdOf(sessionId))
+      .describe()
+      .then(
+        () => true,
+        (err: unknown) => {
+          if (err instanceof WorkflowNotFoundError) return false;
+          throw err;
+        },
+      );
+    if (exists || (await prisma.sessionMessage.count({ where: { sessionId } })) > 0) {
+      throw new ProblemError(409, 'Conflict', `Session ${sessionId} already exists`);
+    }
     await prisma.sessionMessage.createMany({
       data: doc.messages.map((m, i) => ({
         sessionId,
@@ -373,42 +394,19 @@ export function sessionsRouter(deps: { config: Config; temporal: Client; prisma:
       no: doc.messages.length - arr.length + i + 1,
       position: m.position,
       role: m.role,
-      preview: m.content.length > 200 ? `${m.content.slice(0, 199)}…` : m.content,
+      preview: previewOf(m.content),
       at: m.at ?? now,
     }));
+    const totals = doc.totals ?? { inputTokens: 0, outputTokens: 0, costUsd: 0 };
     const input: SessionInput = {
       sessionId,
       title: doc.session.title,
       owner: doc.session.owner,
       project: doc.session.project,
       settings: doc.session.settings,
-      carried: {
-        status: 'active',
-        createdAt: now,
-        lastActivityAt: now,
-        messageCount: doc.messages.length,
-        nextMessageNo: doc.messages.length + 1,
-        recent,
-        totals: doc.totals ?? { inputTokens: 0, outputTokens: 0, costUsd: 0 },
-        checkpoints: [],
-        pending: [],
-        decided: [],
-        children: [],
-        nextSeq: 1,
-        runs: 0,
-      },
+      carried: { ...SessionState.forkedFrom({ messageCount: doc.messages.length, recent, totals }, now), totals },
     };
-    try {
-      await temporal.workflow.start('session', {
-        taskQueue: config.temporal.taskQueue,
-        workflowId: workflowIdOf(sessionId),
-        args: [input],
-      });
-    } catch (err) {
-      if (err instanceof WorkflowExecutionAlreadyStartedError)
-        throw new ProblemError(409, 'Conflict', `Session ${sessionId} already exists`);
-      throw err;
-    }
+    await startSession(input);
     res.status(201).json({ sessionId, workflowId: workflowIdOf(sessionId), messages: doc.messages.length });
   });
 
