@@ -1,6 +1,7 @@
 // Every activity the worker registers, built from its dependencies.
 import { createAiActivities } from './ai';
 import type { ActivityDeps } from './deps';
+import { createDevActivities } from './dev';
 import { createGithubActivities } from './github';
 import { createMemoryActivities } from './memory';
 import { createSessionActivities } from './session';
@@ -14,6 +15,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createSessionActivities(deps, ai),
     ...createMemoryActivities(deps),
     ...createGithubActivities(deps),
+    ...createDevActivities(deps),
   };
 }
 

@@ -6,7 +6,8 @@ import { ApplicationFailure } from '@temporalio/activity';
 
 const exec = promisify(execFile);
 
-async function git(repo: string, args: string[]): Promise<string> {
+/** Runs git in `repo`; a failure is a non-retryable GitFailed naming the command and its stderr. */
+export async function git(repo: string, args: string[]): Promise<string> {
   try {
     const { stdout } = await exec('git', ['-C', repo, ...args], { maxBuffer: 10 * 1024 * 1024 });
     // Only trailing space goes: porcelain output starts with meaningful columns.

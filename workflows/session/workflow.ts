@@ -20,6 +20,7 @@ import {
 import type { SearchAttributeKey } from '@temporalio/common/lib/search-attributes';
 import type { Activities } from '../../activities';
 import { AI_RETRY } from '../ai';
+import { CHILD_WORKFLOW_TYPES } from '../dev/names';
 import {
   approvalDecidedSignal,
   approvalRequestedSignal,
@@ -47,8 +48,6 @@ const CfSessionStatus = keyword('CfSessionStatus');
 const CfOwner = keyword('CfOwner');
 const CfProject = keyword('CfProject');
 
-/** Workflow types a session may start as children (runWorkflow). */
-export const CHILD_WORKFLOW_TYPES = ['systemCheck', 'aiTask'] as const;
 
 // The turn heartbeats every few seconds while the model works, so a dead worker is noticed in
 // ~10 s and the turn retried on another.

@@ -1,0 +1,13 @@
+// The catalog of workflow types users can start (API, CLI, schedules, sessions, webhooks). Each
+// development workflow adds its entry here; test/static/workflow-types.test.ts checks that every
+// entry is a registered workflow and a session may run it.
+import { aiTaskDef, systemCheckDef } from './core';
+import type { WorkflowTypeDef } from './types';
+
+export type { WorkflowTypeDef };
+
+export const WORKFLOW_TYPES: readonly WorkflowTypeDef[] = [systemCheckDef, aiTaskDef];
+
+export function workflowType(type: string): WorkflowTypeDef | undefined {
+  return WORKFLOW_TYPES.find((d) => d.type === type);
+}
