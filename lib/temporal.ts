@@ -14,6 +14,8 @@ export const SEARCH_ATTRIBUTES = {
   CfSessionStatus: 'Keyword',
   CfOwner: 'Keyword',
   CfProject: 'Keyword',
+  /** On development workflows a session started: the session's id. */
+  CfSessionId: 'Keyword',
 } as const;
 
 type ConnectOptions = {

@@ -47,6 +47,7 @@ const keyword = (name: string): SearchAttributeKey<'KEYWORD'> => ({ name, type: 
 const CfSessionStatus = keyword('CfSessionStatus');
 const CfOwner = keyword('CfOwner');
 const CfProject = keyword('CfProject');
+const CfSessionId = keyword('CfSessionId');
 
 
 // The turn heartbeats every few seconds while the model works, so a dead worker is noticed in
@@ -174,6 +175,7 @@ export async function session(input: SessionInput): Promise<{ status: string; re
         workflowId,
         args: params === undefined ? [] : [params],
         parentClosePolicy: ParentClosePolicy.ABANDON,
+        typedSearchAttributes: [{ key: CfSessionId, value: input.sessionId }],
       });
       s.addChild({ workflowId, type, status: 'running', startedAt: new Date().toISOString() });
       touch();
