@@ -2,5 +2,6 @@
 // types, and each other (lint enforces it): they must stay deterministic.
 export { aiTask } from './ai';
 export { memoryMaintenance } from './memory-maintenance';
+export { perfMonitor } from './dev/perf-monitor';
 export { session } from './session/workflow';
 export { systemCheck } from './system-check';

@@ -1,9 +1,11 @@
 // The activities of the development workflows. Each workflow type owns a module here.
 import type { ActivityDeps } from '../deps';
 import { createWorkflowEventActivities } from './events';
+import { createPerfActivities } from './perf';
 
 export function createDevActivities(deps: ActivityDeps) {
   return {
     ...createWorkflowEventActivities(deps),
+    ...createPerfActivities(deps),
   };
 }

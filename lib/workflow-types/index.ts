@@ -2,11 +2,12 @@
 // development workflow adds its entry here; test/static/workflow-types.test.ts checks that every
 // entry is a registered workflow and a session may run it.
 import { aiTaskDef, systemCheckDef } from './core';
+import { perfMonitorDef } from './perf-monitor';
 import type { WorkflowTypeDef } from './types';
 
 export type { WorkflowTypeDef };
 
-export const WORKFLOW_TYPES: readonly WorkflowTypeDef[] = [systemCheckDef, aiTaskDef];
+export const WORKFLOW_TYPES: readonly WorkflowTypeDef[] = [systemCheckDef, aiTaskDef, perfMonitorDef];
 
 export function workflowType(type: string): WorkflowTypeDef | undefined {
   return WORKFLOW_TYPES.find((d) => d.type === type);

@@ -1,0 +1,239 @@
+// perfMonitor end to end: the real worker on the real dev server probes a real HTTP server on
+// 127.0.0.1 with Node's fetch, keeps runs and the baseline in real Postgres memory, publishes to
+// analytics, and on a regression opens one issue on the GitHub fake and POSTs a webhook.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { WorkflowFailedError } from '@temporalio/client';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { createPerfActivities, type ProbeResult } from '../../activities/dev/perf';
+import { MemoryStore } from '../../lib/memory';
+import { perfMonitorDef } from '../../lib/workflow-types/perf-monitor';
+import { perfMonitor } from '../../workflows';
+import { type FakeGithub, type FakeRepo, startFakeGithub } from '../fakes/github';
+import { type HttpFake, startHttpFake } from '../fakes/http-fake';
+import { startTestApp, type TestApp } from '../helpers/stack';
+
+jest.setTimeout(60_000);
+
+let app: TestApp;
+let gh: FakeGithub;
+let repo: FakeRepo;
+let hook: HttpFake;
+let target: http.Server;
+let base: string;
+/** Delay of the probed server's /api answers, ms. */
+let delayMs = 0;
+/** Status of /flaky answers: every third request fails with it. */
+let flakyHits = 0;
+let n = 0;
+
+beforeAll(async () => {
+  target = http.createServer((req, res) => {
+    if (req.url === '/flaky') {
+      flakyHits += 1;
+      res.writeHead(flakyHits % 3 === 0 ? 503 : 200).end('x');
+      return;
+    }
+    setTimeout(() => res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}'), delayMs);
+  });
+  await new Promise<void>((r) => target.listen(0, '127.0.0.1', r));
+  base = `http://127.0.0.1:${(target.address() as AddressInfo).port}`;
+  gh = await startFakeGithub({ token: /^ghp_/ });
+  repo = gh.addRepo('acme/api');
+  hook = await startHttpFake(async ({ res }) => {
+    res.writeHead(202).end();
+  });
+  app = await startTestApp({ env: { GITHUB_TOKEN: 'ghp_perf_test', GITHUB_API_URL: gh.url } });
+});
+afterAll(async () => {
+  await app?.close();
+  await gh?.close();
+  await hook?.close();
+  target?.closeAllConnections();
+  await new Promise((r) => target?.close(r));
+});
+
+const memory = () => new MemoryStore(app.pool, app.config.memory, { embedder: null });
+
+function run(input: unknown, workflowId = `perf-${++n}-${Date.now()}`) {
+  return app.client.workflow.execute(perfMonitor, {
+    taskQueue: app.config.temporal.taskQueue,
+    workflowId,
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    args: [input as any],
+  });
+}
+
+test('first run sets the baseline, an unchanged run passes, a slow run opens one issue and posts the webhook', async () => {
+  const input = {
+    endpoints: [{ name: 'api-items', url: `${base}/items` }],
+    requests: 20,
+    concurrency: 4,
+    // The machine is shared: a server answering in 100 ms keeps scheduling noise small against the
+    // threshold, and 400 ms is a regression however loaded it is.
+    regressionThreshold: 0.5,
+    minDeltaMs: 50,
+    alert: { github: { repo: 'acme/api' }, webhook: { url: `${hook.origin}/alerts` } },
+  };
+
+  delayMs = 100;
+  const first = await run(input);
+  expect(first.regressions).toEqual([]);
+  expect(first.endpoints[0]).toMatchObject({ name: 'api-items', baselineSetBy: 'first-run' });
+  expect(first.endpoints[0].current).toMatchObject({ requests: 20, ok: 20, errors: 0, errorRate: 0 });
+  const lat = first.endpoints[0].current.latencyMs;
+  expect(lat?.count).toBe(20);
+  expect(lat!.min).toBeGreaterThanOrEqual(99);
+  expect(lat!.p50).toBeLessThanOrEqual(lat!.p95);
+  expect(lat!.p95).toBeLessThanOrEqual(lat!.p99);
+
+  const mem = memory();
+  const baseline = await mem.get('performance/api-items/', 'baseline');
+  expect(baseline?.provenance.workflowId).toBeDefined();
+  expect((baseline?.value as ProbeResult).latencyMs?.p95).toBe(lat!.p95);
+
+  const second = await run(input);
+  expect(second.regressions).toEqual([]);
+  expect(second.endpoints[0].comparison).toMatchObject({ regressed: false, reasons: [] });
+  expect(second.alert).toBeUndefined();
+  expect(repo.issues).toHaveLength(0);
+  expect(hook.requests).toHaveLength(0);
+
+  delayMs = 400;
+  const slowId = `perf-slow-${Date.now()}`;
+  const third = await run(input, slowId);
+  expect(third.regressions).toEqual(['api-items']);
+  expect(third.endpoints[0].current.latencyMs!.p95).toBeGreaterThanOrEqual(400);
+  expect(third.endpoints[0].comparison?.reasons[0]).toMatch(/^p95 .* vs baseline/);
+  expect(third.alert?.github).toMatchObject({ number: expect.any(Number), reused: false });
+  expect(third.alert?.webhook).toEqual({ status: 202 });
+  expect(repo.issues).toHaveLength(1);
+  expect(repo.issues[0].title).toBe('Performance regression: api-items');
+  expect(repo.issues[0].labels).toEqual(['performance']);
+  expect(repo.issues[0].body).toContain(`<!-- claude-flow:${slowId}/perf-alert -->`);
+  expect(repo.issues[0].body).toContain('| api-items |');
+  expect(hook.requests).toHaveLength(1);
+  expect(hook.requests[0].headers['idempotency-key']).toBe(slowId);
+  expect(hook.requests[0].body).toMatchObject({
+    type: 'perf.regression',
+    workflowId: slowId,
+    regressions: [{ name: 'api-items', url: `${base}/items` }],
+  });
+
+  // The baseline stays the first run's; latest and the run history hold the slow run.
+  expect((await mem.get('performance/api-items/', 'baseline'))?.version).toBe(1);
+  const latest = await mem.get('performance/api-items/', 'latest');
+  expect(latest?.provenance.workflowId).toBe(slowId);
+  expect(latest?.metadata).toMatchObject({ regressed: true });
+  const runs = await mem.list({ namespace: 'performance/api-items/', tags: ['run'] });
+  expect(runs.entries).toHaveLength(3);
+
+  // One analytics event per run.
+  const events = await app.pool.query<{ data: { workflowId: string; endpoints: { regressed: boolean }[] } }>(
+    `SELECT data FROM live_event WHERE channel = 'analytics' AND type = 'perf' ORDER BY id`,
+  );
+  expect(events.rows).toHaveLength(3);
+  expect(events.rows[2].data).toMatchObject({ workflowId: slowId, endpoints: [{ regressed: true }] });
+
+  // baseline: "reset" makes the slow run the new baseline; nothing regresses, nothing is sent.
+  const reset = await run({ ...input, baseline: 'reset' });
+  expect(reset.endpoints[0].baselineSetBy).toBe('reset');
+  expect(reset.regressions).toEqual([]);
+  expect((await mem.get('performance/api-items/', 'baseline'))?.version).toBe(2);
+  expect(repo.issues).toHaveLength(1);
+  expect(hook.requests).toHaveLength(1);
+});
+
+test('errors count: unexpected statuses and refused connections raise the error rate', async () => {
+  const closed = http.createServer();
+  await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
+  const deadUrl = `http://127.0.0.1:${(closed.address() as AddressInfo).port}/`;
+  await new Promise((r) => closed.close(r));
+
+  flakyHits = 0;
+  const r = await run({
+    endpoints: [
+      { name: 'flaky', url: `${base}/flaky` },
+      { name: 'dead', url: deadUrl },
+      { name: 'teapot', url: `${base}/items`, method: 'POST', body: { a: 1 }, expectStatus: [201] },
+    ],
+    requests: 9,
+    concurrency: 3,
+  });
+  const [flaky, dead, teapot] = r.endpoints.map((e) => e.current);
+  expect(flaky).toMatchObject({ ok: 6, errors: 3, statuses: { '200': 6, '503': 3 } });
+  expect(flaky.errorRate).toBeCloseTo(1 / 3, 3);
+  expect(flaky.errorSamples).toEqual(['HTTP 503 (expected 2xx)']);
+  expect(dead).toMatchObject({ ok: 0, errors: 9, errorRate: 1, statuses: { error: 9 } });
+  expect(dead.latencyMs).toBeUndefined();
+  expect(dead.errorSamples).toEqual(['ECONNREFUSED']);
+  expect(teapot).toMatchObject({ ok: 0, errors: 9, statuses: { '200': 9 }, errorSamples: ['HTTP 200'] });
+  // No alert target: a first run sets baselines and sends nothing.
+  expect(r.regressions).toEqual([]);
+});
+
+test('bad input fails at once with a message saying what to fix', async () => {
+  const bad = { endpoints: [{ name: 'has space', url: 'ftp://x' }], requests: 5000 };
+  const parsed = perfMonitorDef.input.safeParse(bad);
+  expect(parsed.success).toBe(false);
+  const err = await run(bad).catch((e: unknown) => e);
+  expect(err).toBeInstanceOf(WorkflowFailedError);
+  const msg = String((err as WorkflowFailedError).cause?.message);
+  expect(msg).toContain('Invalid perfMonitor input');
+  expect(msg).toContain('endpoints.0.name: endpoint name must be');
+  expect(msg).toContain('endpoints.0.url: url must be an absolute http:// or https:// URL');
+  expect(msg).toContain('requests:');
+  expect(
+    perfMonitorDef.input.safeParse({ endpoints: [{ name: 'a', url: 'http://x/', method: 'GET', body: 'x' }] }).error
+      ?.issues[0].message,
+  ).toBe('a GET request cannot have a body; use POST');
+  const dup = perfMonitorDef.input.safeParse({
+    endpoints: [
+      { name: 'a', url: 'http://x/' },
+      { name: 'a', url: 'http://y/' },
+    ],
+  });
+  expect(dup.error?.issues[0].message).toBe('endpoint name "a" is used twice');
+});
+
+test('recording a run again (an activity retry) writes and publishes nothing twice', async () => {
+  const acts = createPerfActivities({
+    config: app.config,
+    prisma: app.prisma,
+    pool: app.pool,
+    logger: app.logger,
+    memory: memory(),
+    workerIdentity: 'test',
+  });
+  const result: ProbeResult = {
+    name: 'retried',
+    url: `${base}/items`,
+    method: 'GET',
+    requests: 1,
+    ok: 1,
+    errors: 0,
+    errorRate: 0,
+    latencyMs: { count: 1, min: 5, mean: 5, p50: 5, p95: 5, p99: 5, max: 5 },
+    statuses: { '200': 1 },
+    errorSamples: [],
+    startedAt: new Date().toISOString(),
+    durationMs: 5,
+  };
+  const input = {
+    workflowId: 'perf-retried',
+    results: [result],
+    baseline: 'stored' as const,
+    rule: { threshold: 0.2, minDeltaMs: 5 },
+  };
+  const once = await new MockActivityEnvironment().run(acts.perfRecordRun, input);
+  const twice = await new MockActivityEnvironment({ attempt: 2 }).run(acts.perfRecordRun, input);
+  expect(twice).toEqual(once);
+  const mem = memory();
+  for (const key of ['baseline', 'latest', 'runs/perf-retried']) {
+    expect((await mem.get('performance/retried/', key))?.version).toBe(1);
+  }
+  const events = await app.pool.query(
+    `SELECT 1 FROM live_event WHERE channel = 'analytics' AND data->>'workflowId' = 'perf-retried'`,
+  );
+  expect(events.rowCount).toBe(1);
+});
