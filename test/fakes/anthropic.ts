@@ -265,6 +265,7 @@ async function writeStream(
     });
     for (const piece of splitForStream(r.text)) {
       if (!ok) break;
+      if (step.chunkDelayMs) await sleep(step.chunkDelayMs);
       ok = await delta({ type: 'content_block_delta', index, delta: { type: 'text_delta', text: piece } });
     }
     if (ok && cutAfter === undefined) ok = await send('content_block_stop', { type: 'content_block_stop', index });

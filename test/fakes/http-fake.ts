@@ -12,6 +12,8 @@ export interface ReplyStep {
   stopReason?: string;
   /** Wait this long before the response starts (headers included). */
   delayMs?: number;
+  /** Streams: wait this long before each text chunk, so a client sees the reply arrive over time. */
+  chunkDelayMs?: number;
   /** Model reported in the response (default: the request's model). */
   model?: string;
 }
