@@ -595,6 +595,22 @@ export const SETTINGS = {
     doc: 'Verifies X-Hub-Signature-256 on GitHub webhook deliveries. Unset: the webhook endpoint refuses deliveries.',
     secret: true,
   },
+  shellAllowlist: {
+    env: 'CLAUDE_FLOW_SHELL_ALLOWLIST',
+    file: 'workflows.shellAllowlist',
+    schema: listOf(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._+-]*$/)).default([
+      'git',
+      'npm',
+      'node',
+      'ls',
+      'cat',
+      'echo',
+      'grep',
+    ]),
+    allowed: 'program names without paths, comma-separated or a JSON array, e.g. git,npm,echo',
+    doc: 'Programs the shell steps of custom workflows may run (argv form, never through a shell).',
+    default: 'git,npm,node,ls,cat,echo,grep',
+  },
   webhookWorkflows: {
     env: 'CLAUDE_FLOW_WEBHOOK_WORKFLOWS',
     file: 'github.webhookWorkflows',
@@ -657,6 +673,8 @@ export interface Config {
     pricing: Record<string, Price>;
     timeoutMs: number;
   };
+  /** Custom workflows (.claude-flow/workflows/*.yaml). */
+  customWorkflows: { shellAllowlist: string[] };
   /** Absolute. */
   workspaceDir: string;
   debug: boolean;
@@ -859,6 +877,7 @@ function toConfig(v: Values, projectRoot: string): Config {
       backupKeep: v.memoryBackupKeep,
     },
     ai,
+    customWorkflows: { shellAllowlist: v.shellAllowlist },
     workspaceDir: path.resolve(projectRoot, v.workspaceDir),
     debug: v.debug,
     logLevel: v.debug ? 'debug' : v.logLevel,

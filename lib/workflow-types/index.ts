@@ -3,11 +3,12 @@
 // entry is a registered workflow and a session may run it.
 import { aiTaskDef, systemCheckDef } from './core';
 import { perfMonitorDef } from './perf-monitor';
+import { customDef } from './custom';
 import type { WorkflowTypeDef } from './types';
 
 export type { WorkflowTypeDef };
 
-export const WORKFLOW_TYPES: readonly WorkflowTypeDef[] = [systemCheckDef, aiTaskDef, perfMonitorDef];
+export const WORKFLOW_TYPES: readonly WorkflowTypeDef[] = [systemCheckDef, aiTaskDef, perfMonitorDef, customDef];
 
 export function workflowType(type: string): WorkflowTypeDef | undefined {
   return WORKFLOW_TYPES.find((d) => d.type === type);
