@@ -56,6 +56,11 @@ function version(): string {
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
   const json = argv.includes('--json');
+  // `claude-flow … | head`: a closed pipe ends the command quietly.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    throw err;
+  });
   try {
     await program.parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
