@@ -2,11 +2,15 @@
 import type { ActivityDeps } from '../deps';
 import { createCustomWorkflowActivities } from './custom';
 import { createWorkflowEventActivities } from './events';
+import { createReleaseActivities } from './release';
+import { createTestActivities } from './tests';
 import { createPerfActivities } from './perf';
 
 export function createDevActivities(deps: ActivityDeps) {
   return {
     ...createWorkflowEventActivities(deps),
+    ...createTestActivities(deps),
+    ...createReleaseActivities(deps),
     ...createCustomWorkflowActivities(deps),
     ...createPerfActivities(deps),
   };

@@ -8,14 +8,17 @@ import { GITHUB_ERROR, toGithubFailure } from './errors';
 import { markerKey } from './marker';
 import { createCheckRun, createIssue, postIssueComment, postReview } from './posts';
 import { getFile, listFiles, pullRequestOf } from './reads';
+import { createRelease } from './releases';
 import type {
   CheckRunInput,
   CheckRunResult,
   CreateIssueInput,
+  CreateReleaseInput,
   FileContent,
   IssueCommentInput,
   Posted,
   PostedIssue,
+  PostedRelease,
   PostReviewInput,
   PullRequest,
   PullRequestFile,
@@ -102,6 +105,14 @@ export function createGithubActivities(deps: Pick<ActivityDeps, 'config' | 'logg
     async githubCreateIssue(input: CreateIssueInput): Promise<PostedIssue> {
       const key = markerKey(input.step);
       return call(`issues of ${input.repo}`, input.repo, (octokit, where) => createIssue(octokit, where, input, key));
+    },
+
+    /** A release (and its tag), created at most once per workflow step; a tag released by others is refused. */
+    async githubCreateRelease(input: CreateReleaseInput): Promise<PostedRelease> {
+      const key = markerKey(input.step);
+      return call(`releases of ${input.repo}`, input.repo, (octokit, where) =>
+        createRelease(octokit, where, input, key),
+      );
     },
 
     /**

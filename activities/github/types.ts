@@ -105,3 +105,20 @@ export interface PostedIssue extends Posted {
 }
 
 export type CheckRunResult = ({ outcome: 'created' } & Posted) | { outcome: 'skipped'; reason: string };
+
+export interface CreateReleaseInput extends Step {
+  repo: string;
+  /** The tag to release, e.g. v1.2.0 (GitHub creates it at targetCommitish when it does not exist). */
+  tag: string;
+  /** @default the tag */
+  name?: string;
+  body: string;
+  /** Branch or commit sha the tag is created at; default: the repository's default branch. */
+  targetCommitish?: string;
+  draft?: boolean;
+  prerelease?: boolean;
+}
+
+export interface PostedRelease extends Posted {
+  tag: string;
+}

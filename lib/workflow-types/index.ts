@@ -4,11 +4,20 @@
 import { aiTaskDef, systemCheckDef } from './core';
 import { perfMonitorDef } from './perf-monitor';
 import { customDef } from './custom';
+import { deployPrepDef } from './deploy-prep';
+import { testRunDef } from './test-run';
 import type { WorkflowTypeDef } from './types';
 
 export type { WorkflowTypeDef };
 
-export const WORKFLOW_TYPES: readonly WorkflowTypeDef[] = [systemCheckDef, aiTaskDef, perfMonitorDef, customDef];
+export const WORKFLOW_TYPES: readonly WorkflowTypeDef[] = [
+  systemCheckDef,
+  aiTaskDef,
+  perfMonitorDef,
+  customDef,
+  testRunDef,
+  deployPrepDef,
+];
 
 export function workflowType(type: string): WorkflowTypeDef | undefined {
   return WORKFLOW_TYPES.find((d) => d.type === type);

@@ -59,6 +59,15 @@ export interface FakeCheckRun {
   conclusion: string | null;
   output: unknown;
 }
+export interface FakeRelease {
+  id: number;
+  tag_name: string;
+  name: string;
+  body: string;
+  target_commitish: string;
+  draft: boolean;
+  prerelease: boolean;
+}
 export interface FakeRepo {
   pulls: Map<number, FakePull>;
   /** `${ref}:${path}` → content. */
@@ -67,6 +76,7 @@ export interface FakeRepo {
   comments: FakeComment[];
   issues: FakeIssue[];
   checkRuns: FakeCheckRun[];
+  releases: FakeRelease[];
   /** Whether the token may create check runs (a personal access token may not). */
   checksAllowed: boolean;
 }
@@ -314,6 +324,35 @@ export async function startFakeGithub(opts: { token?: string | RegExp } = {}): P
       repo.checkRuns.push(run);
       return { status: 201, body: shapeRun(run) };
     }
+    if (rest === '/releases') {
+      const shape = (rl: FakeRelease) => ({ ...rl, html_url: html(name, `releases/tag/${rl.tag_name}`) });
+      if (method === 'GET') return page([...repo.releases].reverse().map(shape), url);
+      if (method === 'POST') {
+        const tag = String(body?.tag_name ?? '');
+        if (!tag || repo.releases.some((rl) => rl.tag_name === tag)) {
+          const code = tag ? 'already_exists' : 'missing_field';
+          return {
+            status: 422,
+            body: {
+              message: 'Validation Failed',
+              errors: [{ resource: 'Release', code, field: 'tag_name' }],
+              documentation_url: DOCS,
+            },
+          };
+        }
+        const release: FakeRelease = {
+          id: nextId++,
+          tag_name: tag,
+          name: String(body?.name ?? tag),
+          body: String(body?.body ?? ''),
+          target_commitish: String(body?.target_commitish ?? 'main'),
+          draft: Boolean(body?.draft),
+          prerelease: Boolean(body?.prerelease),
+        };
+        repo.releases.push(release);
+        return { status: 201, body: shape(release) };
+      }
+    }
     return notFound();
   }
 
@@ -408,6 +447,7 @@ export async function startFakeGithub(opts: { token?: string | RegExp } = {}): P
         comments: [],
         issues: [],
         checkRuns: [],
+        releases: [],
         checksAllowed: o.checksAllowed ?? true,
       };
       repos.set(fullName, repo);

@@ -1,0 +1,164 @@
+// testRun: a repository's test command in a subprocess (its whole process tree killed on timeout and
+// when the workflow is cancelled), its report parsed (JUnit XML, TAP or Jest JSON), failed tests
+// rerun once to tell flaky tests from failing ones, and an optional AI triage of what failed.
+import { ActivityCancellationType, isCancellation, proxyActivities } from '@temporalio/workflow';
+import type { Activities } from '../../activities';
+import type {
+  ReportFormat,
+  RunTestsResult,
+  TestCase,
+  TestFailure,
+  TestRunResult,
+} from '../../activities/dev/tests/types';
+import { ai } from '../ai';
+import { Progress } from './common';
+import type { Skipped } from './types';
+
+export type { TestRunResult };
+
+export interface TestRunInput {
+  /** Absolute path of the repository; the command runs there. */
+  path: string;
+  /** The test command line (run by /bin/sh), e.g. "node --test --test-reporter=tap". */
+  command: string;
+  /** @default 'auto' (detected from the report or stdout) */
+  format?: ReportFormat | 'auto';
+  /** Where the command writes its JUnit XML or Jest JSON report, relative to the repository. */
+  reportFile?: string;
+  /** @default 600000 (10 minutes) */
+  timeoutMs?: number;
+  /** Rerun failed tests once; those that pass are reported as flaky. @default true */
+  rerunFailures?: boolean;
+  /** Ask AI to triage failures (skipped with the reason when no provider is configured). @default true */
+  triage?: boolean;
+}
+
+const STEPS = ['run', 'rerun', 'triage'];
+const DEFAULT_TIMEOUT_MS = 600_000;
+
+const count = (cases: TestCase[], status: TestCase['status']) => cases.filter((c) => c.status === status).length;
+
+function summary(r: RunTestsResult): string {
+  if (r.timedOut) return `timed out after ${r.durationMs} ms`;
+  const counts = `${count(r.cases, 'passed')} passed, ${count(r.cases, 'failed')} failed, ${count(r.cases, 'skipped')} skipped`;
+  return `${r.reportError ? r.reportError : counts} (exit ${r.exitCode}, ${r.durationMs} ms)`;
+}
+
+export async function testRun(input: TestRunInput): Promise<TestRunResult> {
+  const progress = new Progress('testRun', STEPS);
+  const timeoutMs = input.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  // Heartbeats every few seconds carry cancellation to the activity, which kills the process tree
+  // before the workflow hears the activity is done (WAIT_CANCELLATION_COMPLETED).
+  const tests = proxyActivities<Activities>({
+    startToCloseTimeout: timeoutMs + 60_000,
+    heartbeatTimeout: '20 seconds',
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+    retry: { maximumAttempts: 2, nonRetryableErrorTypes: ['InvalidInput'] },
+  });
+  const run = (only?: TestCase[]) =>
+    tests.runTests({
+      path: input.path,
+      command: input.command,
+      format: input.format ?? 'auto',
+      reportFile: input.reportFile,
+      timeoutMs,
+      ...(only ? { only: only.map((c) => ({ name: c.name, title: c.title })) } : {}),
+    });
+
+  const first = await progress.step('run', () => run(), summary);
+  const failedCases = first.cases.filter((c) => c.status === 'failed');
+
+  let flaky: string[] = [];
+  let rerun: TestRunResult['rerun'];
+  if (input.rerunFailures === false) await progress.skip('rerun', 'rerunFailures is off');
+  else if (first.timedOut) await progress.skip('rerun', 'the run timed out');
+  else if (failedCases.length === 0) await progress.skip('rerun', 'no test failed');
+  else {
+    const second = await progress.step(
+      'rerun',
+      () => run(failedCases),
+      (r) => `${failedCases.filter((c) => passedIn(r, c)).length} of ${failedCases.length} passed on rerun`,
+    );
+    flaky = failedCases.filter((c) => passedIn(second, c)).map((c) => c.name);
+    rerun = {
+      filter: second.filter ?? 'whole-command',
+      tests: failedCases.length,
+      passedOnRerun: flaky.length,
+      durationMs: second.durationMs,
+    };
+  }
+
+  const failures: TestFailure[] = failedCases
+    .filter((c) => !flaky.includes(c.name))
+    .map((c) => ({ name: c.name, message: c.message ?? 'failed', ...(c.file ? { file: c.file } : {}) }));
+  // The command's own verdict counts too: a crash, a timeout or a non-zero exit with no failed test.
+  if (first.timedOut) {
+    failures.push({ name: '(test command)', message: `timed out after ${timeoutMs} ms; its process tree was killed` });
+  } else if (first.exitCode !== 0 && failedCases.length === 0) {
+    const why = first.reportError ? `; ${first.reportError}` : ' although no test failed';
+    failures.push({ name: '(test command)', message: `exited with code ${first.exitCode}${why}` });
+  }
+
+  const result: TestRunResult = {
+    ok: failures.length === 0,
+    passed: count(first.cases, 'passed'),
+    failed: failures.length,
+    skipped: count(first.cases, 'skipped'),
+    flaky,
+    failures,
+    exitCode: first.exitCode,
+    timedOut: first.timedOut,
+    durationMs: first.durationMs + (rerun?.durationMs ?? 0),
+    ...(first.format ? { format: first.format } : {}),
+    ...(first.reportError ? { reportError: first.reportError } : {}),
+    ...(rerun ? { rerun } : {}),
+    outputTail: first.outputTail,
+  };
+
+  if (input.triage === false) await progress.skip('triage', 'triage is off');
+  else if (failures.length === 0 && flaky.length === 0) await progress.skip('triage', 'nothing failed');
+  else {
+    await progress.start('triage');
+    result.triage = await triage(input, result);
+    if (typeof result.triage === 'string') await progress.done('triage');
+    else await progress.skip('triage', result.triage.reason);
+  }
+  return result;
+}
+
+function passedIn(r: RunTestsResult, c: TestCase): boolean {
+  return r.cases.some((x) => x.name === c.name && x.status === 'passed');
+}
+
+async function triage(input: TestRunInput, r: TestRunResult): Promise<string | Skipped> {
+  const failures = r.failures
+    .slice(0, 20)
+    .map((f) => `### ${f.name}${f.file ? ` (${f.file})` : ''}\n${f.message}`)
+    .join('\n\n');
+  const content = [
+    `Test command: ${input.command}`,
+    `Result: ${r.passed} passed, ${r.failed} failed, ${r.skipped} skipped; exit code ${r.exitCode}${r.timedOut ? ' (timed out)' : ''}.`,
+    r.flaky.length > 0 ? `Flaky (failed, then passed on rerun): ${r.flaky.join(', ')}` : '',
+    failures ? `Failures:\n\n${failures}` : '',
+    `Output (tail):\n\n${r.outputTail.slice(-4_000)}`,
+  ]
+    .filter(Boolean)
+    .join('\n\n');
+  try {
+    const reply = await ai.callModel({
+      task: 'code-context',
+      workspace: input.path,
+      optional: true,
+      maxTokens: 1_200,
+      system:
+        'You triage failing automated tests. For each failure give the likely cause (test bug, product bug, environment, flakiness) and the next step to fix it, briefly. Use Markdown.',
+      messages: [{ role: 'user', content }],
+    });
+    if (reply.outcome === 'skipped') return { skipped: true, reason: reply.reason };
+    return reply.text;
+  } catch (err) {
+    if (isCancellation(err)) throw err;
+    // Triage is advice: the test results stand without it.
+    return { skipped: true, reason: `AI triage failed: ${(err as Error).message}` };
+  }
+}
