@@ -1,6 +1,7 @@
 // Every workflow type the worker registers. Workflow files import only @temporalio/workflow,
 // types, and each other (lint enforces it): they must stay deterministic.
 export { aiTask } from './ai';
+export { codeReview } from './dev/code-review';
 export { deployPrep } from './dev/deploy-prep';
 export { testRun } from './dev/test-run';
 export { custom } from './dev/custom';

@@ -2,6 +2,7 @@
 import type { ActivityDeps } from '../deps';
 import { createCustomWorkflowActivities } from './custom';
 import { createWorkflowEventActivities } from './events';
+import { createReviewActivities } from './review';
 import { createReleaseActivities } from './release';
 import { createTestActivities } from './tests';
 import { createPerfActivities } from './perf';
@@ -12,6 +13,7 @@ export function createDevActivities(deps: ActivityDeps) {
     ...createTestActivities(deps),
     ...createReleaseActivities(deps),
     ...createCustomWorkflowActivities(deps),
+    ...createReviewActivities(deps),
     ...createPerfActivities(deps),
   };
 }

@@ -1,6 +1,7 @@
 // The catalog of workflow types users can start (API, CLI, schedules, sessions, webhooks). Each
 // development workflow adds its entry here; test/static/workflow-types.test.ts checks that every
 // entry is a registered workflow and a session may run it.
+import { codeReviewDef } from './code-review';
 import { aiTaskDef, systemCheckDef } from './core';
 import { perfMonitorDef } from './perf-monitor';
 import { customDef } from './custom';
@@ -13,6 +14,7 @@ export type { WorkflowTypeDef };
 export const WORKFLOW_TYPES: readonly WorkflowTypeDef[] = [
   systemCheckDef,
   aiTaskDef,
+  codeReviewDef,
   perfMonitorDef,
   customDef,
   testRunDef,

@@ -88,7 +88,9 @@ export type Fault =
   | { kind: 'tooManyRequests'; retryAfterSeconds: number }
   | { kind: 'status'; status: number; message?: string }
   /** The request is carried out (a post is stored), then the connection is destroyed before any response. */
-  | { kind: 'dieAfterHandling' };
+  | { kind: 'dieAfterHandling' }
+  /** The request is carried out (a post is stored), then the response waits this long (a worker can die meanwhile). */
+  | { kind: 'delayAfterHandling'; delayMs: number };
 export type ScriptedFault = Fault & {
   /** Only requests with this method (default: any). */
   method?: string;
@@ -114,6 +116,18 @@ interface Answer {
   status: number;
   body: unknown;
   headers?: Record<string, string>;
+}
+
+/** New-file line numbers a patch shows (added and context lines): where GitHub accepts RIGHT-side comments. */
+export function rightSideLines(patch: string): Set<number> {
+  const lines = new Set<number>();
+  let n = 0;
+  for (const l of patch.split('\n')) {
+    const h = /^@@ -\d+(?:,\d+)? \+(\d+)(?:,\d+)? @@/.exec(l);
+    if (h) n = Number(h[1]);
+    else if (n > 0 && (l.startsWith('+') || l.startsWith(' '))) lines.add(n++);
+  }
+  return lines;
 }
 
 /** `token`: when set, requests must carry a token equal to (or matching) it, or get 401 Bad credentials. */
@@ -231,6 +245,22 @@ export async function startFakeGithub(opts: { token?: string | RegExp } = {}): P
             body: {
               message: 'Unprocessable Entity',
               errors: ['Path could not be resolved'],
+              documentation_url: DOCS,
+            },
+          };
+        }
+        // Like GitHub: a RIGHT-side line comment must be on an added or context line of the file's patch.
+        const bad = comments.find((c) => {
+          if ((c.side ?? 'RIGHT') !== 'RIGHT') return false;
+          const file = pr.files.find((f) => f.filename === c.path);
+          return !rightSideLines(file?.patch ?? '').has(c.line);
+        });
+        if (bad) {
+          return {
+            status: 422,
+            body: {
+              message: 'Unprocessable Entity',
+              errors: [`Line could not be resolved (${bad.path}:${bad.line})`],
               documentation_url: DOCS,
             },
           };
@@ -399,6 +429,7 @@ export async function startFakeGithub(opts: { token?: string | RegExp } = {}): P
           },
         };
       case 'dieAfterHandling':
+      case 'delayAfterHandling':
         return undefined;
     }
   }
@@ -421,7 +452,9 @@ export async function startFakeGithub(opts: { token?: string | RegExp } = {}): P
     if (!url.pathname.startsWith(`${PREFIX}/`)) return send(res, notFound());
     const apiUrl = new URL(url.pathname.slice(PREFIX.length) + url.search, 'http://fake');
     const fault = takeFault(method, apiUrl.pathname + apiUrl.search);
-    if (fault && fault.kind !== 'dieAfterHandling') return send(res, faultAnswer(fault) as Answer);
+    if (fault && fault.kind !== 'dieAfterHandling' && fault.kind !== 'delayAfterHandling') {
+      return send(res, faultAnswer(fault) as Answer);
+    }
     const token = bearerToken(req.headers) ?? /^token\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1];
     const accepted =
       opts.token === undefined ||
@@ -431,6 +464,7 @@ export async function startFakeGithub(opts: { token?: string | RegExp } = {}): P
     }
     const answer = route(method, apiUrl, body);
     if (fault?.kind === 'dieAfterHandling') return cutConnection(res);
+    if (fault?.kind === 'delayAfterHandling') await new Promise((r) => setTimeout(r, fault.delayMs));
     send(res, answer);
   });
   origin = server.origin;

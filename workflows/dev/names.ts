@@ -3,6 +3,7 @@
 export const CHILD_WORKFLOW_TYPES = [
   'systemCheck',
   'aiTask',
+  'codeReview',
   'perfMonitor',
   'custom',
   'testRun',
