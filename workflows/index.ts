@@ -2,6 +2,7 @@
 // types, and each other (lint enforces it): they must stay deterministic.
 export { aiTask } from './ai';
 export { codeReview } from './dev/code-review';
+export { securityAudit } from './dev/security-audit';
 export { deployPrep } from './dev/deploy-prep';
 export { testRun } from './dev/test-run';
 export { custom } from './dev/custom';

@@ -3,6 +3,7 @@ import type { ActivityDeps } from '../deps';
 import { createCustomWorkflowActivities } from './custom';
 import { createWorkflowEventActivities } from './events';
 import { createReviewActivities } from './review';
+import { createAuditActivities } from './audit';
 import { createReleaseActivities } from './release';
 import { createTestActivities } from './tests';
 import { createPerfActivities } from './perf';
@@ -14,6 +15,7 @@ export function createDevActivities(deps: ActivityDeps) {
     ...createReleaseActivities(deps),
     ...createCustomWorkflowActivities(deps),
     ...createReviewActivities(deps),
+    ...createAuditActivities(deps),
     ...createPerfActivities(deps),
   };
 }

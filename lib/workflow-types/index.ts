@@ -2,6 +2,7 @@
 // development workflow adds its entry here; test/static/workflow-types.test.ts checks that every
 // entry is a registered workflow and a session may run it.
 import { codeReviewDef } from './code-review';
+import { securityAuditDef } from './security-audit';
 import { aiTaskDef, systemCheckDef } from './core';
 import { perfMonitorDef } from './perf-monitor';
 import { customDef } from './custom';
@@ -15,6 +16,7 @@ export const WORKFLOW_TYPES: readonly WorkflowTypeDef[] = [
   systemCheckDef,
   aiTaskDef,
   codeReviewDef,
+  securityAuditDef,
   perfMonitorDef,
   customDef,
   testRunDef,

@@ -4,6 +4,7 @@ export const CHILD_WORKFLOW_TYPES = [
   'systemCheck',
   'aiTask',
   'codeReview',
+  'securityAudit',
   'perfMonitor',
   'custom',
   'testRun',
