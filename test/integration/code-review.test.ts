@@ -240,11 +240,12 @@ test('a pull request: one review, line comments only on lines in the diff, the r
   ]);
   // A secondary rate limit on the first post: Temporal waits as GitHub asks and posts once.
   gh.fault({ kind: 'secondaryRateLimit', retryAfterSeconds: 1, method: 'POST', path: /\/pulls\/12\/reviews$/ });
-  const r = await app.client.workflow.execute(codeReview, {
+  const h = await app.client.workflow.start(codeReview, {
     taskQueue: app.config.temporal.taskQueue,
     workflowId: `review-pr-${Date.now()}`,
     args: [{ repo: 'acme/shop', pullRequest: 12 }],
   });
+  const r = await h.result();
   const reviews = gh.repo('acme/shop').reviews.get(12) ?? [];
   expect(reviews).toHaveLength(1);
   expect(r.review).toMatchObject({ reviewId: reviews[0].id, reused: false });
@@ -268,6 +269,61 @@ test('a pull request: one review, line comments only on lines in the diff, the r
     `SELECT key FROM memory_entry WHERE namespace = 'code/' AND key = 'reviews/github/acme/shop/pr-12'`,
   );
   expect(mem).toHaveLength(1);
+
+  // The recorded history feeds the replay test; refresh it with CF_RECORD_HISTORIES=1.
+  if (process.env.CF_RECORD_HISTORIES === '1') {
+    fs.writeFileSync(
+      path.join(__dirname, '..', 'histories', 'code-review.json'),
+      JSON.stringify({ workflowId: h.workflowId, history: await h.fetchHistory() }, null, 2),
+    );
+  }
+});
+
+test('AI chunks run at most maxConcurrency at a time; a reply that is not findings is a note, not a crash', async () => {
+  // Six files, each too large to share a 500-token chunk with another: six chunks.
+  const repo = gh.addRepo('acme/many');
+  const body = (i: number) =>
+    Array.from({ length: 30 }, (_, k) => `+export const value${i}_${k} = compute(${k}, 'file ${i}');`).join('\n');
+  repo.pulls.set(4, {
+    number: 4,
+    title: 'Many files',
+    head: { ref: 'many', sha: 'd'.repeat(40) },
+    base: { ref: 'main', sha: 'e'.repeat(40) },
+    files: Array.from({ length: 6 }, (_, i) => ({
+      filename: `src/f${i}.ts`,
+      status: 'added' as const,
+      additions: 30,
+      patch: `@@ -0,0 +1,30 @@\n${body(i)}`,
+    })),
+  });
+  anthropic.reset();
+  anthropic.defaultReply = aiReply([]);
+  anthropic.script(
+    { reply: 'Looks good to me!', delayMs: 400 },
+    ...Array.from({ length: 5 }, () => ({ reply: aiReply([]), delayMs: 400 })),
+  );
+  const r = await app.client.workflow.execute(codeReview, {
+    taskQueue: app.config.temporal.taskQueue,
+    workflowId: `review-many-${Date.now()}`,
+    args: [{ repo: 'acme/many', pullRequest: 4, chunkTokens: 500, maxConcurrency: 2, post: false }],
+  });
+  expect(r.ai).toMatchObject({ chunks: 6, reviewed: 5, unparsable: 1, failed: 0 });
+  expect(r.notes.join('\n')).toMatch(
+    /AI review of chunk \d unparsable: anthropic\/claude-haiku-4-5: the model's reply was not JSON findings \("Looks good to me!"\)/,
+  );
+  expect(r.progress.steps.find((st) => st.name === 'ai-review')?.detail).toBe(
+    '5/6 chunks reviewed, 0 findings; 1 unparsable, 0 failed',
+  );
+  expect(r.progress.steps.find((st) => st.name === 'publish')).toMatchObject({
+    status: 'skipped',
+    detail: 'post is false: nothing posted to GitHub',
+  });
+  expect(gh.repo('acme/many').reviews.get(4)).toBeUndefined();
+  // Each answer takes 400 ms: never more than two requests arrive within one answer's time.
+  const at = anthropic.requests.filter((q) => q.path === '/v1/messages').map((q) => q.at);
+  expect(at).toHaveLength(6);
+  for (const t of at) expect(at.filter((u) => u > t - 350 && u <= t).length).toBeLessThanOrEqual(2);
+  expect(Math.max(...at) - Math.min(...at)).toBeGreaterThanOrEqual(2 * 400 - 100);
 });
 
 test('no AI provider: the AI step is skipped with the reason, and the review still runs on static checks', async () => {
