@@ -99,17 +99,15 @@ export const codeReviewDef: WorkflowTypeDef = {
   description:
     'Reviews a GitHub pull request or a local diff: static checks, linter, AI per chunk; posts one review or writes a report',
   input: codeReviewInput,
-  /** `pull_request` opened / synchronize / reopened / ready_for_review → `{repo, pullRequest}`; otherwise a string saying why not. */
+  /**
+   * `pull_request` opened / synchronize / reopened / ready_for_review → `{repo, pullRequest}`;
+   * undefined for every other delivery (the webhook route then says codeReview does not run for it).
+   * A delivery missing its repository or number yields an input that fails validation, saying which.
+   */
   fromWebhook(event, action, payload) {
-    if (event !== 'pull_request') return `codeReview reviews pull_request deliveries, not ${event}`;
-    if (!action || !REVIEWED_ACTIONS.includes(action)) {
-      return `codeReview runs on pull_request ${REVIEWED_ACTIONS.join('/')}, not ${action ?? 'a delivery without an action'}`;
-    }
+    if (event !== 'pull_request' || !action || !REVIEWED_ACTIONS.includes(action)) return undefined;
     const repo = (payload.repository as { full_name?: unknown } | undefined)?.full_name;
     const number = payload.number ?? (payload.pull_request as { number?: unknown } | undefined)?.number;
-    if (typeof repo !== 'string' || typeof number !== 'number') {
-      return 'the pull_request delivery has no repository.full_name or number';
-    }
     return { repo, pullRequest: number };
   },
 };

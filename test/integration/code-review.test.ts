@@ -469,14 +469,20 @@ describe('the catalog entry', () => {
     expect(messages({ path: '/x', colour: 'red' })[0]).toMatch(/colour/);
   });
 
-  test('pull_request deliveries map to {repo, pullRequest}; other events say why not', () => {
+  test('pull_request deliveries map to {repo, pullRequest}; other deliveries map to nothing', () => {
     const payload = { number: 5, repository: { full_name: 'acme/shop' } };
-    expect(codeReviewDef.fromWebhook?.('pull_request', 'synchronize', payload)).toEqual({
-      repo: 'acme/shop',
-      pullRequest: 5,
+    const map = codeReviewDef.fromWebhook as NonNullable<typeof codeReviewDef.fromWebhook>;
+    expect(map('pull_request', 'synchronize', payload)).toEqual({ repo: 'acme/shop', pullRequest: 5 });
+    expect(map('pull_request', 'opened', { pull_request: { number: 6 }, repository: { full_name: 'a/b' } })).toEqual({
+      repo: 'a/b',
+      pullRequest: 6,
     });
-    expect(codeReviewDef.fromWebhook?.('pull_request', 'closed', payload)).toMatch(/not closed/);
-    expect(codeReviewDef.fromWebhook?.('push', undefined, payload)).toMatch(/not push/);
+    expect(map('pull_request', 'closed', payload)).toBeUndefined();
+    expect(map('push', undefined, payload)).toBeUndefined();
+    // A malformed delivery maps to an input the schema refuses, saying what is missing.
+    expect(messages(map('pull_request', 'opened', { number: 5 }))).toEqual([
+      expect.stringContaining('needs both repo'),
+    ]);
   });
 
   test('a local path that is not a repository fails at once with the reason', async () => {
