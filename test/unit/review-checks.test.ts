@@ -76,6 +76,26 @@ describe('secrets', () => {
     expect(scanSecrets('package-lock.json', lines(lock))).toEqual([]);
   });
 
+  test('lessons from scanning this project: words, encoded data and placeholders are not secrets; JWTs are', () => {
+    const jwt = [
+      'eyJhbGciOiJIUzI1NiJ9',
+      'eyJzdWIiOiIxMjM0NTY3ODkwIn0',
+      'dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U',
+    ].join('.');
+    const text = [
+      "  auth: 'GithubAuthFailed',",
+      '  "data": "eyJyZXBvIjoiYWNtZS9zaG9wIiwicHVsbFJlcXVlc3QiOjEyfQ=="',
+      'url = "postgresql://app:***@db:5432/app"',
+      'url = "postgresql://app:${DB_PASSWORD}@db:5432/app"',
+      'url = "postgresql://app:s3cr3t-Pa55@db:5432/app"',
+      `const session = "${jwt}";`,
+    ].join('\n');
+    expect(scanSecrets('src/x.ts', lines(text)).map((f) => `${f.rule}@${f.line}`)).toEqual([
+      'secret/password-in-url@5',
+      'secret/jwt@6',
+    ]);
+  });
+
   test('entropy: random strings score high, words and repeats low', () => {
     expect(shannonEntropy(RANDOM)).toBeGreaterThan(4.3);
     expect(shannonEntropy('aaaaaaaaaaaaaaaaaaaaaaaa')).toBe(0);
@@ -84,6 +104,15 @@ describe('secrets', () => {
 });
 
 describe('risky code', () => {
+  test('SQL built only from upper-case constants is not flagged; from anything else it is', () => {
+    const src = [
+      'q(`INSERT INTO t (id, ${COLUMNS}) VALUES ($1, $2) RETURNING ${COLUMNS}`);',
+      "q('DELETE FROM t WHERE id = $1 AND NOT ' + LIVE, [id]);",
+      'q(`SELECT * FROM t WHERE ${where}`);',
+    ].join('\n');
+    expect(scanRisky('a.ts', lines(src)).map((f) => f.line)).toEqual([3]);
+  });
+
   test('eval, shell commands built from input, SQL concatenation, disabled TLS', () => {
     const src = [
       'const r = eval(userInput);',

@@ -12,6 +12,21 @@ export interface RiskyRule {
   patterns: RegExp[];
   /** Only files whose path matches (default: every source file). */
   files?: RegExp;
+  /** A matching line this returns true for is not a finding. */
+  unless?: (line: string) => boolean;
+}
+
+/**
+ * SQL assembled only from constants (`${COLUMNS}`, `' AND ' + LIVE`): upper-case names are the
+ * convention for constants, and text built from them alone cannot carry input.
+ */
+export function onlyConstantsInterpolated(line: string): boolean {
+  const parts = [
+    ...[...line.matchAll(/\$\{([^}]*)\}/g)].map((m) => m[1].trim()),
+    ...[...line.matchAll(/["'\x60]\s*\+\s*([\w$.]+)/g)].map((m) => m[1]),
+    ...[...line.matchAll(/([\w$.]+)\s*\+\s*["'\x60]/g)].map((m) => m[1]),
+  ];
+  return parts.length > 0 && parts.every((p) => /^[A-Z][A-Z0-9_]*$/.test(p));
 }
 
 const JS = /\.(c|m)?(j|t)sx?$/i;
@@ -84,6 +99,7 @@ export const RISKY_RULES: RiskyRule[] = [
       new RegExp(String.raw`["']\s*${SQL}[^"']*["']\s*(?:%\s*[(\w]|\.format\()`, 'i'),
     ],
     files: CODE,
+    unless: onlyConstantsInterpolated,
   },
   {
     id: 'risky/tls-verification-disabled',
@@ -120,7 +136,7 @@ export function scanRisky(path: string, lines: LineRef[]): Finding[] {
     const hit = new Set<string>();
     for (const rule of rules) {
       if (hit.has(rule.id)) continue;
-      if (rule.patterns.some((p) => p.test(text))) {
+      if (rule.patterns.some((p) => p.test(text)) && !rule.unless?.(text)) {
         hit.add(rule.id);
         findings.push({ rule: rule.id, severity: rule.severity, path, line, source: 'static', message: rule.message });
       }

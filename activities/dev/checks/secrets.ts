@@ -80,6 +80,13 @@ export const SECRET_RULES: SecretRule[] = [
     group: 1,
   },
   {
+    id: 'secret/jwt',
+    title: 'JSON Web Token',
+    severity: 'high',
+    pattern: /\b(eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,})/g,
+    group: 1,
+  },
+  {
     id: 'secret/password-in-url',
     title: 'password in a URL',
     severity: 'high',
@@ -105,7 +112,7 @@ export function shannonEntropy(s: string): number {
 
 /** A name that suggests its value is a secret (`apiKey`, `DB_PASSWORD`, `client_secret`, `token`…). */
 const SECRET_NAME =
-  /(secret|passw(?:or)?d|passwd|pwd|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key|credential|auth)/i;
+  /(secret|passw(?:or)?d|passwd|pwd|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key|credential|auth[_-]?(?:token|key|secret)|bearer)/i;
 /** `name = "value"`, `name: 'value'`, `"name": "value"`, `NAME=value`. */
 const ASSIGNMENT =
   /([A-Za-z_][A-Za-z0-9_.-]*)["']?\s*(?::|=|:=|=>)\s*["'`]([^"'`\s]{16,})["'`]|^\s*(?:export\s+)?([A-Z_][A-Z0-9_]*)=([^\s"'#]{16,})\s*$/g;
@@ -118,13 +125,26 @@ const BASE64ISH = /^[A-Za-z0-9+/=_-]+$/;
 /** Thresholds: hex strings carry at most 4 bits per character, base64 at most 6. */
 function highEntropy(value: string, named: boolean): boolean {
   if (!BASE64ISH.test(value)) return false;
+  if (!named && encodedText(value)) return false;
   // Identifiers, paths and words: a secret mixes classes of characters.
   const classes = [/[a-z]/, /[A-Z]/, /[0-9]/].filter((r) => r.test(value)).length;
   // Unnamed hex strings are mostly hashes and commit ids: only a secret-sounding name makes one a finding.
   if (HEX.test(value)) return named && value.length >= 20 && shannonEntropy(value) >= 3.0 && classes >= 2;
   if (classes < 3 && !named) return false;
   if (classes < 2) return false;
-  return shannonEntropy(value) >= (named ? 3.5 : 4.3);
+  // A named value needs a digit or a symbol, or real randomness: `auth: 'GithubAuthFailed'` is a word.
+  if (named) return shannonEntropy(value) >= (/[0-9+/=_-]/.test(value) ? 3.5 : 4.0);
+  return shannonEntropy(value) >= 4.3;
+}
+
+/** Base64 that decodes to text (encoded JSON, config, payloads) is data; a random key decodes to noise. */
+function encodedText(value: string): boolean {
+  if (value.length < 24 || !/^[A-Za-z0-9+/_-]+={0,2}$/.test(value)) return false;
+  const bytes = Buffer.from(value.replace(/-/g, '+').replace(/_/g, '/'), 'base64');
+  if (bytes.length === 0) return false;
+  let printable = 0;
+  for (const b of bytes) if ((b >= 0x20 && b < 0x7f) || b === 0x0a || b === 0x0d || b === 0x09) printable++;
+  return printable / bytes.length >= 0.95;
 }
 
 /** Files whose long random-looking strings are checksums, not secrets. */
@@ -132,6 +152,9 @@ const ENTROPY_EXEMPT_FILES =
   /(^|\/)(package-lock\.json|npm-shrinkwrap\.json|yarn\.lock|pnpm-lock\.yaml|Cargo\.lock|go\.sum|poetry\.lock|Gemfile\.lock|composer\.lock)$|\.(svg|map|min\.js|snap)$/;
 const ENTROPY_EXEMPT_LINE =
   /\b(integrity|sha1|sha256|sha512|checksum|hash|digest|nonce)\b|data:[a-z]+\/[a-z0-9.+-]+;base64,/i;
+/** Passwords in URLs that stand for one: `***`, `<password>`, `${DB_PASSWORD}`, `%s`, `password`. */
+const PLACEHOLDER =
+  /^(\*+|x+|\.{3}|<[^>]*>|\$\{?\w+\}?|\{\{?\s*\w+\s*\}?\}|%[sd]|:\w+|password|passwd|pass|secret|changeme)$/i;
 /** A line that asks not to be scanned (`# claude-flow: allow-secret`). */
 const PRAGMA = /claude-flow:\s*allow-secret/;
 
@@ -249,6 +272,7 @@ export function scanSecrets(path: string, lines: LineRef[], allow: Allowlist = e
       rule.pattern.lastIndex = 0;
       for (const m of text.matchAll(rule.pattern)) {
         const secret = m[rule.group ?? 0] ?? m[0];
+        if (rule.id === 'secret/password-in-url' && PLACEHOLDER.test(secret)) continue;
         add(rule.id, rule.title, rule.severity, secret);
       }
     }
