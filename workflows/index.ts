@@ -8,5 +8,7 @@ export { testRun } from './dev/test-run';
 export { custom } from './dev/custom';
 export { memoryMaintenance } from './memory-maintenance';
 export { perfMonitor } from './dev/perf-monitor';
+export { promptEval } from './dev/prompt-eval';
+export { modelUpdate } from './dev/model-update';
 export { session } from './session/workflow';
 export { systemCheck } from './system-check';

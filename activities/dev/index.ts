@@ -7,6 +7,7 @@ import { createAuditActivities } from './audit';
 import { createReleaseActivities } from './release';
 import { createTestActivities } from './tests';
 import { createPerfActivities } from './perf';
+import { createEvalActivities } from './eval';
 
 export function createDevActivities(deps: ActivityDeps) {
   return {
@@ -17,5 +18,6 @@ export function createDevActivities(deps: ActivityDeps) {
     ...createReviewActivities(deps),
     ...createAuditActivities(deps),
     ...createPerfActivities(deps),
+    ...createEvalActivities(deps),
   };
 }

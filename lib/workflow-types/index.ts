@@ -5,6 +5,8 @@ import { codeReviewDef } from './code-review';
 import { securityAuditDef } from './security-audit';
 import { aiTaskDef, systemCheckDef } from './core';
 import { perfMonitorDef } from './perf-monitor';
+import { promptEvalDef } from './prompt-eval';
+import { modelUpdateDef } from './model-update';
 import { customDef } from './custom';
 import { deployPrepDef } from './deploy-prep';
 import { testRunDef } from './test-run';
@@ -18,6 +20,8 @@ export const WORKFLOW_TYPES: readonly WorkflowTypeDef[] = [
   codeReviewDef,
   securityAuditDef,
   perfMonitorDef,
+  promptEvalDef,
+  modelUpdateDef,
   customDef,
   testRunDef,
   deployPrepDef,

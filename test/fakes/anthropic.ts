@@ -84,7 +84,7 @@ export async function startFakeAnthropic(opts: FakeAnthropicOptions = {}): Promi
     if (!Array.isArray(body.messages)) return fail(400, 'messages: Field required');
 
     const stream = body.stream === true;
-    const step: Step = queue.shift() ?? { reply: fake.defaultReply };
+    const step: Step = queue.shift() ?? fake.respond?.(body) ?? { reply: fake.defaultReply };
     const c = classifyStep(step);
     switch (c.kind) {
       case 'hang':

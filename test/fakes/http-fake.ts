@@ -58,6 +58,9 @@ export interface FakeServer {
   /** Queue answers for the main endpoint; when the queue is empty, reply with defaultReply. */
   script(...steps: Step[]): void;
   defaultReply: string;
+  /** Computes the answer from the request body when the queue is empty (before defaultReply); kept by reset(). */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  respond?: (body: any) => Step | undefined;
   /** Forget recorded requests and queued steps, and restore the initial defaultReply. */
   reset(): void;
   /** Stop the server, ending every open connection (hanging requests included). */

@@ -111,7 +111,7 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
 
     const stream = chat && body.stream === true;
     const queue = chat ? chatQueue : embeddingQueue;
-    const step: Step = queue.shift() ?? { reply: fake.defaultReply };
+    const step: Step = queue.shift() ?? (chat ? fake.respond?.(body) : undefined) ?? { reply: fake.defaultReply };
     const c = classifyStep(step);
     switch (c.kind) {
       case 'hang':

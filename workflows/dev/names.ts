@@ -6,6 +6,8 @@ export const CHILD_WORKFLOW_TYPES = [
   'codeReview',
   'securityAudit',
   'perfMonitor',
+  'promptEval',
+  'modelUpdate',
   'custom',
   'testRun',
   'deployPrep',
