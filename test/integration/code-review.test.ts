@@ -196,12 +196,19 @@ test('a local repository: static checks, the linter and AI findings merged; Mark
     'memory:done',
   ]);
 
+  // A rerun of the same range updates the memory entry. The file is edited meanwhile (not committed):
+  // the linter, which reads the working tree, says why it does not run rather than report wrong lines.
+  fs.appendFileSync(path.join(repo, 'src/app.js'), '// work in progress\n');
   const again = await app.client.workflow.execute(codeReview, {
     taskQueue: app.config.temporal.taskQueue,
     workflowId: `${workflowId}-again`,
     args: [{ path: repo, base: 'main', head: 'feature' }],
   });
   expect(again.memory).toMatchObject({ key: r.memory?.key, version: 2 });
+  expect(again.progress.steps.find((s) => s.name === 'lint')).toMatchObject({
+    status: 'skipped',
+    detail: 'the linter reads the working tree, and changed files have uncommitted edits (src/app.js)',
+  });
 });
 
 const HEAD = 'c0ffee'.padEnd(40, '0');

@@ -129,8 +129,17 @@ export function createReviewActivities(deps: ActivityDeps) {
         };
       }
       const files = (await readDiff(source, github)).slice(0, input.maxFiles);
-      const checkedOut = (await git(source.path, ['rev-parse', 'HEAD'])) === source.head;
-      return heartbeating(() => lintLocal(source.path, checkedOut, files));
+      let treeDiffers: string | undefined;
+      if ((await git(source.path, ['rev-parse', 'HEAD'])) !== source.head) {
+        treeDiffers = 'the reviewed head is not checked out';
+      } else {
+        const paths = files.filter((f) => f.status !== 'removed').map((f) => f.path);
+        const dirty = paths.length
+          ? await git(source.path, ['status', '--porcelain', '--', ...paths.slice(0, 500)])
+          : '';
+        if (dirty) treeDiffers = `changed files have uncommitted edits (${dirty.split('\n')[0].slice(3)})`;
+      }
+      return heartbeating(() => lintLocal(source.path, treeDiffers, files));
     },
 
     /**

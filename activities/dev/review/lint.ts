@@ -31,7 +31,12 @@ interface EslintFileResult {
  * Runs ESLint on the changed files when the repository configures it and `head` is what is checked
  * out (a linter reads the working tree). Otherwise a skip with the reason.
  */
-export async function lintLocal(repo: string, headIsCheckedOut: boolean, files: DiffFile[]): Promise<LintResult> {
+export async function lintLocal(
+  repo: string,
+  /** Why the working tree is not the reviewed head (head not checked out, changed files edited), if it is not. */
+  treeDiffers: string | undefined,
+  files: DiffFile[],
+): Promise<LintResult> {
   const config = ESLINT_CONFIGS.find((c) => fs.existsSync(path.join(repo, c)));
   if (!config)
     return { outcome: 'skipped', reason: 'no linter configured in the repository (looked for an ESLint config)' };
@@ -42,12 +47,7 @@ export async function lintLocal(repo: string, headIsCheckedOut: boolean, files: 
       reason: `${config} found but ESLint is not installed in the repository (node_modules/.bin/eslint); run npm install there`,
     };
   }
-  if (!headIsCheckedOut) {
-    return {
-      outcome: 'skipped',
-      reason: 'the linter reads the working tree, and the reviewed head is not checked out',
-    };
-  }
+  if (treeDiffers) return { outcome: 'skipped', reason: `the linter reads the working tree, and ${treeDiffers}` };
   const targets = files
     .filter(
       (f) => f.status !== 'removed' && !f.binary && LINTABLE.test(f.path) && fs.existsSync(path.join(repo, f.path)),
