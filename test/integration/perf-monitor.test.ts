@@ -1,14 +1,17 @@
 // perfMonitor end to end: the real worker on the real dev server probes a real HTTP server on
 // 127.0.0.1 with Node's fetch, keeps runs and the baseline in real Postgres memory, publishes to
 // analytics, and on a regression opens one issue on the GitHub fake and POSTs a webhook.
+import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import path from 'node:path';
 import { WorkflowFailedError } from '@temporalio/client';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createPerfActivities, type ProbeResult } from '../../activities/dev/perf';
 import { MemoryStore } from '../../lib/memory';
 import { perfMonitorDef } from '../../lib/workflow-types/perf-monitor';
 import { perfMonitor } from '../../workflows';
+import { progressQuery } from '../../workflows/dev/common';
 import { type FakeGithub, type FakeRepo, startFakeGithub } from '../fakes/github';
 import { type HttpFake, startHttpFake } from '../fakes/http-fake';
 import { startTestApp, type TestApp } from '../helpers/stack';
@@ -40,8 +43,8 @@ beforeAll(async () => {
   base = `http://127.0.0.1:${(target.address() as AddressInfo).port}`;
   gh = await startFakeGithub({ token: /^ghp_/ });
   repo = gh.addRepo('acme/api');
-  hook = await startHttpFake(async ({ res }) => {
-    res.writeHead(202).end();
+  hook = await startHttpFake(async ({ res, pathname }) => {
+    res.writeHead(pathname === '/reject' ? 400 : 202).end();
   });
   app = await startTestApp({ env: { GITHUB_TOKEN: 'ghp_perf_test', GITHUB_API_URL: gh.url } });
 });
@@ -101,7 +104,12 @@ test('first run sets the baseline, an unchanged run passes, a slow run opens one
 
   delayMs = 400;
   const slowId = `perf-slow-${Date.now()}`;
-  const third = await run(input, slowId);
+  const slow = await app.client.workflow.start(perfMonitor, {
+    taskQueue: app.config.temporal.taskQueue,
+    workflowId: slowId,
+    args: [input],
+  });
+  const third = await slow.result();
   expect(third.regressions).toEqual(['api-items']);
   expect(third.endpoints[0].current.latencyMs!.p95).toBeGreaterThanOrEqual(400);
   expect(third.endpoints[0].comparison?.reasons[0]).toMatch(/^p95 .* vs baseline/);
@@ -134,6 +142,14 @@ test('first run sets the baseline, an unchanged run passes, a slow run opens one
   );
   expect(events.rows).toHaveLength(3);
   expect(events.rows[2].data).toMatchObject({ workflowId: slowId, endpoints: [{ regressed: true }] });
+
+  // The recorded history feeds the replay test; refresh it with CF_RECORD_HISTORIES=1.
+  if (process.env.CF_RECORD_HISTORIES === '1') {
+    fs.writeFileSync(
+      path.join(__dirname, '..', 'histories', 'perf-monitor.json'),
+      JSON.stringify({ workflowId: slowId, history: await slow.fetchHistory() }, null, 2),
+    );
+  }
 
   // baseline: "reset" makes the slow run the new baseline; nothing regresses, nothing is sent.
   const reset = await run({ ...input, baseline: 'reset' });
@@ -236,4 +252,29 @@ test('recording a run again (an activity retry) writes and publishes nothing twi
     `SELECT 1 FROM live_event WHERE channel = 'analytics' AND data->>'workflowId' = 'perf-retried'`,
   );
   expect(events.rowCount).toBe(1);
+});
+
+test('an alert target that fails does not stop the other, and the run still returns its figures', async () => {
+  const input = {
+    endpoints: [{ name: 'alert-fail', url: `${base}/items` }],
+    requests: 8,
+    regressionThreshold: 0.5,
+    minDeltaMs: 50,
+    alert: { github: { repo: 'acme/missing' }, webhook: { url: `${hook.origin}/reject` } },
+  };
+  delayMs = 100;
+  await run(input);
+  delayMs = 400;
+  const id = `perf-alert-fail-${Date.now()}`;
+  const r = await run(input, id);
+  expect(r.regressions).toEqual(['alert-fail']);
+  expect((r.alert?.github as { error: string }).error).toContain('acme/missing');
+  expect((r.alert?.webhook as { error: string }).error).toBe(
+    `alert webhook ${hook.origin}/reject answered HTTP 400; check the URL and what the receiver expects`,
+  );
+  // 400 is not retried: one POST.
+  expect(hook.requests.filter((q) => q.path === '/reject')).toHaveLength(1);
+  const step = (await app.client.workflow.getHandle(id).query(progressQuery)).steps.find((s) => s.name === 'alert');
+  expect(step?.status).toBe('failed');
+  expect(step?.detail).toMatch(/^GitHub issue failed: .*, webhook failed: /);
 });

@@ -2,6 +2,8 @@
 // Anthropic and OpenAI SDKs against their wire-level fakes (answers chosen by model and prompt),
 // scores them (exact, contains, regex, LLM-as-judge), reports per configuration, and modelUpdate
 // proposes a routing change behind an approval answered with the approvalDecided signal.
+import fs from 'node:fs';
+import path from 'node:path';
 import { WorkflowFailedError, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import type { PromptEvalResult } from '../../activities/dev/eval';
 import { MemoryStore } from '../../lib/memory';
@@ -172,6 +174,7 @@ test('two configurations with different answers: scores, judge verdicts, latency
   );
   expect(ev.rows).toHaveLength(1);
   expect(ev.rows[0].data).toMatchObject({ best: 0, configurations: [{ meanScore: 0.975 }, { meanScore: 0.05 }] });
+  await record('prompt-eval.json', h);
 });
 
 test('a configuration without a configured provider is skipped with the reason; with none at all the eval is skipped', async () => {
@@ -224,6 +227,15 @@ test('bad input is refused with what to fix', async () => {
   expect(msg).toContain('cases.1.id: case id "a" is used twice');
   expect(msg).toContain('configurations: give at least one configuration');
 });
+
+/** The recorded history feeds the replay test; refresh it with CF_RECORD_HISTORIES=1. */
+async function record(file: string, h: { workflowId: string; fetchHistory(): Promise<unknown> }) {
+  if (process.env.CF_RECORD_HISTORIES !== '1') return;
+  fs.writeFileSync(
+    path.join(__dirname, '..', 'histories', file),
+    JSON.stringify({ workflowId: h.workflowId, history: await h.fetchHistory() }, null, 2),
+  );
+}
 
 async function pendingApproval(h: Awaited<ReturnType<typeof start>>) {
   for (let i = 0; i < 200; i++) {
@@ -302,6 +314,7 @@ describe('modelUpdate', () => {
     });
     const steps = (await h.query(progressQuery)).steps.map((s) => s.status);
     expect(steps).toEqual(['done', 'done', 'done', 'done', 'done', 'done']);
+    await record('model-update.json', h);
   });
 
   test('rejected, the route stays and the rejection is recorded; a worse candidate is not proposed', async () => {

@@ -1,7 +1,7 @@
 // perfMonitor: probe HTTP endpoints, store each run in memory (`performance/<name>/`) with a
 // baseline, publish the figures to analytics, and alert (GitHub issue and/or webhook) on a
 // regression. Probing happens in activities; this file only orchestrates.
-import { proxyActivities, proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, proxyActivities, proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
 import type { EndpointReport } from '../../activities/dev/perf';
 import type { PostedIssue } from '../../activities/github/types';
@@ -14,8 +14,9 @@ export interface PerfMonitorResult {
   regressions: string[];
   /** What was sent; absent when nothing regressed or no alert target was given. */
   alert?: {
-    github?: PostedIssue;
-    webhook?: { status: number };
+    /** The issue, or why it could not be opened. */
+    github?: PostedIssue | { error: string };
+    webhook?: { status: number } | { error: string };
   };
   /** Why no alert went out although something regressed (no target configured). */
   alertSkipped?: string;
@@ -101,54 +102,70 @@ export async function perfMonitor(raw: PerfMonitorInput): Promise<PerfMonitorRes
     await progress.skip('alert', result.alertSkipped);
     return result;
   }
-  result.alert = await progress.step(
-    'alert',
-    async () => {
-      const alert: NonNullable<PerfMonitorResult['alert']> = {};
-      const title = `Performance regression: ${regressed.map((e) => e.name).join(', ')}`;
-      const body = alertBody(workflowId, regressed, input.regressionThreshold);
-      if (input.alert?.github) {
-        alert.github = await acts.githubCreateIssue({
-          repo: input.alert.github.repo,
+  // Each target on its own: one failing (after its retries) does not keep the other from alerting,
+  // and the run's figures are returned either way; the step shows what failed.
+  await progress.start('alert');
+  const alert: NonNullable<PerfMonitorResult['alert']> = {};
+  const title = `Performance regression: ${regressed.map((e) => e.name).join(', ')}`;
+  const github = input.alert?.github;
+  if (github) {
+    alert.github = await attempt(() =>
+      acts.githubCreateIssue({
+        repo: github.repo,
+        title,
+        body: alertBody(workflowId, regressed, input.regressionThreshold),
+        labels: github.labels ?? ['performance'],
+        step: 'perf-alert',
+      }),
+    );
+  }
+  const webhook = input.alert?.webhook;
+  if (webhook) {
+    alert.webhook = await attempt(() =>
+      acts.perfPostWebhook({
+        url: webhook.url,
+        idempotencyKey: workflowId,
+        payload: {
+          type: 'perf.regression',
+          workflowId,
           title,
-          body,
-          labels: input.alert.github.labels ?? ['performance'],
-          step: 'perf-alert',
-        });
-      }
-      if (input.alert?.webhook) {
-        alert.webhook = await acts.perfPostWebhook({
-          url: input.alert.webhook.url,
-          idempotencyKey: workflowId,
-          payload: {
-            type: 'perf.regression',
-            workflowId,
-            title,
-            regressions: regressed.map((e) => ({
-              name: e.name,
-              url: e.current.url,
-              reasons: e.comparison?.reasons ?? [],
-              current: { p50: e.current.latencyMs?.p50, p95: e.current.latencyMs?.p95, errorRate: e.current.errorRate },
-              baseline: {
-                p50: e.baseline?.latencyMs?.p50,
-                p95: e.baseline?.latencyMs?.p95,
-                errorRate: e.baseline?.errorRate,
-              },
-            })),
-          },
-        });
-      }
-      return alert;
-    },
-    (a) =>
-      [
-        a.github && `issue #${a.github.number}${a.github.reused ? ' (already open)' : ''}`,
-        a.webhook && `webhook ${a.webhook.status}`,
-      ]
-        .filter(Boolean)
-        .join(', '),
-  );
+          regressions: regressed.map((e) => ({
+            name: e.name,
+            url: e.current.url,
+            reasons: e.comparison?.reasons ?? [],
+            current: { p50: e.current.latencyMs?.p50, p95: e.current.latencyMs?.p95, errorRate: e.current.errorRate },
+            baseline: {
+              p50: e.baseline?.latencyMs?.p50,
+              p95: e.baseline?.latencyMs?.p95,
+              errorRate: e.baseline?.errorRate,
+            },
+          })),
+        },
+      }),
+    );
+  }
+  result.alert = alert;
+  const g = alert.github;
+  const w = alert.webhook;
+  const detail = [
+    g && ('error' in g ? `GitHub issue failed: ${g.error}` : `issue #${g.number}${g.reused ? ' (already open)' : ''}`),
+    w && ('error' in w ? `webhook failed: ${w.error}` : `webhook ${w.status}`),
+  ]
+    .filter(Boolean)
+    .join(', ');
+  if ((g && 'error' in g) || (w && 'error' in w)) await progress.fail('alert', detail);
+  else await progress.done('alert', detail);
   return result;
+}
+
+/** Runs one alert; a failure after its retries becomes `{error}` instead of failing the run. */
+async function attempt<T>(post: () => Promise<T>): Promise<T | { error: string }> {
+  try {
+    return await post();
+  } catch (err) {
+    if (!(err instanceof ActivityFailure)) throw err;
+    return { error: err.cause?.message ?? err.message };
+  }
 }
 
 function alertBody(workflowId: string, regressed: EndpointReport[], threshold: number): string {
