@@ -30,8 +30,10 @@ import { codecRouter } from './routes/codec';
 import { keysRouter } from './routes/keys';
 import { liveRouter, type LiveOptions } from './routes/live';
 import { memoryRouter } from './routes/memory';
+import { schedulesRouter } from './routes/schedules';
 import { sessionsRouter } from './routes/sessions';
 import { webhooksRouter } from './routes/webhooks';
+import { workflowsRouter } from './routes/workflows';
 
 export interface AppDeps {
   config: Config;
@@ -105,6 +107,8 @@ export function createApp(deps: AppDeps): Express {
   app.use(BASE, analyticsRouter(deps.pool));
   app.use(BASE, memoryRouter(deps.memory ?? new MemoryStore(deps.pool, deps.config.memory)));
   app.use(BASE, sessionsRouter(deps));
+  app.use(BASE, workflowsRouter(deps));
+  app.use(BASE, schedulesRouter(deps));
   app.use(BASE, codecRouter(deps.config, payloadCodec(deps.config.payloads)));
   app.use(BASE, webhooksRouter(deps));
 

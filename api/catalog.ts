@@ -12,7 +12,9 @@ import { createKeyBody } from './routes/keys';
 import { sseQuery } from './routes/live';
 import { usageQuery } from './routes/analytics';
 import * as memory from './routes/memory';
+import * as schedules from './routes/schedules';
 import * as sessions from './routes/sessions';
+import * as workflows from './routes/workflows';
 
 export const BASE = '/api/claude-flow';
 
@@ -118,6 +120,123 @@ export const ROUTES: RouteSpec[] = [
     tag: 'analytics',
     summary: 'Model usage: tokens, cost, calls, failures, grouped',
     query: usageQuery,
+  },
+  {
+    method: 'GET',
+    path: `${BASE}/analytics/workflows`,
+    role: 'viewer',
+    tag: 'analytics',
+    summary: 'Workflow runs by type: count, success rate, duration percentiles',
+    query: workflows.workflowAnalyticsQuery,
+  },
+  // Development workflows
+  {
+    method: 'GET',
+    path: `${BASE}/workflows/types`,
+    role: 'viewer',
+    tag: 'workflows',
+    summary: 'Workflow types that can be started, with their input schemas',
+  },
+  {
+    method: 'POST',
+    path: `${BASE}/workflows`,
+    role: 'operator',
+    tag: 'workflows',
+    summary: 'Start a workflow run (optionally as a child of a session)',
+    body: workflows.startWorkflowBody,
+  },
+  {
+    method: 'GET',
+    path: `${BASE}/workflows`,
+    role: 'viewer',
+    tag: 'workflows',
+    summary: 'List runs (type, status, session, time), newest first',
+    query: workflows.listRunsQuery,
+  },
+  {
+    method: 'GET',
+    path: `${BASE}/workflows/{workflowId}`,
+    role: 'viewer',
+    tag: 'workflows',
+    summary: 'A run: status, progress, result or failure',
+  },
+  {
+    method: 'POST',
+    path: `${BASE}/workflows/{workflowId}/cancel`,
+    role: 'operator',
+    tag: 'workflows',
+    summary: 'Cancel a run (its steps stop; subprocesses are killed)',
+  },
+  {
+    method: 'POST',
+    path: `${BASE}/workflows/{workflowId}/terminate`,
+    role: 'admin',
+    tag: 'workflows',
+    summary: 'Terminate a run at once (no cleanup)',
+    body: workflows.terminateBody,
+  },
+  {
+    method: 'POST',
+    path: `${BASE}/workflows/{workflowId}/approvals/{requestId}`,
+    role: 'operator',
+    tag: 'workflows',
+    summary: "Answer a run's pending approval",
+    body: workflows.workflowDecideBody,
+  },
+  // Schedules
+  {
+    method: 'POST',
+    path: `${BASE}/schedules`,
+    role: 'operator',
+    tag: 'schedules',
+    summary: 'Create a Temporal Schedule for a workflow type (cron or interval)',
+    body: schedules.createScheduleBody,
+  },
+  { method: 'GET', path: `${BASE}/schedules`, role: 'viewer', tag: 'schedules', summary: 'List schedules' },
+  {
+    method: 'GET',
+    path: `${BASE}/schedules/{scheduleId}`,
+    role: 'viewer',
+    tag: 'schedules',
+    summary: 'A schedule: spec, state, next and recent runs',
+  },
+  {
+    method: 'POST',
+    path: `${BASE}/schedules/{scheduleId}/pause`,
+    role: 'operator',
+    tag: 'schedules',
+    summary: 'Pause a schedule',
+    body: schedules.noteBody,
+  },
+  {
+    method: 'POST',
+    path: `${BASE}/schedules/{scheduleId}/unpause`,
+    role: 'operator',
+    tag: 'schedules',
+    summary: 'Unpause a schedule',
+    body: schedules.noteBody,
+  },
+  {
+    method: 'POST',
+    path: `${BASE}/schedules/{scheduleId}/trigger`,
+    role: 'operator',
+    tag: 'schedules',
+    summary: 'Start a run of a schedule now',
+  },
+  {
+    method: 'POST',
+    path: `${BASE}/schedules/{scheduleId}/backfill`,
+    role: 'operator',
+    tag: 'schedules',
+    summary: 'Run a schedule for the times it would have fired in a past range',
+    body: schedules.backfillBody,
+  },
+  {
+    method: 'DELETE',
+    path: `${BASE}/schedules/{scheduleId}`,
+    role: 'operator',
+    tag: 'schedules',
+    summary: 'Delete a schedule (its past runs stay)',
   },
   // Memory
   {

@@ -1,19 +1,9 @@
 // The OpenAPI 3.1 document, generated from the route table and its zod schemas (z.toJSONSchema),
 // so the document cannot drift from what the routes validate.
-import { z } from 'zod';
 import { ROUTES, type RouteSpec } from './catalog';
+import { schemaOf } from './json-schema';
 
 type Json = Record<string, unknown>;
-
-/** JSON Schema 2020-12 (OpenAPI 3.1's dialect) for the input a schema accepts. */
-function schemaOf(s: z.ZodType): Json {
-  const { $schema: _dialect, ...schema } = z.toJSONSchema(s, {
-    io: 'input',
-    unrepresentable: 'any',
-    target: 'draft-2020-12',
-  }) as Json;
-  return schema;
-}
 
 const problem = { $ref: '#/components/schemas/Problem' };
 const problemResponse = (description: string) => ({

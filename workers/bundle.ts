@@ -27,7 +27,11 @@ function sourceHash(): string {
 export async function workflowBundle(cacheDir?: string): Promise<WorkflowBundle> {
   const file = cacheDir ? path.join(cacheDir, `workflows-${sourceHash()}.js`) : undefined;
   if (file && fs.existsSync(file)) return { code: fs.readFileSync(file, 'utf8') };
-  const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve(WORKFLOWS_DIR), logger: quietLogger });
+  const { code } = await bundleWorkflowCode({
+    workflowsPath: require.resolve(WORKFLOWS_DIR),
+    workflowInterceptorModules: [require.resolve(path.join(WORKFLOWS_DIR, 'interceptors'))],
+    logger: quietLogger,
+  });
   if (file) {
     // Written whole, then renamed: a reader never sees a torn bundle. A cache that cannot be
     // written (read-only image) only costs the next start its speed.

@@ -14,6 +14,7 @@ import type { Config } from '../../lib/config';
 import type { PrismaClient } from '../../lib/db';
 import { ProblemError, badRequest, notFound, unavailable } from '../../lib/errors';
 import { rebuildSessionProjection } from '../../lib/session-projection';
+import { requireType, validateInput } from '../../lib/workflow-runs';
 import {
   checkpointUpdate,
   checkpointsQuery,
@@ -318,8 +319,13 @@ export function sessionsRouter(deps: { config: Config; temporal: Client; prisma:
   r.post('/sessions/:sessionId/workflows', async (req, res) => {
     requireEnabled();
     const body = parse(runBody, req.body, 'body');
+    // Checked against the catalog here, so a bad input is a 400 naming the field, not a failed child.
+    const def = requireType(body.type);
+    const params = validateInput(def, body.params);
     const h = await handle(req, { running: true });
-    res.status(201).json(await h.executeUpdate(runWorkflowUpdate, { args: [body] }).catch(updateProblem));
+    res
+      .status(201)
+      .json(await h.executeUpdate(runWorkflowUpdate, { args: [{ type: def.type, params }] }).catch(updateProblem));
   });
 
   r.get('/sessions/:sessionId/export', async (req, res) => {

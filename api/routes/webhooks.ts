@@ -6,6 +6,7 @@ import express, { Router } from 'express';
 import type { Config } from '../../lib/config';
 import type { PrismaClient } from '../../lib/db';
 import { ProblemError, badRequest } from '../../lib/errors';
+import { workflowType } from '../../lib/workflow-types';
 
 type Verify = (secret: string, payload: string, signature: string) => Promise<boolean>;
 let verifyFn: Verify | undefined;
@@ -18,6 +19,24 @@ async function verifySignature(secret: string, payload: string, signature: strin
 
 const DELIVERY = /^[A-Za-z0-9-]{1,100}$/;
 const EVENT = /^[a-z_]{1,64}$/;
+
+/** The workflow a delivery starts and its input, or why it starts none. */
+function webhookInput(
+  configured: string | undefined,
+  event: string,
+  action: string | undefined,
+  payload: Record<string, unknown>,
+): { type?: string; input?: unknown; reason?: string } {
+  const what = `${event}${action ? `.${action}` : ''}`;
+  if (!configured) return { reason: `no workflow is configured for ${what}` };
+  const def = workflowType(configured);
+  if (!def?.fromWebhook) return { type: configured, input: { event, action, payload } };
+  const input = def.fromWebhook(event, action, payload);
+  if (input === undefined) return { reason: `${def.type} does not run for ${what}` };
+  const parsed = def.input.safeParse(input);
+  if (!parsed.success) return { reason: `${def.type} cannot run for this ${what}: ${parsed.error.issues[0]?.message}` };
+  return { type: def.type, input: parsed.data };
+}
 
 export function webhooksRouter(deps: { config: Config; temporal: Client; prisma: PrismaClient }): Router {
   const r = Router();
@@ -57,7 +76,10 @@ export function webhooksRouter(deps: { config: Config; temporal: Client; prisma:
     }
     const action = typeof payload.action === 'string' ? payload.action : undefined;
     const routes = deps.config.github.webhookWorkflows;
-    const type = (action && routes[`${event}.${action}`]) ?? routes[event];
+    const configured = (action && routes[`${event}.${action}`]) ?? routes[event];
+    // A catalog type builds its own input from the delivery (e.g. codeReview: repo and PR number);
+    // any other configured type gets the delivery as it came.
+    const { type, input, reason } = webhookInput(configured, event, action, payload);
 
     // The delivery id is the idempotency key: recorded once; a redelivery finds it.
     const inserted = await deps.prisma.webhookDelivery.createMany({
@@ -70,11 +92,7 @@ export function webhooksRouter(deps: { config: Config; temporal: Client; prisma:
       return;
     }
     if (!type) {
-      res.status(202).json({
-        delivery,
-        workflowId: null,
-        reason: `no workflow is configured for ${event}${action ? `.${action}` : ''}`,
-      });
+      res.status(202).json({ delivery, workflowId: null, reason });
       return;
     }
     const workflowId = `github-${delivery}`;
@@ -82,7 +100,7 @@ export function webhooksRouter(deps: { config: Config; temporal: Client; prisma:
       await deps.temporal.workflow.start(type, {
         taskQueue: deps.config.temporal.taskQueue,
         workflowId,
-        args: [{ event, action, payload }],
+        args: [input],
       });
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;

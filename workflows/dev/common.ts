@@ -3,7 +3,6 @@
 // answered on the workflow directly through the API).
 import {
   condition,
-  defineQuery,
   getExternalWorkflowHandle,
   log,
   proxyLocalActivities,
@@ -13,9 +12,10 @@ import {
 import type { Activities } from '../../activities';
 import { approvalDecidedSignal, approvalRequestedSignal } from '../session/messages';
 import type { ApprovalOutcome } from '../session/types';
+import { progressQuery } from './queries';
 import type { PendingApproval, StepProgress, WorkflowProgress } from './types';
 
-export const progressQuery = defineQuery<WorkflowProgress>('progress');
+export { progressQuery };
 
 const events = proxyLocalActivities<Activities>({
   startToCloseTimeout: '10 seconds',

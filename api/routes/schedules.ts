@@ -1,0 +1,202 @@
+// /api/claude-flow/schedules: Temporal Schedules for any workflow type in the catalog, by cron
+// expression or interval. The schedule is Temporal's (visible and editable in its UI and CLI); the
+// API validates the type and input up front so a schedule never fires a run that cannot start.
+import {
+  ScheduleAlreadyRunning,
+  ScheduleNotFoundError,
+  type Client,
+  type ScheduleDescription,
+  type ScheduleHandle,
+} from '@temporalio/client';
+import { Router } from 'express';
+import { z } from 'zod';
+import type { Config } from '../../lib/config';
+import { ProblemError, badRequest, notFound, unavailable } from '../../lib/errors';
+import { requireType, validateInput } from '../../lib/workflow-runs';
+import { parse } from '../validate';
+
+const scheduleId = z.string().regex(/^[A-Za-z0-9._-]{1,100}$/, 'letters, digits and . _ - (1-100 characters)');
+const every = z
+  .string()
+  .regex(
+    /^\d+(\.\d+)?\s*(s|m|h|d|seconds?|minutes?|hours?|days?)$/,
+    'an interval such as "30s", "15 minutes", "1h" or "7 days"',
+  );
+// Five fields (minute hour day-of-month month day-of-week), or an @-shorthand Temporal accepts.
+const cron = z
+  .string()
+  .regex(
+    /^(@(yearly|annually|monthly|weekly|daily|hourly)|(\S+\s+){4}\S+)$/,
+    'a cron expression with 5 fields ("0 3 * * *") or @daily/@hourly/…',
+  );
+
+export const createScheduleBody = z
+  .object({
+    scheduleId: scheduleId.describe("Name of the schedule (also the prefix of its runs' workflow ids)"),
+    type: z.string().min(1).max(100).describe('A type from GET /workflows/types'),
+    input: z.unknown().optional().describe("The type's input (validated now)"),
+    cron: cron.optional(),
+    every: every.optional().describe('Interval between runs'),
+    paused: z.boolean().optional(),
+    note: z.string().max(500).optional(),
+    overlap: z
+      .enum(['skip', 'buffer_one', 'buffer_all', 'cancel_other', 'terminate_other', 'allow_all'])
+      .default('skip')
+      .describe('What to do when a run is still going at the next time'),
+  })
+  .strict()
+  .refine((b) => Boolean(b.cron) !== Boolean(b.every), { message: 'give exactly one of cron or every' });
+
+export const noteBody = z.object({ note: z.string().max(500).optional() }).strict();
+export const backfillBody = z
+  .object({
+    start: z.iso.datetime({ offset: true }),
+    end: z.iso.datetime({ offset: true }),
+  })
+  .strict()
+  .refine((b) => new Date(b.start) < new Date(b.end), { message: 'start must be before end' });
+
+const OVERLAP = {
+  skip: 'SKIP',
+  buffer_one: 'BUFFER_ONE',
+  buffer_all: 'BUFFER_ALL',
+  cancel_other: 'CANCEL_OTHER',
+  terminate_other: 'TERMINATE_OTHER',
+  allow_all: 'ALLOW_ALL',
+} as const;
+
+interface ScheduleMemo {
+  cron?: string;
+  every?: string;
+  createdBy?: string;
+}
+
+function view(d: ScheduleDescription) {
+  const memo = (d.memo ?? {}) as ScheduleMemo;
+  return {
+    scheduleId: d.scheduleId,
+    type: d.action.workflowType,
+    input: d.action.args?.[0],
+    ...(memo.cron ? { cron: memo.cron } : {}),
+    ...(memo.every ? { every: memo.every } : {}),
+    paused: d.state.paused,
+    ...(d.state.note ? { note: d.state.note } : {}),
+    overlap: d.policies.overlap?.toLowerCase(),
+    nextRuns: d.info.nextActionTimes.slice(0, 5).map((t) => t.toISOString()),
+    recentRuns: d.info.recentActions.map((a) => ({
+      workflowId: a.action.workflow.workflowId,
+      runId: a.action.workflow.firstExecutionRunId,
+      scheduledAt: a.scheduledAt.toISOString(),
+      takenAt: a.takenAt.toISOString(),
+    })),
+    runs: d.info.numActionsTaken,
+    ...(memo.createdBy ? { createdBy: memo.createdBy } : {}),
+    createdAt: d.info.createdAt.toISOString(),
+  };
+}
+
+export function schedulesRouter(deps: { config: Config; temporal: Client }): Router {
+  const r = Router();
+  const { temporal, config } = deps;
+
+  async function describe(id: string): Promise<{ handle: ScheduleHandle; d: ScheduleDescription }> {
+    const handle = temporal.schedule.getHandle(parse(scheduleId, id, 'path'));
+    try {
+      return { handle, d: await handle.describe() };
+    } catch (err) {
+      if (err instanceof ScheduleNotFoundError) throw notFound(`No schedule ${id}`);
+      throw err;
+    }
+  }
+
+  r.post('/schedules', async (req, res) => {
+    if (!config.enabled) throw unavailable('Claude Flow is disabled (CLAUDE_FLOW_ENABLED=false)');
+    const body = parse(createScheduleBody, req.body, 'body');
+    const def = requireType(body.type);
+    const input = validateInput(def, body.input);
+    try {
+      const handle = await temporal.schedule.create({
+        scheduleId: body.scheduleId,
+        spec: body.cron ? { cronExpressions: [body.cron] } : { intervals: [{ every: body.every as '1h' }] },
+        action: {
+          type: 'startWorkflow',
+          workflowType: def.type,
+          workflowId: body.scheduleId,
+          taskQueue: config.temporal.taskQueue,
+          args: input === undefined ? [] : [input],
+        },
+        policies: { overlap: OVERLAP[body.overlap] },
+        state: { paused: body.paused ?? false, ...(body.note ? { note: body.note } : {}) },
+        memo: { cron: body.cron, every: body.every, createdBy: req.principal?.name } satisfies ScheduleMemo,
+      });
+      res.status(201).json(view(await handle.describe()));
+    } catch (err) {
+      if (err instanceof ScheduleAlreadyRunning) {
+        throw new ProblemError(
+          409,
+          'Conflict',
+          `A schedule named ${body.scheduleId} exists: delete it or pick another name`,
+        );
+      }
+      // The server is the judge of cron syntax and intervals; say what it said.
+      if (/invalid|cron|interval/i.test((err as Error).message)) throw badRequest((err as Error).message);
+      throw err;
+    }
+  });
+
+  r.get('/schedules', async (_req, res) => {
+    const schedules: unknown[] = [];
+    for await (const s of temporal.schedule.list({ pageSize: 100 })) {
+      schedules.push({
+        scheduleId: s.scheduleId,
+        type: s.action?.workflowType,
+        ...(s.memo as ScheduleMemo | undefined),
+        paused: s.state.paused,
+        ...(s.state.note ? { note: s.state.note } : {}),
+        nextRuns: s.info.nextActionTimes.slice(0, 3).map((t) => t.toISOString()),
+        lastRun: s.info.recentActions.at(-1)?.takenAt.toISOString(),
+      });
+      if (schedules.length >= 1000) break;
+    }
+    res.json({ schedules });
+  });
+
+  r.get('/schedules/:scheduleId', async (req, res) => {
+    res.json(view((await describe(req.params.scheduleId)).d));
+  });
+
+  r.post('/schedules/:scheduleId/pause', async (req, res) => {
+    const body = parse(noteBody, req.body ?? {}, 'body');
+    const { handle } = await describe(req.params.scheduleId);
+    await handle.pause(body.note ?? `paused by ${req.principal?.name ?? 'a user'}`);
+    res.json(view(await handle.describe()));
+  });
+
+  r.post('/schedules/:scheduleId/unpause', async (req, res) => {
+    const body = parse(noteBody, req.body ?? {}, 'body');
+    const { handle } = await describe(req.params.scheduleId);
+    await handle.unpause(body.note ?? `unpaused by ${req.principal?.name ?? 'a user'}`);
+    res.json(view(await handle.describe()));
+  });
+
+  r.post('/schedules/:scheduleId/trigger', async (req, res) => {
+    const { handle } = await describe(req.params.scheduleId);
+    await handle.trigger('ALLOW_ALL');
+    res.status(202).json({ scheduleId: handle.scheduleId, triggered: true });
+  });
+
+  r.post('/schedules/:scheduleId/backfill', async (req, res) => {
+    const body = parse(backfillBody, req.body, 'body');
+    const { handle } = await describe(req.params.scheduleId);
+    await handle.backfill({ start: new Date(body.start), end: new Date(body.end), overlap: 'ALLOW_ALL' });
+    res.status(202).json({ scheduleId: handle.scheduleId, backfill: body });
+  });
+
+  r.delete('/schedules/:scheduleId', async (req, res) => {
+    const { handle } = await describe(req.params.scheduleId);
+    await handle.delete();
+    res.status(204).end();
+  });
+
+  return r;
+}

@@ -1,0 +1,195 @@
+// /api/claude-flow/workflows: the catalog of workflow types, starting runs (directly or as a
+// session's child), listing and describing runs, cancel/terminate, and answering their approvals.
+// Progress streams as live events on `workflow:<id>` (GET /live, /live/sse).
+import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { Router } from 'express';
+import { z } from 'zod';
+import type { Config } from '../../lib/config';
+import { ProblemError, notFound, unavailable } from '../../lib/errors';
+import {
+  RUN_STATUSES,
+  describeRun,
+  listRuns,
+  requireType,
+  runAnalytics,
+  startRun,
+  validateInput,
+} from '../../lib/workflow-runs';
+import { WORKFLOW_TYPES } from '../../lib/workflow-types';
+import { progressQuery } from '../../workflows/dev/queries';
+import { approvalDecidedSignal, decideUpdate, runWorkflowUpdate } from '../../workflows/session/messages';
+import type { ApprovalOutcome } from '../../workflows/session/types';
+import { schemaOf } from '../json-schema';
+import { parse, withoutNul } from '../validate';
+
+const idText = z.string().regex(/^[A-Za-z0-9._:-]{1,200}$/, 'letters, digits and . _ : - (1-200 characters)');
+const sessionIdText = z.string().regex(/^[A-Za-z0-9_-]{1,100}$/, 'letters, digits, _ and - (1-100)');
+
+export const startWorkflowBody = z
+  .object({
+    type: z.string().min(1).max(100).describe('A type from GET /workflows/types'),
+    input: z.unknown().optional().describe("The type's input (see its inputSchema)"),
+    workflowId: idText.optional().describe('Choose the id (default: <type>-<uuid>)'),
+    sessionId: sessionIdText.optional().describe("Run as a child of this session (shows in the session's state)"),
+  })
+  .strict();
+
+export const listRunsQuery = z
+  .object({
+    type: withoutNul(z.string().min(1).max(100)).optional(),
+    status: z.enum(RUN_STATUSES).optional(),
+    sessionId: sessionIdText.optional(),
+    since: z.iso.datetime({ offset: true }).optional().describe('Started at or after (ISO 8601)'),
+    until: z.iso.datetime({ offset: true }).optional().describe('Started before (ISO 8601)'),
+    limit: z.coerce.number().int().min(1).max(500).default(50),
+    pageToken: z.string().max(4000).optional(),
+  })
+  .strict();
+
+export const terminateBody = z.object({ reason: z.string().max(500).optional() }).strict();
+export const workflowDecideBody = z
+  .object({ decision: z.enum(['approve', 'reject']), comment: z.string().max(5_000).optional() })
+  .strict();
+
+export const workflowAnalyticsQuery = z
+  .object({
+    since: z.iso.datetime({ offset: true }).optional().describe('Runs started at or after (default: 30 days ago)'),
+    max: z.coerce.number().int().min(1).max(50_000).default(10_000).describe('Most runs read'),
+  })
+  .strict();
+
+export function workflowsRouter(deps: { config: Config; temporal: Client }): Router {
+  const r = Router();
+  const { temporal, config } = deps;
+  const requireEnabled = () => {
+    if (!config.enabled)
+      throw unavailable('Claude Flow is disabled (CLAUDE_FLOW_ENABLED=false): workflows cannot be started');
+  };
+
+  r.get('/workflows/types', (_req, res) => {
+    res.json({
+      types: WORKFLOW_TYPES.map((d) => ({
+        type: d.type,
+        description: d.description,
+        webhook: Boolean(d.fromWebhook),
+        inputSchema: schemaOf(d.input),
+      })),
+    });
+  });
+
+  r.post('/workflows', async (req, res) => {
+    requireEnabled();
+    const body = parse(startWorkflowBody, req.body, 'body');
+    if (!body.sessionId) {
+      res.status(202).json(await startRun(temporal, config.temporal.taskQueue, body));
+      return;
+    }
+    // A session's child: the session starts it (and shows it in its state and approvals).
+    const def = requireType(body.type);
+    const params = validateInput(def, body.input);
+    const session = temporal.workflow.getHandle(`session-${body.sessionId}`);
+    try {
+      const { workflowId } = await session.executeUpdate(runWorkflowUpdate, { args: [{ type: def.type, params }] });
+      const d = await temporal.workflow.getHandle(workflowId).describe();
+      res.status(202).json({ workflowId, runId: d.runId, type: def.type, sessionId: body.sessionId });
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) throw notFound(`No session ${body.sessionId}`);
+      if (err instanceof WorkflowUpdateFailedError) {
+        const cause = err.cause as { message?: string; cause?: { message?: string } } | undefined;
+        throw new ProblemError(409, 'Conflict', cause?.cause?.message ?? cause?.message ?? err.message);
+      }
+      throw err;
+    }
+  });
+
+  r.get('/workflows', async (req, res) => {
+    const q = parse(listRunsQuery, req.query, 'query');
+    if (q.type) requireType(q.type);
+    res.json(
+      await listRuns(
+        temporal,
+        {
+          type: q.type,
+          status: q.status,
+          sessionId: q.sessionId,
+          since: q.since ? new Date(q.since) : undefined,
+          until: q.until ? new Date(q.until) : undefined,
+        },
+        { limit: q.limit, pageToken: q.pageToken },
+      ),
+    );
+  });
+
+  r.get('/workflows/:workflowId', async (req, res) => {
+    res.json(await describeRun(temporal, parse(idText, req.params.workflowId, 'path')));
+  });
+
+  r.post('/workflows/:workflowId/cancel', async (req, res) => {
+    const run = await describeRun(temporal, parse(idText, req.params.workflowId, 'path'));
+    if (run.status !== 'running')
+      throw new ProblemError(409, 'Conflict', `${run.workflowId} is ${run.status}, not running`);
+    await temporal.workflow.getHandle(run.workflowId).cancel();
+    res.status(202).json({ workflowId: run.workflowId, status: 'cancelling' });
+  });
+
+  r.post('/workflows/:workflowId/terminate', async (req, res) => {
+    const body = parse(terminateBody, req.body ?? {}, 'body');
+    const run = await describeRun(temporal, parse(idText, req.params.workflowId, 'path'));
+    if (run.status !== 'running')
+      throw new ProblemError(409, 'Conflict', `${run.workflowId} is ${run.status}, not running`);
+    await temporal.workflow
+      .getHandle(run.workflowId)
+      .terminate(body.reason ?? `terminated by ${req.principal?.name ?? 'an admin'}`);
+    res.status(202).json({ workflowId: run.workflowId, status: 'terminated' });
+  });
+
+  r.post('/workflows/:workflowId/approvals/:requestId', async (req, res) => {
+    const workflowId = parse(idText, req.params.workflowId, 'path');
+    const requestId = parse(z.string().min(1).max(300), req.params.requestId, 'path');
+    const body = parse(workflowDecideBody, req.body, 'body');
+    const handle = temporal.workflow.getHandle(workflowId);
+    let parent: string | undefined;
+    try {
+      const d = await handle.describe();
+      if (d.status.name !== 'RUNNING') throw new ProblemError(409, 'Conflict', `${workflowId} is not running`);
+      parent = d.parentExecution?.workflowId ?? undefined;
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) throw notFound(`No workflow run ${workflowId}`);
+      throw err;
+    }
+    const progress = await handle.query(progressQuery).catch(() => undefined);
+    if (!progress?.pendingApprovals.some((p) => p.requestId === requestId)) {
+      throw new ProblemError(409, 'Conflict', `${workflowId} has no pending approval ${requestId}`);
+    }
+    const by = req.principal?.name ?? 'user';
+    if (parent?.startsWith('session-')) {
+      // Asked through its session: decide there, so the session's state and history agree.
+      const outcome = await temporal.workflow
+        .getHandle(parent)
+        .executeUpdate(decideUpdate, { args: [{ requestId, decision: body.decision, comment: body.comment, by }] })
+        .catch((err: unknown) => {
+          const cause = (err as { cause?: { message?: string; cause?: { message?: string } } }).cause;
+          throw new ProblemError(409, 'Conflict', cause?.cause?.message ?? cause?.message ?? (err as Error).message);
+        });
+      res.json(outcome);
+      return;
+    }
+    const outcome: ApprovalOutcome = {
+      requestId,
+      outcome: body.decision === 'approve' ? 'approved' : 'rejected',
+      decidedBy: by,
+      ...(body.comment ? { comment: body.comment } : {}),
+      decidedAt: new Date().toISOString(),
+    };
+    await handle.signal(approvalDecidedSignal, outcome);
+    res.json(outcome);
+  });
+
+  r.get('/analytics/workflows', async (req, res) => {
+    const q = parse(workflowAnalyticsQuery, req.query, 'query');
+    const since = q.since ? new Date(q.since) : new Date(Date.now() - 30 * 24 * 3600 * 1000);
+    res.json(await runAnalytics(temporal, { since, max: q.max }));
+  });
+
+  return r;
+}
