@@ -4,6 +4,8 @@
 // proposes a routing change behind an approval answered with the approvalDecided signal.
 import fs from 'node:fs';
 import path from 'node:path';
+import request from 'supertest';
+import { createApp } from '../../api/app';
 import { WorkflowFailedError, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import type { PromptEvalResult } from '../../activities/dev/eval';
 import { MemoryStore } from '../../lib/memory';
@@ -358,5 +360,32 @@ describe('modelUpdate', () => {
       outcome: 'unchanged',
       reason: 'anthropic:claude-haiku-4-5 already answers plan tasks',
     });
+  });
+  test('through the API: started with POST /workflows, answered with POST /workflows/{id}/approvals/{requestId}', async () => {
+    const http = () => createApp({ ...app, temporal: app.client });
+    const api = '/api/claude-flow';
+    const bad = await request(http())
+      .post(`${api}/workflows`)
+      .send({ type: 'modelUpdate', input: { task: 'embed', candidate: 'gpt', cases: [] } })
+      .expect(400);
+    expect(bad.body.detail).toMatch(/input\.task/);
+    expect(bad.body.detail).toMatch(/input\.candidate: route entries are "provider" or "provider:model"/);
+
+    const started = await request(http())
+      .post(`${api}/workflows`)
+      .send({
+        type: 'modelUpdate',
+        input: { task: 'summarize', candidate: 'openai:gpt-5-good', cases: CASES.slice(0, 2) },
+      })
+      .expect(202);
+    const h = app.client.workflow.getHandle(started.body.workflowId as string);
+    const pending = await pendingApproval(h as unknown as Awaited<ReturnType<typeof start>>);
+    await request(http())
+      .post(`${api}/workflows/${h.workflowId}/approvals/${pending.requestId}`)
+      .send({ decision: 'approve', comment: 'ship it' })
+      .expect(200);
+    const r = (await h.result()) as Awaited<ReturnType<typeof modelUpdate>>;
+    expect(r).toMatchObject({ outcome: 'approved', decision: { outcome: 'approved', comment: 'ship it' } });
+    expect(r.change?.route).toEqual(['openai:gpt-5-good', 'openai:gpt-4o-mini']);
   });
 });
