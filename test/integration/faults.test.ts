@@ -34,10 +34,13 @@ afterAll(async () => {
   await anthropic?.close();
 });
 
-/** `npm run worker` as its own process, as in production. */
+/**
+ * `npm run worker` as its own process, as in production. Node itself runs the worker (tsx loaded
+ * as a hook), so SIGKILL reaches the worker, not a launcher that would leave it running.
+ */
 function startWorkerProcess(address: string, taskQueue: string): ChildProcess {
   const dataDir = fs.mkdtempSync(path.join(harness().tmpDir, 'worker-'));
-  const child = spawn(path.join(root, 'node_modules', '.bin', 'tsx'), ['workers/main.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'workers/main.ts'], {
     cwd: root,
     env: {
       PATH: process.env.PATH,
