@@ -5,7 +5,8 @@
 import { ActivityFailure, ApplicationFailure, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
 import type { ChunkReview, CollectedDiff, PublishResult } from '../../activities/dev/review/types';
-import { AI_RETRY } from '../ai';
+import { ai } from '../ai';
+import { posts } from './proxies';
 import { Progress } from './common';
 import { countBySeverity, mergeFindings } from './findings';
 import type { Finding, Severity, WorkflowProgress } from './types';
@@ -60,17 +61,6 @@ const acts = proxyActivities<Activities>({
   startToCloseTimeout: '5 minutes',
   heartbeatTimeout: '1 minute',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute', maximumAttempts: 6 },
-});
-const aiActs = proxyActivities<Activities>({
-  startToCloseTimeout: '10 minutes',
-  heartbeatTimeout: '30 seconds',
-  retry: AI_RETRY,
-});
-// A short heartbeat timeout: a dead worker's post is retried (and found by its marker) within seconds.
-const postActs = proxyActivities<Activities>({
-  startToCloseTimeout: '5 minutes',
-  heartbeatTimeout: '10 seconds',
-  retry: { initialInterval: '2 seconds', maximumInterval: '2 minutes', maximumAttempts: 10 },
 });
 
 function invalid(message: string): never {
@@ -171,7 +161,7 @@ export async function codeReview(input: CodeReviewInput): Promise<CodeReviewResu
     async (chunk): Promise<ChunkReview | { outcome: 'failed'; chunk: number; reason: string }> => {
       if (unavailable) return { outcome: 'skipped', chunk: chunk.id, reason: unavailable };
       try {
-        const r = await aiActs.reviewChunk({
+        const r = await ai.reviewChunk({
           source,
           chunk,
           chunks: diff.chunks.length,
@@ -225,7 +215,7 @@ export async function codeReview(input: CodeReviewInput): Promise<CodeReviewResu
     if (post) {
       review = await progress.step(
         'publish',
-        () => postActs.reviewPublish({ source, summary, step: REVIEW_POST_STEP, maxComments: 50 }),
+        () => posts.reviewPublish({ source, summary, step: REVIEW_POST_STEP, maxComments: 50 }),
         (r) =>
           `${r.reused ? 'found the review already posted' : 'posted a review'} with ${r.lineComments} line comments: ${r.url}`,
       );

@@ -4,7 +4,8 @@
 import { ActivityFailure, ApplicationFailure, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
 import type { DependencyAudit, ScanResult, TriagedFinding } from '../../activities/dev/audit';
-import { AI_RETRY } from '../ai';
+import { ai } from '../ai';
+import { posts } from './proxies';
 import { Progress } from './common';
 import { SEVERITIES, countBySeverity, mergeFindings, severityRank } from './findings';
 import type { Finding, Severity, WorkflowProgress } from './types';
@@ -55,16 +56,6 @@ const acts = proxyActivities<Activities>({
   startToCloseTimeout: '15 minutes',
   heartbeatTimeout: '1 minute',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute', maximumAttempts: 5 },
-});
-const aiActs = proxyActivities<Activities>({
-  startToCloseTimeout: '10 minutes',
-  heartbeatTimeout: '30 seconds',
-  retry: AI_RETRY,
-});
-const postActs = proxyActivities<Activities>({
-  startToCloseTimeout: '5 minutes',
-  heartbeatTimeout: '10 seconds',
-  retry: { initialInterval: '2 seconds', maximumInterval: '2 minutes', maximumAttempts: 10 },
 });
 
 const causeOf = (err: unknown) =>
@@ -129,7 +120,7 @@ export async function securityAudit(input: SecurityAuditInput): Promise<Security
     await progress.start('ai-triage', `the ${Math.min(limit, findings.length)} most severe findings`);
     const head: Finding[] = findings.slice(0, limit);
     try {
-      const r = await aiActs.auditTriage({
+      const r = await ai.auditTriage({
         path: input.path,
         findings: head,
         ...(input.route ? { route: input.route } : {}),
@@ -211,7 +202,7 @@ export async function securityAudit(input: SecurityAuditInput): Promise<Security
       const posted = await progress.step(
         'issue',
         () =>
-          postActs.auditCreateIssue({
+          posts.auditCreateIssue({
             repo: wanted.repo,
             labels: wanted.labels,
             title: `Security audit: ${serious.length} findings at ${min} or above`,
