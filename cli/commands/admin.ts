@@ -110,6 +110,19 @@ export function registerSchedules(program: Command): void {
   }
 
   schedule
+    .command('backfill')
+    .description('Run a schedule for the times it would have fired between two instants')
+    .argument('<scheduleId>')
+    .requiredOption('--start <time>', 'ISO 8601, e.g. 2026-11-20T00:00:00Z')
+    .requiredOption('--end <time>', 'ISO 8601, after --start')
+    .action(
+      action(async ({ api, out }: Ctx, id: string, o) => {
+        const res = await api.post<unknown>(`${SCH(id)}/backfill`, { start: o.start, end: o.end });
+        out.result(res, () => out.line(`backfilling ${id} from ${o.start} to ${o.end}`));
+      }),
+    );
+
+  schedule
     .command('delete')
     .description('Delete a schedule (runs it started are kept)')
     .argument('<scheduleId>')

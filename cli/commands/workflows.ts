@@ -267,6 +267,20 @@ export function registerWorkflows(program: Command): void {
       }),
     );
 
+  wf.command('terminate')
+    .description('Terminate a running workflow at once, without cleanup (admin)')
+    .argument('<workflowId>')
+    .option('--reason <text>', 'why (kept in the run)')
+    .action(
+      action(async ({ api, out }: Ctx, id: string, o) => {
+        const res = await api.post<{ workflowId: string; status: string }>(
+          `${W(id)}/terminate`,
+          o.reason ? { reason: o.reason } : {},
+        );
+        out.result(res, () => out.line(`${res.workflowId}: ${res.status}`));
+      }),
+    );
+
   for (const decision of ['approve', 'reject'] as const) {
     wf.command(decision)
       .description(`${decision === 'approve' ? 'Approve' : 'Reject'} a run's pending approval`)

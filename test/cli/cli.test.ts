@@ -353,6 +353,13 @@ test('workflow: types, run --watch (live events as JSON lines), status, list, ca
   const cancelled = await cli(['workflow', 'watch', 'cli-ai-2']);
   expect(cancelled.code).toBe(1);
   expect(cancelled.stdout).toMatch(/status:\s+cancelled/);
+  anthropic.script({ hang: true });
+  await json(['workflow', 'run', 'aiTask', '--input', input, '--id', 'cli-ai-3']);
+  expect(await json(['workflow', 'terminate', 'cli-ai-3', '--reason', 'stuck'])).toEqual({
+    workflowId: 'cli-ai-3',
+    status: 'terminated',
+  });
+  expect(await json(['workflow', 'status', 'cli-ai-3'])).toMatchObject({ status: 'terminated' });
   const badType = await cli(['workflow', 'run', 'noSuchType']);
   expect(badType.code).toBe(1);
   expect(badType.stderr).toMatch(/^error: .*noSuchType/);
@@ -377,6 +384,15 @@ test('workflow: types, run --watch (live events as JSON lines), status, list, ca
     note: 'quiet week',
   });
   expect(await json(['schedule', 'trigger', 'cli-nightly'])).toMatchObject({ triggered: true });
+  const start = new Date(Date.now() - 3 * 3600_000).toISOString();
+  const end = new Date(Date.now() - 3600_000).toISOString();
+  expect(await json(['schedule', 'backfill', 'cli-nightly', '--start', start, '--end', end])).toMatchObject({
+    scheduleId: 'cli-nightly',
+    backfill: { start, end },
+  });
+  const backwards = await cli(['schedule', 'backfill', 'cli-nightly', '--start', end, '--end', start]);
+  expect(backwards.code).toBe(1);
+  expect(backwards.stderr).toMatch(/start must be before end/);
   expect(await json(['schedule', 'delete', 'cli-nightly'])).toEqual({ scheduleId: 'cli-nightly', deleted: true });
   const both = await cli(['schedule', 'create', 'x', '--type', 'systemCheck']);
   expect(both.code).toBe(2);
