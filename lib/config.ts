@@ -335,6 +335,14 @@ export const SETTINGS = {
     allowed: 'a directory path',
     doc: 'Where maintenance writes memory backups (the export format). Unset: no backups.',
   },
+  memoryAutosave: {
+    env: 'CLAUDE_FLOW_MEMORY_AUTOSAVE',
+    file: 'memory.autosave',
+    schema: z.enum(['off', 'exchanges', 'all']).default('all'),
+    allowed: 'off, exchanges or all',
+    doc: 'What sessions and workflows save to memory by themselves: exchanges (each message and reply), all (also approval decisions, failed turns and workflow results), or off. A session can override it (settings.memoryAutosave).',
+    default: 'all',
+  },
   memoryBackupKeep: {
     env: 'CLAUDE_FLOW_MEMORY_BACKUP_KEEP',
     file: 'memory.backupKeep',
@@ -707,7 +715,11 @@ export interface MemoryConfig {
   /** Absolute; undefined: no backups. */
   backupDir: string | undefined;
   backupKeep: number;
+  /** What is saved automatically: off, exchanges, or all (exchanges, decisions, errors, workflow results). */
+  autosave: 'off' | 'exchanges' | 'all';
 }
+
+export type AutosaveMode = MemoryConfig['autosave'];
 
 /** One line, naming the setting, the value and what is allowed. */
 export class ConfigError extends Error {
@@ -875,6 +887,7 @@ function toConfig(v: Values, projectRoot: string): Config {
       summarizeOver: v.memorySummarizeOver,
       backupDir: v.memoryBackupDir === undefined ? undefined : path.resolve(projectRoot, v.memoryBackupDir),
       backupKeep: v.memoryBackupKeep,
+      autosave: v.memoryAutosave,
     },
     ai,
     customWorkflows: { shellAllowlist: v.shellAllowlist },

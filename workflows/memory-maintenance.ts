@@ -2,7 +2,8 @@
 // `claude-flow-memory-maintenance` (see lib/memory-schedule.ts). Steps, each reported:
 // expire entries past their TTL (as of this workflow's time), prune versions beyond the configured
 // count, summarise oversized namespaces through the AI router (optional: skipped with the reason
-// when off or when no provider is configured), then back everything up.
+// when off or when no provider is configured), embed what is still owed an embedding (skipped when
+// no embedding provider is configured), then back everything up.
 import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { BackupResult } from '../activities/memory/backup';
@@ -26,6 +27,8 @@ export interface MaintenanceReport {
   expired: number;
   versionsPruned: number;
   summaries: SummaryOutcome[] | { skipped: string };
+  /** Entries embedded (owed since a provider failure, or never embedded with the current model). */
+  embeddings: { embedded: number } | { skipped: string };
   backup: BackupResult | { skipped: string };
 }
 
@@ -63,6 +66,7 @@ export async function memoryMaintenance(): Promise<MaintenanceReport> {
       summaries.push({ namespace: plan.namespace, removed: saved.removed });
     }
   }
+  const embeddings = await memory.embedPendingMemory({});
   const backup = await memory.backupMemory({ at });
-  return { at, expired, versionsPruned, summaries, backup };
+  return { at, expired, versionsPruned, summaries, embeddings, backup };
 }

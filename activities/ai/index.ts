@@ -12,7 +12,7 @@ import { createOpenAiProvider, embedTexts, openAiClient } from './providers/open
 import { notConfiguredMessage, resolveChain, routeForAttempt } from './router';
 import { DeltaPublisher } from './stream';
 import type { ModelRequest, ModelResponse, ModelResult, Provider } from './types';
-import { UsageStore, type CallIdentity } from './usage';
+import { UsageStore, type CallIdentity, type UsageStatement } from './usage';
 
 const HEARTBEAT_MS = 5_000;
 
@@ -23,6 +23,17 @@ export interface EmbedResult {
   reason?: string;
 }
 
+/** For a caller calling callModel directly inside its own activity (never sent by workflows). */
+export interface LocalCallOptions {
+  /**
+   * Receives the statement recording the call's success instead of callModel running it: the
+   * caller runs it in the same transaction as its own writes of the answer, so they commit (or
+   * not) together. A retry then finds the answer (priorSuccess) exactly when the caller's writes
+   * committed.
+   */
+  deferUsage?: (statement: UsageStatement) => void;
+}
+
 /** The live channel a call streams to: its session's, else its workflow's. */
 export function liveChannelFor(sessionId: string | undefined, workflowId: string): string {
   return sessionId ? `session:${sessionId}` : `workflow:${workflowId}`;
@@ -30,7 +41,7 @@ export function liveChannelFor(sessionId: string | undefined, workflowId: string
 
 export function createAiActivities(deps: ActivityDeps) {
   const { config, pool, prisma } = deps;
-  const usage = new UsageStore(prisma);
+  const usage = new UsageStore(prisma, pool);
   const providers = new Map<ProviderName, Provider>();
   const provider = (name: ProviderName): Provider => {
     let p = providers.get(name);
@@ -67,7 +78,7 @@ export function createAiActivities(deps: ActivityDeps) {
      * Calls the model for `request.task`. Attempt N uses the Nth entry of the task's chain; errors
      * are classified once (toAiFailure) so Temporal retries, falls back, or fails fast.
      */
-    async callModel(request: ModelRequest): Promise<ModelResult> {
+    async callModel(request: ModelRequest, local?: LocalCallOptions): Promise<ModelResult> {
       const ctx = Context.current();
       const id = identity(request);
       const chain = resolveChain(config.ai, request.task, request.route);
@@ -115,7 +126,8 @@ export function createAiActivities(deps: ActivityDeps) {
           costUsd: costOf(config.ai.pricing, route.provider, reply.model, reply.usage),
           attempt: id.attempt,
         };
-        await usage.success(id, result);
+        if (local?.deferUsage) local.deferUsage(usage.successStatement(id, result));
+        else await usage.success(id, result);
         // Live events are a view, not the record: the reply does not wait for the last of them.
         void live?.end('ai.completed', { usage: result.usage, costUsd: result.costUsd, length: result.text.length });
         return result;

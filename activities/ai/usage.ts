@@ -1,5 +1,6 @@
 // Usage accounting: one row per attempt. A call's success is stored once (a partial unique index
 // on call_key), so a retried activity, or a worker that died after the call, never counts twice.
+import type pg from 'pg';
 import type { PrismaClient } from '../../lib/db';
 import type { ModelResponse, ProviderName, TaskKind, Usage } from './types';
 
@@ -12,13 +13,44 @@ export interface CallIdentity {
   workflowType?: string;
 }
 
+/** A parameterised statement a caller runs itself. */
+export interface UsageStatement {
+  text: string;
+  values: unknown[];
+}
+
+const INSERT = `INSERT INTO ai_call (call_key, attempt, task, provider, model, outcome, input_tokens, output_tokens,
+    cache_read_tokens, cache_write_tokens, cost_usd, latency_ms, session_id, workflow_id, workflow_type,
+    response, error_type, error_message)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16::jsonb, $17, $18)
+  ON CONFLICT DO NOTHING`;
+
+type UsageExtra = { response?: object; errorType?: string; errorMessage?: string };
+
 export class UsageStore {
-  constructor(private readonly prisma: PrismaClient) {}
+  /** Rows are written with one plain statement through `pool` (this is on every model call's path). */
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly pool: Pick<pg.Pool, 'query'>,
+  ) {}
 
   /** The recorded answer of an earlier attempt of the same call, if one succeeded. */
   async priorSuccess(callKey: string): Promise<ModelResponse | undefined> {
     const row = await this.prisma.aiCall.findFirst({ where: { callKey, outcome: 'success' } });
     return (row?.response as ModelResponse | null) ?? undefined;
+  }
+
+  /**
+   * The statement that records a success, for a caller that writes it in its own transaction
+   * (together with what it does with the answer): see callModel's `deferUsage`.
+   */
+  successStatement(id: CallIdentity, r: ModelResponse): UsageStatement {
+    return {
+      text: INSERT,
+      values: this.values(id, r.provider, r.model, 'success', r.usage, r.costUsd, r.latencyMs, {
+        response: JSON.parse(JSON.stringify(r)) as object,
+      }),
+    };
   }
 
   async success(id: CallIdentity, r: ModelResponse): Promise<void> {
@@ -50,31 +82,42 @@ export class UsageStore {
     usage: Usage | undefined,
     costUsd: number | null,
     latencyMs: number,
-    extra: { response?: object; errorType?: string; errorMessage?: string },
+    extra: UsageExtra,
   ): Promise<void> {
-    // skipDuplicates = ON CONFLICT DO NOTHING: the attempt (or the call's success) is already there.
-    await this.prisma.aiCall.createMany({
-      skipDuplicates: true,
-      data: [
-        {
-          callKey: id.callKey,
-          attempt: id.attempt,
-          task: id.task,
-          provider,
-          model,
-          outcome,
-          inputTokens: usage?.inputTokens ?? 0,
-          outputTokens: usage?.outputTokens ?? 0,
-          cacheReadTokens: usage?.cacheReadTokens ?? 0,
-          cacheWriteTokens: usage?.cacheWriteTokens ?? 0,
-          costUsd,
-          latencyMs: Math.round(latencyMs),
-          sessionId: id.sessionId,
-          workflowId: id.workflowId,
-          workflowType: id.workflowType,
-          ...extra,
-        },
-      ],
-    });
+    const values = this.values(id, provider, model, outcome, usage, costUsd, latencyMs, extra);
+    // ON CONFLICT DO NOTHING: the attempt (or the call's success) is already there.
+    await this.pool.query(INSERT, values);
+  }
+
+  private values(
+    id: CallIdentity,
+    provider: ProviderName,
+    model: string,
+    outcome: string,
+    usage: Usage | undefined,
+    costUsd: number | null,
+    latencyMs: number,
+    extra: UsageExtra,
+  ): unknown[] {
+    return [
+      id.callKey,
+      id.attempt,
+      id.task,
+      provider,
+      model,
+      outcome,
+      usage?.inputTokens ?? 0,
+      usage?.outputTokens ?? 0,
+      usage?.cacheReadTokens ?? 0,
+      usage?.cacheWriteTokens ?? 0,
+      costUsd,
+      Math.round(latencyMs),
+      id.sessionId ?? null,
+      id.workflowId ?? null,
+      id.workflowType ?? null,
+      extra.response === undefined ? null : JSON.stringify(extra.response),
+      extra.errorType ?? null,
+      extra.errorMessage ?? null,
+    ];
   }
 }

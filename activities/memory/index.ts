@@ -4,12 +4,16 @@
 import { Context } from '@temporalio/activity';
 import type { SummaryPlan, SummarySource } from '../../lib/memory';
 import type { ActivityDeps } from '../deps';
+import { createAutosaveActivities } from './autosave';
 import { writeBackup, type BackupResult } from './backup';
 
 export type Skipped = { skipped: string };
 
-export function createMemoryActivities({ memory, config }: ActivityDeps) {
+export function createMemoryActivities(deps: ActivityDeps) {
+  const { memory, config } = deps;
   return {
+    ...createAutosaveActivities(deps),
+
     /** Deletes entries expired at `cutoff` (the workflow's time, ISO 8601); returns how many. */
     async expireMemory(input: { cutoff: string; batchSize?: number }): Promise<number> {
       return memory.expire(new Date(input.cutoff), input.batchSize);
@@ -37,6 +41,22 @@ export function createMemoryActivities({ memory, config }: ActivityDeps) {
         key: `summary-${runId}`,
         provenance: { workflowId },
       });
+    },
+
+    /**
+     * Embeds entries still owed an embedding (written while the provider was down, or before one
+     * was configured, or with another model), or says why not.
+     */
+    async embedPendingMemory(input: { max?: number } = {}): Promise<{ embedded: number } | Skipped> {
+      if (!memory.embedder) {
+        return {
+          skipped:
+            config.memory.embeddings === 'off'
+              ? 'no embedding provider: embeddings are off (CLAUDE_FLOW_MEMORY_EMBEDDINGS=off)'
+              : 'no embedding provider: configure an OpenAI-compatible `embed` route (OPENAI_API_KEY or OPENAI_BASE_URL)',
+        };
+      }
+      return { embedded: await memory.embedPending(input.max) };
     },
 
     /** Backs all memory up into CLAUDE_FLOW_MEMORY_BACKUP_DIR, named by `at` (the scheduled time). */

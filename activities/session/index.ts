@@ -3,7 +3,10 @@
 // projection, and checkpoints (conversation, memory, git) with rollback and fork.
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { AiActivities } from '../ai';
+import type { UsageStatement } from '../ai/usage';
+import { inTransaction } from '../../lib/memory/sql';
 import type { ChatMessage, ModelResponse } from '../ai/types';
+import type { AutosaveMode } from '../../lib/config';
 import type { ActivityDeps } from '../deps';
 import { previewOf, type ConversationSnapshot, type TurnOutcome } from '../../workflows/session/state';
 import type { CheckpointRecord, ProjectRef } from '../../workflows/session/types';
@@ -29,6 +32,17 @@ export interface TurnInput {
   historyTokens: number;
   /** The sessions row as it was before this turn; the turn writes it with its own totals added. */
   projection: SessionProjection;
+  /** The session's override of CLAUDE_FLOW_MEMORY_AUTOSAVE. */
+  autosave?: AutosaveMode;
+}
+
+/** A decision or an error the session saves to memory (when its autosave mode is `all`). */
+export interface SessionSave {
+  kind: 'decision' | 'error';
+  namespace: string;
+  key: string;
+  value: unknown;
+  tags: string[];
 }
 
 export interface SessionProjection {
@@ -48,45 +62,79 @@ export interface SessionProjection {
   costUsd: number;
 }
 
-export function createSessionActivities(deps: ActivityDeps, ai: AiActivities) {
-  const { prisma } = deps;
+// The sessions row, written with plain SQL (it is on every turn's path): the projection upsert
+// starting at parameter $<offset>.
+const projectionSql = (o: number) => {
+  const $ = (i: number) => `$${o + i}`;
+  return `INSERT INTO session AS s (id, title, owner, project, parent_id, status, status_reason, created_at,
+      last_activity_at, ended_at, message_count, input_tokens, output_tokens, cost_usd)
+    VALUES (${[...Array(14).keys()].map($).join(', ')})
+    ON CONFLICT (id) DO UPDATE SET title = EXCLUDED.title, owner = EXCLUDED.owner, project = EXCLUDED.project,
+      parent_id = EXCLUDED.parent_id, status = EXCLUDED.status, status_reason = EXCLUDED.status_reason,
+      created_at = EXCLUDED.created_at, last_activity_at = EXCLUDED.last_activity_at, ended_at = EXCLUDED.ended_at,
+      message_count = EXCLUDED.message_count, input_tokens = EXCLUDED.input_tokens,
+      output_tokens = EXCLUDED.output_tokens, cost_usd = EXCLUDED.cost_usd`;
+};
 
-  async function saveProjection(p: SessionProjection): Promise<void> {
-    const data = {
-      title: p.title,
-      owner: p.owner,
-      project: p.project,
-      parentId: p.parentId,
-      status: p.status,
-      statusReason: p.statusReason,
-      createdAt: new Date(p.createdAt),
-      lastActivityAt: new Date(p.lastActivityAt),
-      endedAt: p.endedAt ? new Date(p.endedAt) : null,
-      messageCount: p.messageCount,
-      inputTokens: p.inputTokens,
-      outputTokens: p.outputTokens,
-      costUsd: p.costUsd,
-    };
-    await prisma.session.upsert({ where: { id: p.sessionId }, create: { id: p.sessionId, ...data }, update: data });
-  }
+const projectionParams = (p: SessionProjection) => [
+  p.sessionId,
+  p.title,
+  p.owner,
+  p.project,
+  p.parentId,
+  p.status,
+  p.statusReason,
+  p.createdAt,
+  p.lastActivityAt,
+  p.endedAt,
+  p.messageCount,
+  p.inputTokens,
+  p.outputTokens,
+  p.costUsd,
+];
+
+const SAVE_PROJECTION = projectionSql(1);
+
+// The most recent messages whose bodies fit the budget (4 characters a token), oldest first.
+const HISTORY = `
+  SELECT role, content FROM (
+    SELECT role, content, position, sum(length(content)) OVER (ORDER BY position DESC) AS used
+      FROM session_message WHERE session_id = $1 AND no = ANY($2::int[])
+  ) recent
+  WHERE used <= $3
+  ORDER BY position`;
+
+// Both messages of a turn and the sessions row, in one statement (atomic on its own). A retried
+// turn finds the messages there (DO NOTHING) and writes the same row again.
+const TURN_WRITE = `
+  WITH m AS (
+    INSERT INTO session_message (session_id, no, position, role, content, provider, model, input_tokens, output_tokens)
+    VALUES ($1, $2, $3, 'user', $4, NULL, NULL, 0, 0), ($1, $5, $3 + 1, 'assistant', $6, $7, $8, $9, $10)
+    ON CONFLICT (session_id, no) DO NOTHING
+  )
+  ${projectionSql(11)}`;
+
+export function createSessionActivities(deps: ActivityDeps, ai: AiActivities) {
+  const { prisma, pool } = deps;
+  const autosaveOf = (override: AutosaveMode | undefined): AutosaveMode => override ?? deps.config.memory.autosave;
 
   return {
-    /** One conversation turn. Retries are safe: messages are upserted, the model answer is recorded once. */
+    /**
+     * One conversation turn. Reads (the conversation, the memory context) side by side, then the
+     * model call, then the writes side by side: the messages and the sessions row in one statement,
+     * the exchange in one memory statement. Retries are safe: messages are inserted once, the model
+     * answer is recorded once (callModel), the exchange is saved once (same key, same content).
+     */
     async sessionTurn(input: TurnInput): Promise<TurnOutcome> {
-      // Reads first (the conversation and memory context, side by side), then the model call,
-      // then the writes (side by side: they are independent and each is idempotent on retry).
       const [rows, context] = await Promise.all([
         input.history.length
-          ? // The most recent messages whose bodies fit the budget (4 characters a token), oldest first.
-            prisma.$queryRaw<{ role: string; content: string }[]>`
-              SELECT role, content FROM (
-                SELECT role, content, position,
-                       sum(length(content)) OVER (ORDER BY position DESC) AS used
-                  FROM session_message
-                 WHERE session_id = ${input.sessionId} AND no = ANY(${input.history}::int[])
-              ) recent
-              WHERE used <= ${input.historyTokens * 4}
-              ORDER BY position`
+          ? pool
+              .query<{ role: string; content: string }>(HISTORY, [
+                input.sessionId,
+                input.history,
+                input.historyTokens * 4,
+              ])
+              .then((r) => r.rows)
           : [],
         memoryContext(deps, input.namespaces, input.text, input.contextTokens),
       ]);
@@ -95,64 +143,68 @@ export function createSessionActivities(deps: ActivityDeps, ai: AiActivities) {
         { role: 'user', content: input.text },
       ];
       const system = [input.system, context].filter(Boolean).join('\n\n') || undefined;
-      const result = await ai.callModel({
-        task: 'chat',
-        messages,
-        system,
-        route: input.route,
-        maxTokens: input.maxTokens,
-        temperature: input.temperature,
-        stream: input.stream,
-        sessionId: input.sessionId,
-      });
+      let usageRow: UsageStatement | undefined;
+      const result = await ai.callModel(
+        {
+          task: 'chat',
+          messages,
+          system,
+          route: input.route,
+          maxTokens: input.maxTokens,
+          temperature: input.temperature,
+          stream: input.stream,
+          sessionId: input.sessionId,
+        },
+        { deferUsage: (statement) => (usageRow = statement) },
+      );
       if (result.outcome !== 'ok') throw ApplicationFailure.nonRetryable(result.reason, 'AiNotConfigured');
       const reply = result as ModelResponse;
       const at = new Date().toISOString();
       const p = input.projection;
-      await Promise.all([
-        // Both messages in one statement; a retried turn finds them and writes nothing. (Until now
-        // the user's text was safe in the workflow's history, as the update's input.)
-        prisma.sessionMessage.createMany({
-          skipDuplicates: true,
-          data: [
-            {
-              sessionId: input.sessionId,
-              no: input.userNo,
-              position: input.position,
-              role: 'user',
-              content: input.text,
-            },
-            {
-              sessionId: input.sessionId,
-              no: input.replyNo,
-              position: input.position + 1,
-              role: 'assistant',
-              content: reply.text,
-              provider: reply.provider,
-              model: reply.model,
-              inputTokens: reply.usage.inputTokens,
-              outputTokens: reply.usage.outputTokens,
-            },
-          ],
-        }),
-        saveProjection({
-          ...p,
-          lastActivityAt: at,
-          messageCount: input.position + 1,
-          inputTokens: p.inputTokens + reply.usage.inputTokens,
-          outputTokens: p.outputTokens + reply.usage.outputTokens,
-          costUsd: Math.round((p.costUsd + (reply.costUsd ?? 0)) * 1e6) / 1e6,
-        }),
-        // Auto-save: the exchange, under a key derived from the message number (a retry overwrites
-        // the same entry with the same content).
-        deps.memory.set({
-          namespace: `sessions/${input.sessionId}/`,
-          key: `exchange-${String(input.userNo).padStart(6, '0')}`,
-          value: { user: input.text.slice(0, 4000), assistant: reply.text.slice(0, 4000) },
-          tags: [EXCHANGE_TAG],
-          provenance: { sessionId: input.sessionId, workflowId: Context.current().info.workflowExecution?.workflowId },
-        }),
-      ]);
+      const row: SessionProjection = {
+        ...p,
+        lastActivityAt: at,
+        messageCount: input.position + 1,
+        inputTokens: p.inputTokens + reply.usage.inputTokens,
+        outputTokens: p.outputTokens + reply.usage.outputTokens,
+        costUsd: Math.round((p.costUsd + (reply.costUsd ?? 0)) * 1e6) / 1e6,
+      };
+      const exchange =
+        autosaveOf(input.autosave) === 'off'
+          ? []
+          : deps.memory.prepareBatch([
+              {
+                namespace: `sessions/${input.sessionId}/`,
+                key: `exchange-${String(input.userNo).padStart(6, '0')}`,
+                value: { user: input.text.slice(0, 4000), assistant: reply.text.slice(0, 4000) },
+                tags: [EXCHANGE_TAG],
+                provenance: {
+                  sessionId: input.sessionId,
+                  workflowId: Context.current().info.workflowExecution?.workflowId,
+                },
+              },
+            ]);
+      // Every write of the turn in one transaction (one commit): the model call's usage, both
+      // messages and the sessions row, and the auto-saved exchange. They are there together or not
+      // at all, so a retry either finds the answer (and rewrites nothing new) or starts afresh.
+      const saved = await inTransaction(pool, async (c) => {
+        if (usageRow) await c.query(usageRow.text, usageRow.values);
+        await c.query(TURN_WRITE, [
+          input.sessionId,
+          input.userNo,
+          input.position,
+          input.text,
+          input.replyNo,
+          reply.text,
+          reply.provider,
+          reply.model,
+          reply.usage.inputTokens,
+          reply.usage.outputTokens,
+          ...projectionParams(row),
+        ]);
+        return exchange.length ? deps.memory.saveManyIn(c, exchange) : undefined;
+      });
+      await saved?.afterCommit();
       return {
         reply: reply.text,
         userPreview: previewOf(input.text),
@@ -166,9 +218,27 @@ export function createSessionActivities(deps: ActivityDeps, ai: AiActivities) {
       };
     },
 
-    /** Keeps the sessions table (for listing and filtering) in step with the workflow. */
-    async saveSessionProjection(p: SessionProjection): Promise<void> {
-      await saveProjection(p);
+    /**
+     * Keeps the sessions table (for listing and filtering) in step with the workflow, and saves the
+     * decisions and errors the workflow collected since the last call (when autosave is `all`), in
+     * one memory statement whose keys come from the session (a re-run saves nothing new).
+     */
+    async saveSessionProjection(p: SessionProjection, extra?: { saves?: SessionSave[]; autosave?: AutosaveMode }) {
+      const saves = autosaveOf(extra?.autosave) === 'all' ? (extra?.saves ?? []) : [];
+      await Promise.all([
+        pool.query(SAVE_PROJECTION, projectionParams(p)),
+        saves.length
+          ? deps.memory.saveMany(
+              saves.map((x) => ({
+                namespace: x.namespace,
+                key: x.key,
+                value: x.value,
+                tags: x.tags,
+                provenance: { sessionId: p.sessionId, workflowId: `session-${p.sessionId}` },
+              })),
+            )
+          : undefined,
+      ]);
     },
 
     /** Captures the conversation, the session's memory namespaces and the project's git ref. */

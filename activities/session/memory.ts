@@ -22,7 +22,7 @@ export async function memoryContext(
   tokenBudget: number,
 ): Promise<string> {
   if (!deps.memory) return '';
-  return (await deps.memory.retrieveContext({ prompt, namespaces, tokenBudget })).text;
+  return (await deps.memory.retrieveContext({ prompt, namespaces, tokenBudget, excludeTags: [EXCHANGE_TAG] })).text;
 }
 
 /** Every entry of the (unsealed) namespaces; sealed namespaces are left out so no plaintext is copied. */

@@ -11,6 +11,8 @@ export interface ContextInput {
   namespaces: string[];
   /** Tokens the rendered context may take; 0 or less gives no context. */
   tokenBudget: number;
+  /** Entries carrying any of these tags are left out (e.g. a session's saved exchanges). */
+  excludeTags?: string[];
 }
 
 export interface ContextEntry {
@@ -28,10 +30,23 @@ export interface RetrievedContext {
   text: string;
 }
 
+/** A ranked entry with its value, as the one-query path finds it. */
+export interface ContextCandidate {
+  namespace: string;
+  key: string;
+  score: number;
+  value: unknown;
+}
+
 /** What retrieval needs from a store. */
 export interface ContextSource {
   search(input: SearchInput): Promise<SearchHit[]>;
   get(namespace: string, key: string): Promise<MemoryEntry | undefined>;
+  /**
+   * When given: the best unsealed entries of any of the namespaces, values included, in one query
+   * (text ranking). Used instead of search + get per hit.
+   */
+  candidates?(q: string, namespaces: string[], excludeTags: string[], limit: number): Promise<ContextCandidate[]>;
 }
 
 /** Search terms for a prompt: its longer distinct words (longest first), any of which may match. */
@@ -51,8 +66,20 @@ export function promptTerms(text: string): string {
 export async function retrieveContext(source: ContextSource, input: ContextInput): Promise<RetrievedContext> {
   const q = promptTerms(input.prompt);
   if (!q || input.tokenBudget <= 0 || input.namespaces.length === 0) return { entries: [], text: '' };
+  const excludeTags = input.excludeTags ?? [];
+  if (source.candidates) {
+    const found = await source.candidates(
+      q,
+      input.namespaces,
+      excludeTags,
+      HITS_PER_NAMESPACE * input.namespaces.length,
+    );
+    return render(found, input.tokenBudget);
+  }
   const found = await Promise.all(
-    input.namespaces.map((namespace) => source.search({ q, namespace, limit: HITS_PER_NAMESPACE })),
+    input.namespaces.map((namespace) =>
+      source.search({ q, namespace, limit: HITS_PER_NAMESPACE, ...(excludeTags.length ? { excludeTags } : {}) }),
+    ),
   );
   const byName = new Map<string, SearchHit>();
   for (const hit of found.flat()) {
@@ -60,15 +87,27 @@ export async function retrieveContext(source: ContextSource, input: ContextInput
     if (!hit.sealed && !byName.has(name)) byName.set(name, hit);
   }
   const hits = [...byName.values()].sort((a, b) => b.score - a.score);
-  let budget = input.tokenBudget * CHARS_PER_TOKEN;
-  const entries: ContextEntry[] = [];
+  const withValues: ContextCandidate[] = [];
+  let chars = 0;
   for (const hit of hits) {
-    if (budget <= 0) break;
+    if (chars >= input.tokenBudget * CHARS_PER_TOKEN) break;
     const entry = await source.get(hit.namespace, hit.key);
     if (!entry) continue;
-    const value = typeof entry.value === 'string' ? entry.value : JSON.stringify(entry.value);
-    const line = `- ${hit.namespace}${hit.key}: ${value}`.slice(0, budget);
-    entries.push({ namespace: hit.namespace, key: hit.key, score: hit.score, line });
+    withValues.push({ namespace: hit.namespace, key: hit.key, score: hit.score, value: entry.value });
+    chars += hit.namespace.length + hit.key.length + JSON.stringify(entry.value).length;
+  }
+  return render(withValues, input.tokenBudget);
+}
+
+/** One line per candidate, best first, until the budget (tokenBudget × 4 characters) is spent. */
+function render(candidates: ContextCandidate[], tokenBudget: number): RetrievedContext {
+  let budget = tokenBudget * CHARS_PER_TOKEN;
+  const entries: ContextEntry[] = [];
+  for (const c of candidates) {
+    if (budget <= 0) break;
+    const value = typeof c.value === 'string' ? c.value : JSON.stringify(c.value);
+    const line = `- ${c.namespace}${c.key}: ${value}`.slice(0, budget);
+    entries.push({ namespace: c.namespace, key: c.key, score: c.score, line });
     budget -= line.length;
   }
   return { entries, text: entries.length ? `Relevant memory:\n${entries.map((e) => e.line).join('\n')}` : '' };

@@ -15,7 +15,7 @@ import { NO_EMBEDDER, noEmbedder, unit, type Embedder } from './embeddings';
 import { checkName } from './prepare';
 import { ENTRY_COLUMNS, toInfo, type EntryRow } from './rows';
 import type { KeyRing } from './seal';
-import { filterSql, TS_CONFIG } from './sql';
+import { filterSql, likePrefix, TS_CONFIG } from './sql';
 import type { EntryFilter, MemoryEntryInfo } from './types';
 
 export const DEFAULT_SEARCH_LIMIT = 20;
@@ -62,7 +62,7 @@ export interface SearchResult {
 /** Most matches of each kind (text, key) ranked per query: bounds the cost of very common words. */
 export const CANDIDATES = 2_000;
 
-type TextRow = EntryRow & { text_rank: number; key_similarity: number };
+export type TextRow = EntryRow & { text_rank: number; key_similarity: number };
 type SemanticRow = EntryRow & { similarity: number };
 
 /** Ranked entries matching `q` and the filters, at most `limit` (default 20, at most 100). */
@@ -154,9 +154,36 @@ export async function searchMemory(
   return { mode: 'hybrid', hits };
 }
 
-async function textRows(pool: pg.Pool, q: string, input: SearchInput, limit: number): Promise<TextRow[]> {
+/** What {@link textRows} filters on besides an EntryFilter. */
+interface TextScope extends EntryFilter {
+  /** Namespace prefixes, any of which may match (besides `namespace`). */
+  namespaces?: string[];
+  /** Leave sealed entries out. */
+  unsealedOnly?: boolean;
+}
+
+/**
+ * Text-ranked unsealed entries (values included) of any of `namespaces` for a prompt's terms, best
+ * first, at most `limit`: one query, for context retrieval.
+ */
+export async function contextRows(
+  pool: pg.Pool,
+  q: string,
+  namespaces: string[],
+  excludeTags: string[],
+  limit: number,
+): Promise<TextRow[]> {
+  return textRows(pool, q, { namespaces, excludeTags, unsealedOnly: true }, limit);
+}
+
+async function textRows(pool: pg.Pool, q: string, input: TextScope, limit: number): Promise<TextRow[]> {
   const args: unknown[] = [q, `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`];
   const where = filterSql(input, args);
+  if (input.namespaces?.length) {
+    args.push(input.namespaces.map(likePrefix));
+    where.push(`e.namespace LIKE ANY($${args.length}::text[])`);
+  }
+  if (input.unsealedOnly) where.push('e.key_id IS NULL');
   args.push(limit);
   const r = await pool.query<TextRow>(
     // Candidates first, each kind bounded, so a very common word cannot make one query rank a

@@ -44,6 +44,7 @@ export function filterSql(f: EntryFilter, args: unknown[]): string[] {
   };
   if (f.namespace !== undefined) add('e.namespace LIKE ?', likePrefix(f.namespace));
   if (f.tags?.length) add('e.tags @> ?::text[]', f.tags);
+  if (f.excludeTags?.length) add('NOT (e.tags && ?::text[])', f.excludeTags);
   if (f.from !== undefined) add('e.updated_at >= ?', toDate('from', f.from));
   if (f.to !== undefined) add('e.updated_at < ?', toDate('to', f.to));
   return where;

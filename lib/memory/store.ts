@@ -26,6 +26,7 @@ import { exportMemory } from './export';
 import { importRow, parseExport } from './import';
 import { expireEntries, pruneVersions } from './maintenance';
 import { planSummaries, SUMMARY_TAG, type SummaryPlan, type SummarySource } from './summary';
+import { SAVE_MANY, saveManyParams, type SaveManyRow } from './batch';
 import { isUnder } from './names';
 import { checkName, prepareWrite, type PreparedWrite } from './prepare';
 import {
@@ -38,7 +39,7 @@ import {
   type EntryRow,
   type VersionRow,
 } from './rows';
-import { searchMemory, type SearchHit, type SearchInput, type SearchResult } from './search';
+import { contextRows, searchMemory, type SearchHit, type SearchInput, type SearchResult } from './search';
 import { keyRing, open, seal, type KeyRing } from './seal';
 import { filterSql, inTransaction, likePrefix, LIVE, TS_CONFIG } from './sql';
 import type {
@@ -155,6 +156,70 @@ export class MemoryStore {
       for (const w of writes) this.cache?.invalidate(w.namespace, w.key);
       await this.embedOwed(owed);
     }
+  }
+
+  /**
+   * Auto-save's batched write: every entry in ONE statement (see batch.ts), the last of any repeated
+   * name winning. An entry whose content is already stored is left as it is (no new version, no
+   * event), so a retried activity saving the same entries again changes nothing. No expected
+   * versions here. Returns the entries that were written (new or changed).
+   */
+  async saveMany(inputs: SetInput[]): Promise<MemoryEntryInfo[]> {
+    const batch = this.prepareBatch(inputs);
+    if (batch.length === 0) return [];
+    const { entries, afterCommit } = await this.saveManyIn(this.pool, batch);
+    await afterCommit();
+    return entries;
+  }
+
+  /**
+   * {@link saveMany} inside the caller's transaction on `c` (one statement, plus an ordinary write
+   * for any name whose entry had expired), so auto-saves commit with the caller's own writes. Call
+   * `afterCommit` once the transaction has committed (it drops cached copies and embeds the entries).
+   */
+  async saveManyIn(
+    c: Queryable,
+    inputs: SetInput[] | PreparedWrite[],
+  ): Promise<{ entries: MemoryEntryInfo[]; afterCommit: () => Promise<void> }> {
+    const writes = isPrepared(inputs) ? inputs : this.prepareBatch(inputs);
+    const owed: Owed[] = [];
+    const afterCommit = async () => {
+      for (const w of writes) this.cache?.invalidate(w.namespace, w.key);
+      await this.embedOwed(owed);
+    };
+    if (writes.length === 0) return { entries: [], afterCommit };
+    const byName = new Map(writes.map((w) => [nameOf(w), w]));
+    const embed = this.embedder !== undefined;
+    const r = await c.query<SaveManyRow>(SAVE_MANY, saveManyParams(writes, embed, this.config.versions));
+    const entries: MemoryEntryInfo[] = [];
+    for (const row of r.rows) {
+      const w = byName.get(nameOf(row));
+      if (row.kind === 'expired') {
+        // Its entry expired: replaced (history and all) by the ordinary write.
+        if (w) entries.push(await this.write(c, w, owed));
+        continue;
+      }
+      entries.push(toInfo(this.ring, row));
+      if (embed && w && row.key_id === null) {
+        owed.push({ id: row.id, version: row.version, text: embeddingText(w.key, w.tags, w.valueText) });
+      }
+    }
+    return { entries, afterCommit };
+  }
+
+  /** Validated and encoded writes for a batch, one per name (the last wins). */
+  prepareBatch(inputs: SetInput[]): PreparedWrite[] {
+    const now = new Date();
+    const byName = new Map<string, PreparedWrite>();
+    for (const input of inputs) {
+      if (input.expectedVersion !== undefined) {
+        throw badRequest('saveMany takes no expectedVersion: write with set or bulkSet for optimistic concurrency');
+      }
+      const w = prepareWrite(this.codec, input, this.isSealed(input.namespace), now);
+      byName.delete(nameOf(w));
+      byName.set(nameOf(w), w);
+    }
+    return [...byName.values()];
   }
 
   /** One write in `c`'s transaction; an unsealed entry's embedding is added to `owed` (when embedding). */
@@ -633,7 +698,22 @@ export class MemoryStore {
 
   /** The entries most relevant to a prompt within a token budget; see {@link retrieveContext}. */
   async retrieveContext(input: ContextInput): Promise<RetrievedContext> {
-    return retrieveContext(this, input);
+    if (this.embedder) return retrieveContext(this, input);
+    // Without embeddings the ranking is text only: one query gives the entries and their values.
+    return retrieveContext(
+      {
+        search: (i) => this.search(i),
+        get: (ns, key) => this.get(ns, key),
+        candidates: async (q, namespaces, excludeTags, limit) =>
+          (await contextRows(this.pool, q, namespaces, excludeTags, limit)).map((row) => ({
+            namespace: row.namespace,
+            key: row.key,
+            score: row.text_rank + row.key_similarity,
+            value: valueOf(this.ring, row.namespace, row.key, row),
+          })),
+      },
+      input,
+    );
   }
 
   /**
@@ -692,6 +772,9 @@ export class MemoryStore {
     return r.rows.length;
   }
 }
+
+const nameOf = (w: { namespace: string; key: string }) => `${w.namespace}\u0000${w.key}`;
+const isPrepared = (x: SetInput[] | PreparedWrite[]): x is PreparedWrite[] => x.length > 0 && 'stored' in x[0];
 
 function decodeCursor(cursor: string): [string, string] {
   try {

@@ -61,6 +61,8 @@ export interface EntryFilter {
   namespace?: string;
   /** Entries carrying every one of these tags. */
   tags?: string[];
+  /** Entries carrying none of these tags. */
+  excludeTags?: string[];
   /** Last written at or after. */
   from?: Date | string;
   /** Last written before. */

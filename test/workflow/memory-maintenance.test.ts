@@ -13,6 +13,7 @@ import { MemoryStore } from '../../lib/memory';
 import { memoryMaintenance } from '../../workflows';
 import type { MaintenanceReport } from '../../workflows/memory-maintenance';
 import { startFakeAnthropic } from '../fakes/anthropic';
+import { startFakeOpenAI } from '../fakes/openai';
 import { freshDatabase, harness, quietTemporal, testConfig, testLogger, type TestDatabase } from '../helpers/stack';
 
 let env: TestWorkflowEnvironment;
@@ -85,6 +86,7 @@ test('expiry waits for time to pass; versions are pruned; summaries skip without
     expect(first.expired).toBe(0);
     expect(first.versionsPruned).toBe(3);
     expect(first.summaries).toEqual({ skipped: expect.stringContaining('summarize') });
+    expect(first.embeddings).toEqual({ skipped: expect.stringContaining('no embedding provider') });
     expect(first.backup).toMatchObject({ entries: 3, removed: [] });
     expect(await count(`SELECT count(*) AS n FROM memory_entry WHERE key = 'soon'`)).toBe(1);
 
@@ -127,6 +129,27 @@ test('with a provider, the oldest entries of an oversized namespace are replaced
     const summary = left.find((e) => e.key.startsWith('summary-'));
     expect(summary).toMatchObject({ value: 'Summary: the team chose Postgres and Temporal.', tags: ['summary'] });
     expect((summary?.metadata as { summarizes: unknown[] }).summarizes).toHaveLength(4);
+  } finally {
+    await fake.close();
+  }
+});
+
+test('with an embedding provider, entries written without one are embedded by maintenance', async () => {
+  const fake = await startFakeOpenAI({ apiKey: 'sk-embed', embeddingDims: 64 });
+  try {
+    // Written while no provider was configured: no embedding, nothing pending.
+    const plain = new MemoryStore(pool, testConfig({ DATABASE_URL: db.url }).memory);
+    for (let i = 0; i < 3; i++)
+      await plain.set({ namespace: 'embed-me/', key: `note-${i}`, value: `note number ${i}` });
+    const missing = `SELECT count(*) AS n FROM memory_entry WHERE namespace = 'embed-me/' AND embedding IS NULL`;
+    expect(await count(missing)).toBe(3);
+    const report = await withWorker({ OPENAI_API_KEY: 'sk-embed', OPENAI_BASE_URL: fake.url }, (run) => run());
+    expect(report.embeddings).toEqual({ embedded: expect.any(Number) });
+    expect((report.embeddings as { embedded: number }).embedded).toBeGreaterThanOrEqual(3);
+    expect(await count(missing)).toBe(0);
+    // Nothing is owed any more: a second pass embeds nothing.
+    const again = await withWorker({ OPENAI_API_KEY: 'sk-embed', OPENAI_BASE_URL: fake.url }, (run) => run());
+    expect(again.embeddings).toEqual({ embedded: 0 });
   } finally {
     await fake.close();
   }

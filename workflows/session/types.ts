@@ -27,6 +27,8 @@ export interface SessionSettings {
   historyTokens?: number;
   /** System prompt for this session. */
   system?: string;
+  /** Overrides CLAUDE_FLOW_MEMORY_AUTOSAVE for this session: off, exchanges, or all (also decisions and errors). */
+  memoryAutosave?: 'off' | 'exchanges' | 'all';
 }
 
 export interface SessionInput {

@@ -19,6 +19,7 @@ import {
 } from '@temporalio/workflow';
 import type { SearchAttributeKey } from '@temporalio/common/lib/search-attributes';
 import type { Activities } from '../../activities';
+import type { SessionSave } from '../../activities/session';
 import { AI_RETRY } from '../ai';
 import { CHILD_WORKFLOW_TYPES } from '../dev/names';
 import {
@@ -39,7 +40,7 @@ import {
   sendMessageUpdate,
   stateQuery,
 } from './messages';
-import { SessionState, TurnQueue } from './state';
+import { previewOf, SessionState, TurnQueue } from './state';
 import { SESSION_LIMITS, type SessionInput } from './types';
 
 // Registered by the stack (lib/temporal.ts SEARCH_ATTRIBUTES); kept current by this workflow.
@@ -48,7 +49,6 @@ const CfSessionStatus = keyword('CfSessionStatus');
 const CfOwner = keyword('CfOwner');
 const CfProject = keyword('CfProject');
 const CfSessionId = keyword('CfSessionId');
-
 
 // The turn heartbeats every few seconds while the model works, so a dead worker is noticed in
 // ~10 s and the turn retried on another.
@@ -74,6 +74,24 @@ export async function session(input: SessionInput): Promise<{ status: string; re
   const turns = new TurnQueue();
   let changed = true; // the projection needs writing (turns write their own)
   let indexedStatus: string | undefined; // the CfSessionStatus last upserted
+  // Decisions and failed turns to auto-save to memory, written with the next projection (batched).
+  let saves: SessionSave[] = [];
+  const autosave = input.settings?.memoryAutosave;
+  const projectionExtra = () => {
+    const extra = { saves, autosave };
+    saves = [];
+    return extra;
+  };
+  const saveDecision = (outcome: { requestId: string; outcome: string; decidedBy: string; comment?: string }) => {
+    const req = s.lastDecidedRequest(outcome.requestId);
+    saves.push({
+      kind: 'decision',
+      namespace: `decisions/sessions/${input.sessionId}/`,
+      key: outcome.requestId,
+      value: { title: req?.title, details: req?.details, from: req?.from, ...outcome },
+      tags: ['approval', outcome.outcome],
+    });
+  };
 
   const touch = () => {
     s.data.lastActivityAt = new Date().toISOString();
@@ -120,23 +138,38 @@ export async function session(input: SessionInput): Promise<{ status: string; re
       const result = await turns.run(async () => {
         requireOpen();
         const { userNo, replyNo, position } = s.reserveTurn();
-        const r = await turn.sessionTurn({
-          sessionId: input.sessionId,
-          userNo,
-          replyNo,
-          position,
-          text: msg.text,
-          history: s.activeNos(),
-          system: input.settings?.system,
-          route: msg.route ?? input.settings?.route,
-          maxTokens: msg.maxTokens,
-          temperature: msg.temperature,
-          stream: msg.stream ?? true,
-          namespaces: s.namespaces(),
-          contextTokens: input.settings?.contextTokens ?? 2000,
-          historyTokens: input.settings?.historyTokens ?? 32_000,
-          projection: s.projection(),
-        });
+        const r = await turn
+          .sessionTurn({
+            sessionId: input.sessionId,
+            userNo,
+            replyNo,
+            position,
+            text: msg.text,
+            history: s.activeNos(),
+            system: input.settings?.system,
+            route: msg.route ?? input.settings?.route,
+            maxTokens: msg.maxTokens,
+            temperature: msg.temperature,
+            stream: msg.stream ?? true,
+            namespaces: s.namespaces(),
+            contextTokens: input.settings?.contextTokens ?? 2000,
+            historyTokens: input.settings?.historyTokens ?? 32_000,
+            projection: s.projection(),
+            autosave,
+          })
+          .catch((err: unknown) => {
+            // A failed turn (after its retries) is remembered in errors/ and reported to the caller.
+            const cause = (err as { cause?: { message?: string } }).cause?.message;
+            saves.push({
+              kind: 'error',
+              namespace: `errors/sessions/${input.sessionId}/`,
+              key: `turn-${String(userNo).padStart(6, '0')}`,
+              value: { text: previewOf(msg.text), error: cause ?? String(err), at: new Date().toISOString() },
+              tags: ['turn-failed'],
+            });
+            touch();
+            throw err;
+          });
         s.recordTurn(userNo, replyNo, position, r);
         // The turn activity already wrote the projection; only the clock moves here.
         s.data.lastActivityAt = r.at;
@@ -321,6 +354,7 @@ export async function session(input: SessionInput): Promise<{ status: string; re
     decideUpdate,
     async (d) => {
       const outcome = s.decide(d.requestId, d.decision, d.by ?? 'user', d.comment);
+      saveDecision(outcome);
       touch();
       await notifyRequester(outcome);
       return outcome;
@@ -368,7 +402,7 @@ export async function session(input: SessionInput): Promise<{ status: string; re
     }
     if (changed) {
       changed = false;
-      await project.saveSessionProjection(s.projection());
+      await project.saveSessionProjection(s.projection(), projectionExtra());
     }
     if (s.data.status === 'ended' || s.data.status === 'failed') break;
     const expired = s.expiredApprovals(Date.now());
@@ -376,6 +410,7 @@ export async function session(input: SessionInput): Promise<{ status: string; re
       for (const id of expired) {
         const req = s.data.pending.find((p) => p.requestId === id);
         const outcome = s.decide(id, req?.defaultOutcome === 'approve' ? 'approve' : 'reject', 'deadline');
+        saveDecision(outcome);
         await notifyRequester(outcome);
       }
       touch();
@@ -383,7 +418,7 @@ export async function session(input: SessionInput): Promise<{ status: string; re
     }
     if (workflowInfo().continueAsNewSuggested || s.data.messageCount - runMessageStart >= continueAfter) {
       await condition(allHandlersFinished);
-      await project.saveSessionProjection(s.projection());
+      await project.saveSessionProjection(s.projection(), projectionExtra());
       return await continueAsNew<typeof session>({ ...input, carried: s.carry() });
     }
     const wake = s.nextWakeMs(Date.now(), input.settings?.idleExpiry);
