@@ -50,6 +50,17 @@ export function collectFindings(v: unknown, out: Finding[] = [], depth = 0): Fin
   return out;
 }
 
+/** One finding per rule and place: the review and the audit both scan for secrets and risky code. */
+export function dedupeFindings(findings: Finding[]): Finding[] {
+  const seen = new Set<string>();
+  return findings.filter((f) => {
+    const key = `${f.rule}|${f.path ?? ''}|${f.line ?? ''}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
 function summaryOf(run: Run | undefined): string {
   const s = (run?.result as { summary?: unknown } | undefined)?.summary;
   if (typeof s === 'string') return s;
@@ -162,13 +173,16 @@ export function registerAnalyze(program: Command): void {
               }),
           ),
         );
+        const all = dedupeFindings(
+          parts.flatMap((p) => p.findings).sort((a, b) => rank(a.severity) - rank(b.severity)),
+        );
         const counts: Record<string, number> = {};
-        for (const f of parts.flatMap((p) => p.findings))
-          counts[f.severity ?? 'info'] = (counts[f.severity ?? 'info'] ?? 0) + 1;
+        for (const f of all) counts[f.severity ?? 'info'] = (counts[f.severity ?? 'info'] ?? 0) + 1;
         const doc = {
           target: arg,
           report: path.resolve(o.output),
           counts,
+          findings: all,
           workflows: parts.map((p) => ({
             type: p.type,
             workflowId: p.workflowId,
@@ -193,7 +207,6 @@ export function registerAnalyze(program: Command): void {
             if (summary) out.line(`  ${truncate(summary, 200)}`);
             if (p.run && p.run.status !== 'completed') printRun(ctx, { ...p.run, result: undefined });
           }
-          const all = parts.flatMap((p) => p.findings);
           out.line();
           out.line(`findings: ${SEVERITIES.map((s) => `${counts[s] ?? 0} ${s}`).join(', ')}`);
           out.table(

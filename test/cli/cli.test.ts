@@ -405,9 +405,14 @@ test('analyze: code review and security audit of a local repository, a report fi
   const r = await cli(['--json', 'analyze', repo, '-o', report]);
   const doc = JSON.parse(r.stdout) as {
     report: string;
+    findings: { rule: string; path?: string; line?: number }[];
     workflows: { type: string; status: string; error?: string; findings: unknown[] }[];
   };
   expect(doc.report).toBe(report);
+  // Both workflows find the planted key; the combined list has it once.
+  const keys = doc.findings.filter((f) => f.rule.startsWith('secret/') && f.path === 'index.js' && f.line === 1);
+  expect(keys).toHaveLength(1);
+  expect(new Set(doc.findings.map((f) => `${f.rule}|${f.path}|${f.line}`)).size).toBe(doc.findings.length);
   expect(JSON.parse(fs.readFileSync(report, 'utf8'))).toEqual(doc);
   const catalog = await json<{ types: { type: string }[] }>(['workflow', 'types']);
   for (const w of doc.workflows) {

@@ -76,7 +76,7 @@ export async function securityAudit(input: SecurityAuditInput): Promise<Security
   const scan = (check: 'secrets' | 'risky') =>
     acts.auditScan({ path: input.path, check, allowlistFile: input.allowlistFile, maxFiles, maxFindings: 400 });
   const describe = (r: ScanResult) =>
-    `${r.total} findings in ${r.filesScanned} files (${r.filesSkipped} binary or over 1 MiB skipped)`;
+    `${r.total} finding${r.total === 1 ? '' : 's'} in ${r.filesScanned} files (${r.filesSkipped} binary or over 1 MiB skipped)`;
   const secrets = await progress.step('secrets', () => scan('secrets'), describe);
   const risky = await progress.step('risky-code', () => scan('risky'), describe);
   notes.push(...secrets.notes, ...risky.notes.filter((n) => !n.startsWith('allowlist:')));
