@@ -187,7 +187,6 @@ export async function listRuns(
 
 /** A run with its progress (query) and, once closed, its result or failure; 404 when unknown. */
 export async function describeRun(client: Client, workflowId: string): Promise<RunDetail> {
-  if (!WORKFLOW_ID.test(workflowId)) throw badRequest('workflowId: letters, digits and . _ : - (1-200 characters)');
   const handle = client.workflow.getHandle(workflowId);
   let info: Omit<WorkflowExecutionInfo, 'raw'>;
   try {

@@ -1,11 +1,14 @@
 // Bundled with every workflow: development workflow runs announce their end as a live event on
 // `workflow:<id>` (`completed`, `failed` or `cancelled`), so the API, CLI and dashboard can follow a
-// run without polling. Sessions and internal workflows are left alone.
+// run without polling, and save their outcome to memory (`workflows/<type>/<id>`, failures also
+// under `errors/`; CLAUDE_FLOW_MEMORY_AUTOSAVE). Sessions and internal workflows are left alone.
 import {
   CancellationScope,
   ContinueAsNew,
   isCancellation,
   log,
+  patched,
+  proxyActivities,
   proxyLocalActivities,
   workflowInfo,
   type WorkflowInterceptorsFactory,
@@ -18,6 +21,12 @@ const events = proxyLocalActivities<Activities>({
   retry: { initialInterval: '500 milliseconds', maximumAttempts: 3 },
 });
 
+// Idempotent (the workflow id names the entry), so retrying is safe.
+const memory = proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1 second', maximumAttempts: 5 },
+});
+
 const REPORTED: ReadonlySet<string> = new Set(CHILD_WORKFLOW_TYPES.filter((t) => t !== 'systemCheck'));
 
 async function announce(type: string, data: unknown): Promise<void> {
@@ -25,6 +34,43 @@ async function announce(type: string, data: unknown): Promise<void> {
   await CancellationScope.nonCancellable(() =>
     events.publishWorkflowEvent({ workflowId: workflowInfo().workflowId, type, data }),
   ).catch((err: unknown) => log.warn('end-of-run event not published', { err: String(err) }));
+}
+
+/** A sentence and the small facts of a result (counts, outcome, totals), for memory. */
+function outcomeOf(
+  type: string,
+  status: string,
+  result: unknown,
+): { summary: string; details?: Record<string, unknown> } {
+  const r = result && typeof result === 'object' ? (result as Record<string, unknown>) : {};
+  const text = [r.summary, r.reason, r.outcome].find((v): v is string => typeof v === 'string' && v.length > 0);
+  const details: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(r)) {
+    if (typeof v === 'number' || typeof v === 'boolean' || (typeof v === 'string' && v.length <= 200)) details[k] = v;
+    else if (k === 'counts' && v && typeof v === 'object') details[k] = v;
+  }
+  return {
+    summary: (text ?? `${type} ${status}`).slice(0, 2000),
+    ...(Object.keys(details).length ? { details } : {}),
+  };
+}
+
+async function autoSave(type: string, status: string, result: unknown, error?: string): Promise<void> {
+  // Runs recorded before auto-save existed replay without it.
+  if (!patched('autosave-workflow-result')) return;
+  const { summary, details } = error
+    ? { summary: error.slice(0, 2000), details: undefined }
+    : outcomeOf(type, status, result);
+  await CancellationScope.nonCancellable(() =>
+    memory.autoSaveWorkflowResult({
+      workflowId: workflowInfo().workflowId,
+      type,
+      status,
+      summary,
+      ...(details ? { details } : {}),
+      ...(error ? { error } : {}),
+    }),
+  ).catch((err: unknown) => log.warn('workflow result not saved to memory', { err: String(err) }));
 }
 
 export const interceptors: WorkflowInterceptorsFactory = () => ({
@@ -35,14 +81,15 @@ export const interceptors: WorkflowInterceptorsFactory = () => ({
         if (!REPORTED.has(info.workflowType)) return next(input);
         try {
           const result = await next(input);
+          await autoSave(info.workflowType, 'completed', result);
           await announce('completed', { type: info.workflowType });
           return result;
         } catch (err) {
           if (err instanceof ContinueAsNew) throw err;
-          await announce(isCancellation(err) ? 'cancelled' : 'failed', {
-            type: info.workflowType,
-            message: (err as Error).message ?? String(err),
-          });
+          const status = isCancellation(err) ? 'cancelled' : 'failed';
+          const message = (err as Error).message ?? String(err);
+          await autoSave(info.workflowType, status, { summary: message }, status === 'failed' ? message : undefined);
+          await announce(status, { type: info.workflowType, message });
           throw err;
         }
       },

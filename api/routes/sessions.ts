@@ -72,6 +72,10 @@ export const createSessionBody = z
         contextTokens: z.number().int().min(0).max(100_000).optional(),
         historyTokens: z.number().int().min(100).max(1_000_000).optional(),
         system: z.string().max(20_000).optional(),
+        memoryAutosave: z
+          .enum(['off', 'exchanges', 'all'])
+          .optional()
+          .describe('What this session saves to memory (default: CLAUDE_FLOW_MEMORY_AUTOSAVE)'),
       })
       .strict()
       .optional(),

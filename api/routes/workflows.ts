@@ -23,6 +23,13 @@ import { schemaOf } from '../json-schema';
 import { parse, withoutNul } from '../validate';
 
 const idText = z.string().regex(/^[A-Za-z0-9._:-]{1,200}$/, 'letters, digits and . _ : - (1-200 characters)');
+/** Any run's id (children of custom workflows have `/` in theirs). */
+const runIdText = z
+  .string()
+  .min(1)
+  .max(1000)
+  // eslint-disable-next-line no-control-regex -- control characters are what this rejects
+  .refine((s) => !/[\u0000-\u001f\u007f]/.test(s), 'a workflow id (printable characters)');
 const sessionIdText = z.string().regex(/^[A-Za-z0-9_-]{1,100}$/, 'letters, digits, _ and - (1-100)');
 
 export const startWorkflowBody = z
@@ -121,11 +128,11 @@ export function workflowsRouter(deps: { config: Config; temporal: Client }): Rou
   });
 
   r.get('/workflows/:workflowId', async (req, res) => {
-    res.json(await describeRun(temporal, parse(idText, req.params.workflowId, 'path')));
+    res.json(await describeRun(temporal, parse(runIdText, req.params.workflowId, 'path')));
   });
 
   r.post('/workflows/:workflowId/cancel', async (req, res) => {
-    const run = await describeRun(temporal, parse(idText, req.params.workflowId, 'path'));
+    const run = await describeRun(temporal, parse(runIdText, req.params.workflowId, 'path'));
     if (run.status !== 'running')
       throw new ProblemError(409, 'Conflict', `${run.workflowId} is ${run.status}, not running`);
     await temporal.workflow.getHandle(run.workflowId).cancel();
@@ -134,7 +141,7 @@ export function workflowsRouter(deps: { config: Config; temporal: Client }): Rou
 
   r.post('/workflows/:workflowId/terminate', async (req, res) => {
     const body = parse(terminateBody, req.body ?? {}, 'body');
-    const run = await describeRun(temporal, parse(idText, req.params.workflowId, 'path'));
+    const run = await describeRun(temporal, parse(runIdText, req.params.workflowId, 'path'));
     if (run.status !== 'running')
       throw new ProblemError(409, 'Conflict', `${run.workflowId} is ${run.status}, not running`);
     await temporal.workflow
@@ -144,7 +151,7 @@ export function workflowsRouter(deps: { config: Config; temporal: Client }): Rou
   });
 
   r.post('/workflows/:workflowId/approvals/:requestId', async (req, res) => {
-    const workflowId = parse(idText, req.params.workflowId, 'path');
+    const workflowId = parse(runIdText, req.params.workflowId, 'path');
     const requestId = parse(z.string().min(1).max(300), req.params.requestId, 'path');
     const body = parse(workflowDecideBody, req.body, 'body');
     const handle = temporal.workflow.getHandle(workflowId);

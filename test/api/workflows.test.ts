@@ -82,6 +82,15 @@ test('a run is started, described with its result, listed, counted, and announce
     return r.rows.some((e) => e.type === 'completed') ? r.rows : undefined;
   });
   expect(ended.map((e) => e.type)).toContain('completed');
+  // …and its outcome is saved to memory (auto-save).
+  const saved = await request(http()).get(`${api}/memory/entries/workflows/aiTask/${ai.body.workflowId}`).expect(200);
+  expect(saved.body.value).toMatchObject({
+    workflowId: ai.body.workflowId,
+    type: 'aiTask',
+    status: 'completed',
+    summary: expect.stringMatching(/provider/i),
+    details: { outcome: 'skipped' },
+  });
 
   // Taken ids are a conflict, not a second run.
   await request(http())
