@@ -28,6 +28,8 @@ const memory = proxyActivities<Activities>({
 });
 
 const REPORTED: ReadonlySet<string> = new Set(CHILD_WORKFLOW_TYPES.filter((t) => t !== 'systemCheck'));
+/** Building blocks are not worth remembering: one model call's reply is already in ai_call. */
+const NOT_SAVED: ReadonlySet<string> = new Set(['aiTask']);
 
 async function announce(type: string, data: unknown): Promise<void> {
   // Best effort and never cancelled with the run: the run's outcome does not depend on it.
@@ -56,6 +58,7 @@ function outcomeOf(
 }
 
 async function autoSave(type: string, status: string, result: unknown, error?: string): Promise<void> {
+  if (NOT_SAVED.has(type)) return;
   // Runs recorded before auto-save existed replay without it.
   if (!patched('autosave-workflow-result')) return;
   const { summary, details } = error

@@ -30,7 +30,7 @@ import {
   sendMessageUpdate,
   stateQuery,
 } from '../../workflows/session/messages';
-import { SessionState, previewOf } from '../../workflows/session/state';
+import { SessionState, parseDuration, previewOf } from '../../workflows/session/state';
 import { SESSION_LIMITS, type SessionInput } from '../../workflows/session/types';
 import { parse, withoutNul } from '../validate';
 
@@ -38,7 +38,11 @@ const STATUSES = ['active', 'paused', 'waiting_approval', 'ended', 'failed'] as 
 const id = z.string().regex(/^[A-Za-z0-9_-]{1,100}$/, 'letters, digits, _ and - (1-100)');
 const duration = z
   .string()
-  .regex(/^\d+(\.\d+)?\s*(ms|s|m|h|d|seconds?|minutes?|hours?|days?)$/, 'a duration such as "30 minutes" or "7 days"');
+  .regex(/^\d+(\.\d+)?\s*(ms|s|m|h|d|seconds?|minutes?|hours?|days?)$/, 'a duration such as "30 minutes" or "7 days"')
+  .refine(
+    (d) => (parseDuration(d) ?? 0) <= SESSION_LIMITS.maxDurationMs,
+    `at most ${SESSION_LIMITS.maxDurationMs / 86_400_000} days`,
+  );
 const route = z
   .array(z.string().regex(/^(anthropic|openai|auggie)(:.+)?$/, '"provider" or "provider:model"'))
   .min(1)
@@ -108,8 +112,8 @@ export const checkpointRef = z.object({ checkpointId: z.string().uuid() }).stric
 export const forkBody = z.object({ checkpointId: z.string().uuid(), title: z.string().max(200).optional() }).strict();
 export const approvalBody = z
   .object({
-    title: z.string().trim().min(1).max(500),
-    details: z.string().max(20_000).optional(),
+    title: withoutNul(z.string().trim().min(1).max(500)),
+    details: withoutNul(z.string().max(20_000)).optional(),
     timeout: duration.optional(),
     defaultOutcome: z.enum(['approve', 'reject']).optional(),
   })

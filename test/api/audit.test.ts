@@ -34,6 +34,8 @@ test.each(mutating.map((r) => [`${r.method} ${r.path}`, r] as const))(
   async (action, spec) => {
     const path = spec.path
       .replace('{sessionId}', 'nope')
+      .replace('{workflowId}', 'nope')
+      .replace('{scheduleId}', 'nope')
       .replace('{keyId}', '00000000-0000-4000-8000-000000000000')
       .replace('{requestId}', 'r1')
       .replace('{path}', spec.path.includes('/namespaces/') ? 'scratch/' : 'scratch/k');

@@ -1,6 +1,7 @@
 // The sessions API over the real workflow: create, list, message, checkpoint, approvals, signals,
 // and every malformed or refused request answered with a clear 4xx.
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { requestApprovalUpdate } from '../../workflows/session/messages';
 import request from 'supertest';
 import { createApp } from '../../api/app';
 import { startFakeAnthropic } from '../fakes/anthropic';
@@ -184,4 +185,28 @@ test('the projection can be rebuilt from Temporal', async () => {
   expect(res.body.sessions).toBeGreaterThanOrEqual(1);
   const row = await app.prisma.session.findUnique({ where: { id } });
   expect(row).toMatchObject({ title: 'Projected', owner: 'dave', status: 'active' });
+});
+
+test('approval timeouts past a year and NUL characters are refused, through the API and by the workflow', async () => {
+  // Found by schemathesis: a 10^23-day timer failed the session's workflow task (500s after it).
+  const id = await create({ title: 'Limits' });
+  const huge = await request(http())
+    .post(`${api}/sessions/${id}/approvals`)
+    .send({ title: 'x', timeout: '99999999999999999999999 days', defaultOutcome: 'approve' })
+    .expect(400);
+  expect(huge.body.detail).toMatch(/timeout: at most 366 days/);
+  await request(http()).post(`${api}/sessions/${id}/approvals`).send({ title: 'a\u0000b' }).expect(400);
+  await request(http())
+    .post(`${api}/sessions`)
+    .send({ title: 'idle', settings: { idleExpiry: '100000 days' } })
+    .expect(400);
+  // The Temporal CLI reaches the workflow without the API: its validator says no, and nothing breaks.
+  const h = app.client.workflow.getHandle(`session-${id}`);
+  await expect(
+    h.executeUpdate(requestApprovalUpdate, {
+      args: [{ title: 'x', timeout: '99999999999999999999999 days', defaultOutcome: 'approve' }],
+    }),
+  ).rejects.toThrow(/update|longer than a year/i);
+  await expect(h.executeUpdate(requestApprovalUpdate, { args: [{ title: 'a\u0000b' }] })).rejects.toThrow();
+  await request(http()).post(`${api}/sessions/${id}/approvals`).send({ title: 'Still fine?' }).expect(201);
 });

@@ -82,15 +82,28 @@ test('a run is started, described with its result, listed, counted, and announce
     return r.rows.some((e) => e.type === 'completed') ? r.rows : undefined;
   });
   expect(ended.map((e) => e.type)).toContain('completed');
-  // …and its outcome is saved to memory (auto-save).
-  const saved = await request(http()).get(`${api}/memory/entries/workflows/aiTask/${ai.body.workflowId}`).expect(200);
+  // A development workflow's outcome is saved to memory (auto-save); a bare model call's is not.
+  const evalRun = await request(http())
+    .post(`${api}/workflows`)
+    .send({
+      type: 'promptEval',
+      input: {
+        cases: [{ id: 'a', prompt: 'Say x', expected: 'x', scorer: 'exact' }],
+        configurations: [{ route: ['anthropic'] }],
+      },
+    })
+    .expect(202);
+  expect(await finished(evalRun.body.workflowId)).toMatchObject({ status: 'completed' });
+  const saved = await request(http())
+    .get(`${api}/memory/entries/workflows/promptEval/${evalRun.body.workflowId}`)
+    .expect(200);
   expect(saved.body.value).toMatchObject({
-    workflowId: ai.body.workflowId,
-    type: 'aiTask',
+    workflowId: evalRun.body.workflowId,
+    type: 'promptEval',
     status: 'completed',
-    summary: expect.stringMatching(/provider/i),
-    details: { outcome: 'skipped' },
+    summary: expect.stringMatching(/provider|configured/i),
   });
+  await request(http()).get(`${api}/memory/entries/workflows/aiTask/${ai.body.workflowId}`).expect(404);
 
   // Taken ids are a conflict, not a second run.
   await request(http())

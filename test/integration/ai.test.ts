@@ -137,7 +137,8 @@ describe('streaming', () => {
     const r = (await run(chat('stream please', { stream: true, route }), workflowId)) as ModelResponse;
     expect(r.text).toBe(reply);
     await waitFor(() => events.some((e) => e.channel === `workflow:${workflowId}` && e.type === 'ai.completed'));
-    const mine = events.filter((e) => e.channel === `workflow:${workflowId}`);
+    // The run's own end (`completed`) shares the channel; the model's events are `ai.*`.
+    const mine = events.filter((e) => e.channel === `workflow:${workflowId}` && e.type.startsWith('ai.'));
     const deltas = mine.filter((e) => e.type === 'ai.delta').map((e) => e.data as { seq: number; text: string });
     expect(deltas.map((d) => d.seq)).toEqual(deltas.map((_, i) => i));
     expect(deltas.map((d) => d.text).join('')).toBe(reply);

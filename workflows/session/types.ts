@@ -183,4 +183,6 @@ export const SESSION_LIMITS = {
   recentWindow: 40,
   checkpoints: 200,
   decidedKept: 50,
+  /** Longest approval timeout or idle expiry: a year (Temporal timers cannot be arbitrarily long). */
+  maxDurationMs: 366 * 86_400_000,
 } as const;

@@ -40,7 +40,7 @@ import {
   sendMessageUpdate,
   stateQuery,
 } from './messages';
-import { previewOf, SessionState, TurnQueue } from './state';
+import { parseDuration, previewOf, SessionState, TurnQueue } from './state';
 import { SESSION_LIMITS, type SessionInput } from './types';
 
 // Registered by the stack (lib/temporal.ts SEARCH_ATTRIBUTES); kept current by this workflow.
@@ -345,6 +345,13 @@ export async function session(input: SessionInput): Promise<{ status: string; re
         }
         if (req.timeout !== undefined && !req.defaultOutcome)
           throw new Error('a timeout needs a defaultOutcome to apply');
+        if (req.timeout !== undefined) {
+          const ms = parseDuration(req.timeout);
+          if (ms === undefined) throw new Error(`timeout "${req.timeout}" is not a duration such as "2 hours"`);
+          if (ms > SESSION_LIMITS.maxDurationMs) throw new Error('timeout is longer than a year; give a shorter one');
+        }
+        if (req.title.includes('\u0000') || req.details?.includes('\u0000'))
+          throw new Error('title and details must not contain the NUL character (U+0000)');
         if (s.data.status === 'ended') throw new Error('the session has ended');
       },
     },
@@ -430,7 +437,12 @@ export async function session(input: SessionInput): Promise<{ status: string; re
     }
     const timeout = Math.min(wake.idle ?? Infinity, wake.deadline ?? Infinity);
     const before = s.version;
-    if (Number.isFinite(timeout)) await condition(() => changed || s.version !== before, Math.max(1, timeout));
+    // Clamped: a longer wait just wakes once and goes back to waiting.
+    if (Number.isFinite(timeout))
+      await condition(
+        () => changed || s.version !== before,
+        Math.min(Math.max(1, timeout), SESSION_LIMITS.maxDurationMs),
+      );
     else await condition(() => changed || s.version !== before);
   }
   await condition(allHandlersFinished);
