@@ -1,7 +1,7 @@
 // Development workflow runs as the API and CLI see them: start (validated against the catalog of
 // types), list and describe (from Temporal's visibility store — Temporal is the source of truth, so
 // there is no second table to drift), and run analytics.
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import {
   WorkflowExecutionAlreadyStartedError,
   WorkflowFailedError,
@@ -147,17 +147,29 @@ export function runQuery(f: RunFilter): string {
   return parts.join(' AND ');
 }
 
+// Page tokens are Temporal's, with a checksum: a token this API did not hand out is a 400 at once,
+// never sent to the server (which can take its time to refuse garbage).
+const tokenSum = (t: Buffer) =>
+  createHash('sha256').update('cf-runs:').update(t).digest().subarray(0, 9).toString('base64url');
+function sealPageToken(t: Buffer): string {
+  return `${t.toString('base64url')}.${tokenSum(t)}`;
+}
+function openPageToken(text: string): Buffer {
+  const [body, sum] = text.split('.');
+  const t = Buffer.from(body ?? '', 'base64url');
+  if (!body || !sum || t.length === 0 || tokenSum(t) !== sum) {
+    throw badRequest('pageToken: not a token this API returned (use nextPageToken from the previous page)');
+  }
+  return t;
+}
+
 /** One page of runs, newest first, with an opaque token for the next page. */
 export async function listRuns(
   client: Client,
   filter: RunFilter,
   page: { limit: number; pageToken?: string },
 ): Promise<{ runs: RunSummary[]; nextPageToken?: string }> {
-  let token: Buffer | undefined;
-  if (page.pageToken) {
-    token = Buffer.from(page.pageToken, 'base64url');
-    if (token.length === 0) throw badRequest('pageToken: not a token this API returned');
-  }
+  const token = page.pageToken ? openPageToken(page.pageToken) : undefined;
   const res = await client.workflowService
     .listWorkflowExecutions({
       namespace: client.options.namespace,
@@ -166,7 +178,7 @@ export async function listRuns(
       nextPageToken: token,
     })
     .catch((err: unknown) => {
-      if (page.pageToken && /token/i.test((err as Error).message)) throw badRequest('pageToken: expired or invalid');
+      if (page.pageToken) throw badRequest(`pageToken: expired or invalid (${(err as Error).message})`);
       throw err;
     });
   const runs = await Promise.all(
@@ -181,7 +193,7 @@ export async function listRuns(
       ),
     ),
   );
-  const next = res.nextPageToken?.length ? Buffer.from(res.nextPageToken).toString('base64url') : undefined;
+  const next = res.nextPageToken?.length ? sealPageToken(Buffer.from(res.nextPageToken)) : undefined;
   return { runs, ...(next ? { nextPageToken: next } : {}) };
 }
 
