@@ -1,5 +1,6 @@
 // claude-flow session …: durable AI sessions (start, converse with a streamed reply, checkpoints,
 // rollback, fork, approvals, pause/resume/end, export/import).
+import type { SendMessageResult } from '../../workflows/session/types';
 import fs from 'node:fs';
 import type { Command } from 'commander';
 import { BASE, seg, type LiveEvent } from '../client';
@@ -39,16 +40,8 @@ interface Approval {
   from?: string;
   deadline?: string;
 }
-interface Reply {
-  reply: string;
-  userMessageNo: number;
-  replyMessageNo: number;
-  provider: string;
-  model: string;
-  inputTokens: number;
-  outputTokens: number;
-  costUsd: number | null;
-}
+/** The reply to `session send`: the session's sendMessage result, as the API returns it. */
+type Reply = SendMessageResult;
 
 export function readJsonFile(file: string): unknown {
   let text: string;

@@ -10,7 +10,7 @@
 import { NOTIFY_CHANNEL } from '../live';
 import type { PreparedWrite } from './prepare';
 import { ENTRY_COLUMNS, type EntryRow } from './rows';
-import { LIVE, TS_CONFIG } from './sql';
+import { LIVE, TS_CONFIG, UPSERT_SET } from './sql';
 
 /** NOTIFY payloads must stay under 8000 bytes (as in lib/live): larger events go by reference. */
 const MAX_NOTIFY_BYTES = 7_500;
@@ -42,12 +42,7 @@ export const SAVE_MANY = `
            $16::bool AND key_id IS NULL
       FROM input ORDER BY ord
     ON CONFLICT (namespace, key) DO UPDATE SET
-      value_type = EXCLUDED.value_type, value = EXCLUDED.value, compressed = EXCLUDED.compressed,
-      key_id = EXCLUDED.key_id, size = EXCLUDED.size, stored_size = EXCLUDED.stored_size, tags = EXCLUDED.tags,
-      metadata = EXCLUDED.metadata, expires_at = EXCLUDED.expires_at, version = e.version + 1,
-      session_id = EXCLUDED.session_id, workflow_id = EXCLUDED.workflow_id, user_id = EXCLUDED.user_id,
-      search_vector = EXCLUDED.search_vector, embedding = NULL, embedding_model = NULL,
-      embedding_pending = EXCLUDED.embedding_pending, updated_at = now()
+      ${UPSERT_SET}
     WHERE ${LIVE}
       AND (e.value_type, e.value, e.key_id, e.tags, e.metadata, e.expires_at)
           IS DISTINCT FROM (EXCLUDED.value_type, EXCLUDED.value, EXCLUDED.key_id, EXCLUDED.tags, EXCLUDED.metadata,

@@ -41,7 +41,7 @@ import {
 } from './rows';
 import { contextRows, searchMemory, type SearchHit, type SearchInput, type SearchResult } from './search';
 import { keyRing, open, seal, type KeyRing } from './seal';
-import { filterSql, inTransaction, likePrefix, LIVE, TS_CONFIG } from './sql';
+import { filterSql, inTransaction, likePrefix, LIVE, TS_CONFIG, UPSERT_SET } from './sql';
 import type {
   ListInput,
   ListPage,
@@ -67,12 +67,7 @@ const UPSERT = `
     setweight(to_tsvector('${TS_CONFIG}', array_to_string($9::text[], ' ')), 'B') ||
     setweight(to_tsvector('${TS_CONFIG}', $15), 'C'), $17)
   ON CONFLICT (namespace, key) DO UPDATE SET
-    value_type = EXCLUDED.value_type, value = EXCLUDED.value, compressed = EXCLUDED.compressed,
-    key_id = EXCLUDED.key_id, size = EXCLUDED.size, stored_size = EXCLUDED.stored_size, tags = EXCLUDED.tags,
-    metadata = EXCLUDED.metadata, expires_at = EXCLUDED.expires_at, version = e.version + 1,
-    session_id = EXCLUDED.session_id, workflow_id = EXCLUDED.workflow_id, user_id = EXCLUDED.user_id,
-    search_vector = EXCLUDED.search_vector, embedding = NULL, embedding_model = NULL,
-    embedding_pending = EXCLUDED.embedding_pending, updated_at = now()
+    ${UPSERT_SET}
   WHERE $16::int IS NULL OR e.version = $16
   RETURNING id, ${ENTRY_COLUMNS}, (xmax = 0) AS inserted`;
 
