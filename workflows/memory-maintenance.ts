@@ -4,7 +4,7 @@
 // count, summarise oversized namespaces through the AI router (optional: skipped with the reason
 // when off or when no provider is configured), embed what is still owed an embedding (skipped when
 // no embedding provider is configured), then back everything up.
-import { proxyActivities } from '@temporalio/workflow';
+import { patched, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { BackupResult } from '../activities/memory/backup';
 import { ai } from './ai';
@@ -66,7 +66,10 @@ export async function memoryMaintenance(): Promise<MaintenanceReport> {
       summaries.push({ namespace: plan.namespace, removed: saved.removed });
     }
   }
-  const embeddings = await memory.embedPendingMemory({});
+  // Runs started before this step existed replay without it.
+  const embeddings = patched('memory-embed-pending')
+    ? await memory.embedPendingMemory({})
+    : { skipped: 'this run started before maintenance embedded entries' };
   const backup = await memory.backupMemory({ at });
   return { at, expired, versionsPruned, summaries, embeddings, backup };
 }
