@@ -138,6 +138,13 @@ export const ROUTES: RouteSpec[] = [
     summary: 'Workflow types that can be started, with their input schemas',
   },
   {
+    method: 'GET',
+    path: `${BASE}/workflows/types/custom/definitions`,
+    role: 'viewer',
+    tag: 'workflows',
+    summary: 'Custom workflow definitions (.claude-flow/workflows/*.yaml), each checked, with its problems',
+  },
+  {
     method: 'POST',
     path: `${BASE}/workflows`,
     role: 'operator',

@@ -12,6 +12,7 @@ import {
 import { executionInfoFromRaw } from '@temporalio/client/lib/helpers';
 import { defineSearchAttributeKey } from '@temporalio/common';
 import type { z } from 'zod';
+import type { Config } from './config';
 import { progressQuery } from '../workflows/dev/queries';
 import type { WorkflowProgress } from '../workflows/dev/types';
 import { ProblemError, badRequest, notFound } from './errors';
@@ -59,10 +60,20 @@ export function requireType(type: string): WorkflowTypeDef {
   return def;
 }
 
-/** The input parsed by the type's schema (defaults applied), or a 400 naming each bad field. */
-export function validateInput(def: WorkflowTypeDef, input: unknown): unknown {
+/**
+ * The input parsed by the type's schema (defaults applied), or a 400 naming each bad field; then the
+ * type's own check against what this host can see (e.g. a custom workflow's file), also a 400.
+ */
+export function validateInput(def: WorkflowTypeDef, input: unknown, config: Config): unknown {
   const r = (def.input as z.ZodType).safeParse(input);
-  if (r.success) return r.data;
+  if (r.success) {
+    try {
+      def.check?.(r.data, { config, workflowTypes: WORKFLOW_TYPES.map((d) => d.type) });
+    } catch (err) {
+      throw badRequest(`Invalid input for ${def.type}: ${(err as Error).message}`);
+    }
+    return r.data;
+  }
   const problems = r.error.issues.map((i) => `${i.path.length ? `input.${i.path.join('.')}` : 'input'}: ${i.message}`);
   throw badRequest(`Invalid input for ${def.type}: ${problems.join('; ')}`, {
     errors: r.error.issues.map((i) => ({ path: ['input', ...i.path].join('.'), message: i.message })),
@@ -72,16 +83,16 @@ export function validateInput(def: WorkflowTypeDef, input: unknown): unknown {
 /** Starts a run of a catalog type on the configured task queue; 409 when the id is taken. */
 export async function startRun(
   client: Client,
-  taskQueue: string,
+  config: Config,
   opts: { type: string; input?: unknown; workflowId?: string },
 ): Promise<{ workflowId: string; runId: string; type: string }> {
   const def = requireType(opts.type);
-  const input = validateInput(def, opts.input);
+  const input = validateInput(def, opts.input, config);
   const workflowId = opts.workflowId ?? `${def.type}-${randomUUID()}`;
   if (!WORKFLOW_ID.test(workflowId)) throw badRequest('workflowId: letters, digits and . _ : - (1-200 characters)');
   try {
     const handle = await client.workflow.start(def.type, {
-      taskQueue,
+      taskQueue: config.temporal.taskQueue,
       workflowId,
       args: input === undefined ? [] : [input],
       // A chosen id is an idempotency key: a retried start never runs the work twice.

@@ -113,7 +113,7 @@ export function schedulesRouter(deps: { config: Config; temporal: Client }): Rou
     if (!config.enabled) throw unavailable('Claude Flow is disabled (CLAUDE_FLOW_ENABLED=false)');
     const body = parse(createScheduleBody, req.body, 'body');
     const def = requireType(body.type);
-    const input = validateInput(def, body.input);
+    const input = validateInput(def, body.input, config);
     try {
       const handle = await temporal.schedule.create({
         scheduleId: body.scheduleId,

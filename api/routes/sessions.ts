@@ -329,7 +329,7 @@ export function sessionsRouter(deps: { config: Config; temporal: Client; prisma:
     const body = parse(runBody, req.body, 'body');
     // Checked against the catalog here, so a bad input is a 400 naming the field, not a failed child.
     const def = requireType(body.type);
-    const params = validateInput(def, body.params);
+    const params = validateInput(def, body.params, config);
     const h = await handle(req, { running: true });
     res
       .status(201)

@@ -5,6 +5,13 @@ import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@
 import { Router } from 'express';
 import { z } from 'zod';
 import type { Config } from '../../lib/config';
+import {
+  DefinitionError,
+  definitionsDir,
+  listDefinitionNames,
+  loadDefinition,
+  validateOptions,
+} from '../../lib/custom-workflows';
 import { ProblemError, notFound, unavailable } from '../../lib/errors';
 import {
   RUN_STATUSES,
@@ -84,16 +91,43 @@ export function workflowsRouter(deps: { config: Config; temporal: Client }): Rou
     });
   });
 
+  // The custom workflow definitions this host can see, each loaded and checked as a run would.
+  r.get('/workflows/types/custom/definitions', (_req, res) => {
+    const options = validateOptions(
+      config,
+      WORKFLOW_TYPES.map((d) => d.type),
+    );
+    res.json({
+      dir: definitionsDir(config.workspaceDir),
+      definitions: listDefinitionNames(config.workspaceDir).map((name) => {
+        try {
+          const d = loadDefinition(config.workspaceDir, name, options);
+          return {
+            name,
+            file: d.file,
+            hash: d.hash,
+            ...(d.definition.description ? { description: d.definition.description } : {}),
+            inputs: d.definition.inputs,
+            steps: d.definition.steps.length,
+          };
+        } catch (err) {
+          if (!(err instanceof DefinitionError)) throw err;
+          return { name, problems: err.problems };
+        }
+      }),
+    });
+  });
+
   r.post('/workflows', async (req, res) => {
     requireEnabled();
     const body = parse(startWorkflowBody, req.body, 'body');
     if (!body.sessionId) {
-      res.status(202).json(await startRun(temporal, config.temporal.taskQueue, body));
+      res.status(202).json(await startRun(temporal, config, body));
       return;
     }
     // A session's child: the session starts it (and shows it in its state and approvals).
     const def = requireType(body.type);
-    const params = validateInput(def, body.input);
+    const params = validateInput(def, body.input, config);
     const session = temporal.workflow.getHandle(`session-${body.sessionId}`);
     try {
       const { workflowId } = await session.executeUpdate(runWorkflowUpdate, { args: [{ type: def.type, params }] });

@@ -4,10 +4,16 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { CustomDefinition, InputSpec } from '../../workflows/dev/custom-types';
+import type { Config } from '../config';
 import { NAME_PATTERN } from './schema';
 import { DefinitionError, parseDefinition, type ValidateOptions } from './validate';
 
 export const DEFINITIONS_SUBDIR = path.join('.claude-flow', 'workflows');
+
+/** What definitions are validated against: the shell allowlist and the catalog's types. */
+export function validateOptions(config: Config, workflowTypes: readonly string[]): ValidateOptions {
+  return { shellAllowlist: config.customWorkflows.shellAllowlist, workflowTypes };
+}
 
 export function definitionsDir(workspaceDir: string): string {
   return path.join(workspaceDir, DEFINITIONS_SUBDIR);

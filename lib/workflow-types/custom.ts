@@ -1,8 +1,10 @@
 // The catalog entry of `custom`: runs a user-defined workflow from .claude-flow/workflows/<name>.yaml.
 import { z } from 'zod';
+import fs from 'node:fs';
+import { definitionsDir, loadDefinition, resolveInputs, validateOptions } from '../custom-workflows/load';
 import { NAME_PATTERN } from '../custom-workflows/schema';
 import { MAX_CUSTOM_DEPTH } from '../../workflows/dev/custom-types';
-import type { WorkflowTypeDef } from './types';
+import type { CheckContext, WorkflowTypeDef } from './types';
 
 export const customDef: WorkflowTypeDef = {
   type: 'custom',
@@ -31,4 +33,12 @@ export const customDef: WorkflowTypeDef = {
         .describe('Set by a parent custom workflow: how deep this run is in a chain of custom workflows'),
     })
     .strict(),
+  // Where this host has the definitions (always with `npm start`), a missing file, a broken one or
+  // wrong inputs are a 400 now rather than a failed run. A pinned hash is checked by the run itself.
+  check(input: unknown, { config, workflowTypes }: CheckContext) {
+    const { name, inputs, hash } = input as { name: string; inputs: Record<string, unknown>; hash?: string };
+    if (hash || !fs.existsSync(definitionsDir(config.workspaceDir))) return;
+    const loaded = loadDefinition(config.workspaceDir, name, validateOptions(config, workflowTypes));
+    resolveInputs(name, loaded.definition.inputs, inputs);
+  },
 };

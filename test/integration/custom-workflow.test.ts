@@ -9,6 +9,8 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { WorkflowFailedError } from '@temporalio/client';
+import request from 'supertest';
+import { createApp } from '../../api/app';
 import { createHash } from 'node:crypto';
 import { approvalDecidedSignal } from '../../workflows/session/messages';
 import { progressQuery } from '../../workflows/dev/common';
@@ -393,4 +395,33 @@ outputs:
       `<!-- claude-flow:${encodeURIComponent(handle.workflowId)}/${encodeURIComponent('custom/comment-0')} -->`,
     );
   });
+});
+
+test('through the API: definitions are listed with their problems, and a bad start is a 400 before any run', async () => {
+  const http = () => createApp({ ...app, temporal: app.client });
+  const api = '/api/claude-flow';
+  write('broken', 'steps:\n  - id: a\n    shell: {command: rm, args: [-rf, x]}\n');
+  const list = await request(http()).get(`${api}/workflows/types/custom/definitions`).expect(200);
+  const byName = new Map((list.body.definitions as { name: string }[]).map((d) => [d.name, d]));
+  expect(byName.get('greet')).toMatchObject({
+    hash: expect.stringMatching(/^[0-9a-f]{64}$/),
+    inputs: { who: expect.anything() },
+  });
+  expect(byName.get('broken')).toEqual({
+    name: 'broken',
+    problems: [
+      expect.stringMatching(/broken\.yaml:3:22 steps\[0\]\.shell\.command: "rm" is not on the shell allowlist/),
+    ],
+  });
+
+  const start = (input: object) => request(http()).post(`${api}/workflows`).send({ type: 'custom', input });
+  expect((await start({ name: 'broken' }).expect(400)).body.detail).toMatch(
+    /broken\.yaml:3:22 steps\[0\]\.shell\.command/,
+  );
+  expect((await start({ name: 'greet', inputs: { whom: 1 } }).expect(400)).body.detail).toMatch(
+    /inputs\.whom: workflow "greet" has no input "whom"/,
+  );
+  expect((await start({ name: 'nothing-here' }).expect(400)).body.detail).toMatch(/no custom workflow "nothing-here"/);
+  const ok = await start({ name: 'greet', inputs: { who: 'API' } }).expect(202);
+  await app.client.workflow.getHandle(ok.body.workflowId).result();
 });

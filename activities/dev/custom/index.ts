@@ -5,6 +5,7 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import {
   DefinitionError,
   loadDefinition,
+  validateOptions,
   parseDefinition,
   resolveInputs,
   sha256,
@@ -93,10 +94,11 @@ function workflowId(): string {
 }
 
 export function createCustomWorkflowActivities({ config, memory }: ActivityDeps) {
-  const options = (): ValidateOptions => ({
-    shellAllowlist: config.customWorkflows.shellAllowlist,
-    workflowTypes: WORKFLOW_TYPES.map((t) => t.type),
-  });
+  const options = (): ValidateOptions =>
+    validateOptions(
+      config,
+      WORKFLOW_TYPES.map((t) => t.type),
+    );
   const workspace = config.workspaceDir;
 
   return {
