@@ -175,6 +175,30 @@ export function registerWorkflows(program: Command): void {
       }),
     );
 
+  wf.command('definitions')
+    .description('Custom workflow files (.claude-flow/workflows/*.yaml), each checked; exits 1 if any has problems')
+    .action(
+      action(async ({ api, out }: Ctx) => {
+        const res = await api.get<{
+          dir: string;
+          definitions: { name: string; steps?: number; description?: string; problems?: string[] }[];
+        }>(`${BASE}/workflows/types/custom/definitions`);
+        out.result(res, () => {
+          out.table(
+            ['NAME', 'STEPS', 'STATUS'],
+            res.definitions.map((d) => [
+              d.name,
+              d.steps === undefined ? '' : String(d.steps),
+              d.problems ? out.red(`${d.problems.length} problem(s)`) : truncate(d.description ?? 'ok', 70),
+            ]),
+            `no definitions in ${res.dir}`,
+          );
+          for (const d of res.definitions) for (const p of d.problems ?? []) out.line(out.red(p));
+        });
+        if (res.definitions.some((d) => d.problems)) process.exitCode = 1;
+      }),
+    );
+
   wf.command('run')
     .description('Start a workflow (with --watch, follow it to the end)')
     .argument('<type>', 'from `claude-flow workflow types`')

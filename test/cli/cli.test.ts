@@ -305,6 +305,12 @@ test('keys: create, list, revoke; the new key works until revoked', async () => 
 test('workflow: types, run --watch (live events as JSON lines), status, list, cancel; schedule: create … delete', async () => {
   const types = await json<{ types: { type: string }[] }>(['workflow', 'types']);
   expect(types.types.map((t) => t.type)).toEqual(expect.arrayContaining(['systemCheck', 'aiTask']));
+  // The app's workspace is this repository: its documented example definition checks out.
+  const defs = await cli(['--json', 'workflow', 'definitions']);
+  expect(defs.code).toBe(0);
+  expect(JSON.parse(defs.stdout).definitions).toEqual(
+    expect.arrayContaining([expect.objectContaining({ name: 'example', steps: expect.any(Number) })]),
+  );
 
   // Progress of a development workflow, live: step events in order, then the final run.
   const repo = gitProject();
