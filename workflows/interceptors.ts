@@ -8,25 +8,13 @@ import {
   isCancellation,
   log,
   patched,
-  proxyActivities,
-  proxyLocalActivities,
   workflowInfo,
   type WorkflowInterceptorsFactory,
 } from '@temporalio/workflow';
-import type { Activities } from '../activities';
 import { CHILD_WORKFLOW_TYPES } from './dev/names';
+import { bookkeeping, events } from './dev/proxies';
 
-const events = proxyLocalActivities<Activities>({
-  startToCloseTimeout: '10 seconds',
-  retry: { initialInterval: '500 milliseconds', maximumAttempts: 3 },
-});
-
-// Idempotent (the workflow id names the entry), so retrying is safe.
-const memory = proxyActivities<Activities>({
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '1 second', maximumAttempts: 5 },
-});
-
+/** Development runs; systemCheck is a health probe (and its recorded history predates this). */
 const REPORTED: ReadonlySet<string> = new Set(CHILD_WORKFLOW_TYPES.filter((t) => t !== 'systemCheck'));
 /** Building blocks are not worth remembering: one model call's reply is already in ai_call. */
 const NOT_SAVED: ReadonlySet<string> = new Set(['aiTask']);
@@ -65,7 +53,7 @@ async function autoSave(type: string, status: string, result: unknown, error?: s
     ? { summary: error.slice(0, 2000), details: undefined }
     : outcomeOf(type, status, result);
   await CancellationScope.nonCancellable(() =>
-    memory.autoSaveWorkflowResult({
+    bookkeeping.autoSaveWorkflowResult({
       workflowId: workflowInfo().workflowId,
       type,
       status,

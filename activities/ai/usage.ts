@@ -74,19 +74,9 @@ export class UsageStore {
     await this.insert(id, 'none' as ProviderName, 'none', 'skipped', undefined, null, 0, { errorMessage: reason });
   }
 
-  private async insert(
-    id: CallIdentity,
-    provider: ProviderName,
-    model: string,
-    outcome: string,
-    usage: Usage | undefined,
-    costUsd: number | null,
-    latencyMs: number,
-    extra: UsageExtra,
-  ): Promise<void> {
-    const values = this.values(id, provider, model, outcome, usage, costUsd, latencyMs, extra);
+  private async insert(...row: Parameters<UsageStore['values']>): Promise<void> {
     // ON CONFLICT DO NOTHING: the attempt (or the call's success) is already there.
-    await this.pool.query(INSERT, values);
+    await this.pool.query(INSERT, this.values(...row));
   }
 
   private values(

@@ -2,9 +2,9 @@
 // fix) and how a GitHub pull_request delivery becomes one.
 import path from 'node:path';
 import { z } from 'zod';
+import { REPO } from './fields';
 import type { WorkflowTypeDef } from './types';
 
-const REPO = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/;
 /** A git ref name or commit: no spaces, no `..`, nothing git would read as an option. */
 const REF = /^(?!-)(?!.*\.\.)[^\s~^:?*[\\]+$/;
 const ROUTE = /^(anthropic|openai|auggie)(:.+)?$/;

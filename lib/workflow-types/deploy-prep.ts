@@ -1,11 +1,11 @@
 // The catalog entry of deployPrep: build, test, changelog, version, notes, approval, release.
 import { z } from 'zod';
+import { REPO, httpUrl } from './fields';
 import { durationMs, repoPath, testSettings } from './test-run';
 import type { WorkflowTypeDef } from './types';
 
 const SEMVER =
   /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?$/;
-const REPO = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/;
 
 export const deployPrepInput = z
   .object({
@@ -51,11 +51,10 @@ export const deployPrepInput = z
           .optional(),
         webhook: z
           .object({
-            url: z
-              .string()
-              .regex(/^https?:\/\/\S+$/, 'release.webhook.url must be an http:// or https:// URL')
-              .refine((u) => URL.canParse(u), 'release.webhook.url is not a valid URL')
-              .describe('Receives the release as JSON (POST, header Idempotency-Key: <workflow id>)'),
+            url: httpUrl(
+              'release.webhook.url must be an http:// or https:// URL',
+              'release.webhook.url is not a valid URL',
+            ).describe('Receives the release as JSON (POST, header Idempotency-Key: <workflow id>)'),
           })
           .strict()
           .optional(),

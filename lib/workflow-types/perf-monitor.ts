@@ -1,10 +1,10 @@
 // The catalog entry of perfMonitor: probe HTTP endpoints, keep a baseline, alert on a regression.
 import { z } from 'zod';
+import { REPO, httpUrl } from './fields';
 import type { WorkflowTypeDef } from './types';
 
 /** An endpoint name is one memory namespace segment: results live in `performance/<name>/`. */
 const ENDPOINT_NAME = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$/;
-const HTTP_URL = /^https?:\/\/[^\s]+$/;
 
 const endpoint = z
   .object({
@@ -15,11 +15,10 @@ const endpoint = z
         'endpoint name must be 1-100 letters, digits, ".", "_", ":" or "-", starting with a letter or digit (it names the memory namespace performance/<name>/)',
       )
       .describe('Short name; results are stored in memory under performance/<name>/'),
-    url: z
-      .string()
-      .regex(HTTP_URL, 'url must be an absolute http:// or https:// URL, e.g. https://api.example.com/health')
-      .refine((u) => URL.canParse(u), 'url is not a valid URL')
-      .describe('The URL to request'),
+    url: httpUrl(
+      'url must be an absolute http:// or https:// URL, e.g. https://api.example.com/health',
+      'url is not a valid URL',
+    ).describe('The URL to request'),
     method: z.enum(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']).default('GET').describe('HTTP method'),
     headers: z
       .record(
@@ -97,7 +96,7 @@ export const perfMonitorInput = z
           .object({
             repo: z
               .string()
-              .regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, 'repo must be owner/name, e.g. acme/api')
+              .regex(REPO, 'repo must be owner/name, e.g. acme/api')
               .describe('Repository to open the regression issue in'),
             labels: z.array(z.string().min(1).max(50)).max(10).optional().describe('Labels for the issue'),
           })
@@ -105,11 +104,10 @@ export const perfMonitorInput = z
           .optional(),
         webhook: z
           .object({
-            url: z
-              .string()
-              .regex(HTTP_URL, 'webhook url must be an absolute http:// or https:// URL')
-              .refine((u) => URL.canParse(u), 'webhook url is not a valid URL')
-              .describe('Receives a JSON POST with Idempotency-Key: <workflowId>'),
+            url: httpUrl(
+              'webhook url must be an absolute http:// or https:// URL',
+              'webhook url is not a valid URL',
+            ).describe('Receives a JSON POST with Idempotency-Key: <workflowId>'),
           })
           .strict()
           .optional(),

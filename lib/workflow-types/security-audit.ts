@@ -1,6 +1,7 @@
 // The catalog entry of securityAudit: its public input, validated with errors that say what to fix.
 import path from 'node:path';
 import { z } from 'zod';
+import { REPO } from './fields';
 import type { WorkflowTypeDef } from './types';
 
 export const securityAuditInput = z
@@ -38,7 +39,7 @@ export const securityAuditInput = z
       .object({
         repo: z
           .string()
-          .regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, 'createIssue.repo must be "owner/name"')
+          .regex(REPO, 'createIssue.repo must be "owner/name"')
           .describe('Repository the issue is opened in'),
         labels: z.array(z.string().min(1).max(50)).max(10).optional().describe('Labels for the issue'),
         minSeverity: z

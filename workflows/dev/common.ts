@@ -1,26 +1,14 @@
 // What every development workflow shares: step progress (a `progress` query plus live events on
 // `workflow:<id>`) and human approval (asked through the parent session when there is one, or
 // answered on the workflow directly through the API).
-import {
-  condition,
-  getExternalWorkflowHandle,
-  log,
-  proxyLocalActivities,
-  setHandler,
-  workflowInfo,
-} from '@temporalio/workflow';
-import type { Activities } from '../../activities';
+import { condition, getExternalWorkflowHandle, log, setHandler, workflowInfo } from '@temporalio/workflow';
 import { approvalDecidedSignal, approvalRequestedSignal } from '../session/messages';
 import type { ApprovalOutcome } from '../session/types';
+import { events } from './proxies';
 import { progressQuery } from './queries';
 import type { PendingApproval, StepProgress, WorkflowProgress } from './types';
 
 export { progressQuery };
-
-const events = proxyLocalActivities<Activities>({
-  startToCloseTimeout: '10 seconds',
-  retry: { initialInterval: '500 milliseconds', maximumAttempts: 5 },
-});
 
 /**
  * The steps of one run. Create it first thing in the workflow: it answers the `progress` query

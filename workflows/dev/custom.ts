@@ -8,6 +8,7 @@ import type { Activities } from '../../activities';
 import type { HttpStepInput, MemoryStepInput, ShellStepInput } from '../../activities/dev/custom';
 import { ai } from '../ai';
 import { Progress } from './common';
+import { bookkeeping } from './proxies';
 import { evalExpr, parseCondition, renderValue, type Scope } from './custom-expr';
 import {
   type CustomInput,
@@ -18,14 +19,6 @@ import {
   type StepResult,
 } from './custom-types';
 
-const loader = proxyActivities<Activities>({
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '1 second', maximumAttempts: 5 },
-});
-const memoryActs = proxyActivities<Activities>({
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '1 second', maximumAttempts: 5 },
-});
 const github = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumAttempts: 8 },
@@ -165,7 +158,7 @@ class Interpreter {
           if (f in input && input[f] !== undefined) input[f] = text(input[f]);
         }
         if (input.action === 'set' && input.tags) input.tags = input.tags.map(text);
-        return done(await memoryActs.customMemory(input));
+        return done(await bookkeeping.customMemory(input));
       }
       case 'github': {
         const r = this.render(step.github, ctx);
@@ -234,7 +227,7 @@ class Interpreter {
           }
           input = { ...(input as Record<string, unknown>), depth: this.depth + 1 };
         }
-        const checked = await loader.customCheckChildInput({ type, input, step: key });
+        const checked = await bookkeeping.customCheckChildInput({ type, input, step: key });
         const output = await executeChild(type, {
           workflowId: `${this.workflowId}/${key}`,
           args: checked === undefined ? [] : [checked],
@@ -323,7 +316,7 @@ export async function custom(input: CustomInput): Promise<CustomResult> {
   const pinned = await progress
     .step(
       'load',
-      () => loader.customLoadDefinition(input),
+      () => bookkeeping.customLoadDefinition(input),
       (p) => `${p.file} sha256 ${p.hash.slice(0, 12)}`,
     )
     .catch((err: unknown) => {
