@@ -11,7 +11,7 @@ import {
 } from '@temporalio/client';
 import { executionInfoFromRaw } from '@temporalio/client/lib/helpers';
 import { defineSearchAttributeKey } from '@temporalio/common';
-import type { z } from 'zod';
+import { z } from 'zod';
 import type { Config } from './config';
 import { progressQuery } from '../workflows/dev/queries';
 import type { WorkflowProgress } from '../workflows/dev/types';
@@ -49,8 +49,6 @@ export interface RunDetail extends RunSummary {
   failure?: { message: string; type?: string };
 }
 
-const WORKFLOW_ID = /^[A-Za-z0-9._:-]{1,200}$/;
-
 /** The catalog entry for `type`, or a 400 naming the types there are. */
 export function requireType(type: string): WorkflowTypeDef {
   const def = workflowType(type);
@@ -80,7 +78,15 @@ export function validateInput(def: WorkflowTypeDef, input: unknown, config: Conf
   });
 }
 
-/** Starts a run of a catalog type on the configured task queue; 409 when the id is taken. */
+/** An id a caller may choose for a run. */
+export const chosenWorkflowId = z
+  .string()
+  .regex(/^[A-Za-z0-9._:-]{1,200}$/, 'letters, digits and . _ : - (1-200 characters)');
+
+/**
+ * Starts a run of a catalog type on the configured task queue; 409 when the id is taken. A chosen
+ * `workflowId` must already have passed {@link chosenWorkflowId} (the route's body schema).
+ */
 export async function startRun(
   client: Client,
   config: Config,
@@ -89,7 +95,6 @@ export async function startRun(
   const def = requireType(opts.type);
   const input = validateInput(def, opts.input, config);
   const workflowId = opts.workflowId ?? `${def.type}-${randomUUID()}`;
-  if (!WORKFLOW_ID.test(workflowId)) throw badRequest('workflowId: letters, digits and . _ : - (1-200 characters)');
   try {
     const handle = await client.workflow.start(def.type, {
       taskQueue: config.temporal.taskQueue,

@@ -15,6 +15,7 @@ import {
 import { ProblemError, notFound, unavailable } from '../../lib/errors';
 import {
   RUN_STATUSES,
+  chosenWorkflowId,
   describeRun,
   listRuns,
   requireType,
@@ -29,7 +30,6 @@ import type { ApprovalOutcome } from '../../workflows/session/types';
 import { schemaOf } from '../json-schema';
 import { parse, withoutNul } from '../validate';
 
-const idText = z.string().regex(/^[A-Za-z0-9._:-]{1,200}$/, 'letters, digits and . _ : - (1-200 characters)');
 /** Any run's id (children of custom workflows have `/` in theirs). */
 const runIdText = z
   .string()
@@ -43,7 +43,7 @@ export const startWorkflowBody = z
   .object({
     type: z.string().min(1).max(100).describe('A type from GET /workflows/types'),
     input: z.unknown().optional().describe("The type's input (see its inputSchema)"),
-    workflowId: idText.optional().describe('Choose the id (default: <type>-<uuid>)'),
+    workflowId: chosenWorkflowId.optional().describe('Choose the id (default: <type>-<uuid>)'),
     sessionId: sessionIdText.optional().describe("Run as a child of this session (shows in the session's state)"),
   })
   .strict();
