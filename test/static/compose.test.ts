@@ -11,7 +11,7 @@ const services = compose.services as Record<
   string,
   { image?: string; build?: string; environment?: Record<string, string>; ports?: string[]; command?: string[] }
 >;
-const knownEnv = new Set(Object.values(SETTINGS).map((s) => s.env));
+const knownEnv = new Set<string>(Object.values(SETTINGS).map((s) => s.env));
 const scripts = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')).scripts as Record<string, string>;
 
 test('the production shape: postgres, temporal, its UI, api and worker (plus a migrate job)', () => {
@@ -33,7 +33,7 @@ test.each(['api', 'worker', 'migrate'])(
   },
 );
 
-test.each(['api', 'worker', 'migrate'])('%s is configured only with settings lib/config.ts knows', (name) => {
+test.each(['api', 'worker', 'migrate'])('%s is configured only with settings lib/config knows', (name) => {
   const env = services[name].environment ?? {};
   const unknown = Object.keys(env).filter((k) => !knownEnv.has(k));
   expect(unknown).toEqual([]);

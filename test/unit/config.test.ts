@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ConfigError, loadConfig } from '../../lib/config';
+import { ConfigError, documentedDefault, loadConfig, SETTINGS } from '../../lib/config';
 
 function project(files: Record<string, unknown> = {}): string {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'cf-config-'));
@@ -100,4 +100,42 @@ test('mTLS needs both certificate and key', () => {
   );
   const c = loadConfig({ env: { TEMPORAL_TLS_CERT: '/c.pem', TEMPORAL_TLS_KEY: '/k.pem' }, projectRoot: project() });
   expect(c.temporal.tls).toEqual({ cert: '/c.pem', key: '/k.pem', ca: undefined, serverName: undefined });
+});
+
+test('the documented default is the schema default, written as a user would write it', () => {
+  expect(documentedDefault(SETTINGS.temporalPort)).toBe('7233');
+  expect(documentedDefault(SETTINGS.enabled)).toBe('true');
+  expect(documentedDefault(SETTINGS.memorySealed)).toBe('secrets/');
+  expect(documentedDefault(SETTINGS.shellAllowlist)).toBe('git,npm,node,ls,cat,echo,grep');
+  expect(documentedDefault(SETTINGS.webhookWorkflows)).toBe('{}');
+  // No default, or an empty one: nothing to document.
+  expect(documentedDefault(SETTINGS.temporalAddress)).toBeUndefined();
+  expect(documentedDefault(SETTINGS.corsOrigins)).toBeUndefined();
+  // And it is what loading with nothing set gives.
+  const c = loadConfig({ env: {}, projectRoot: project() });
+  expect(String(c.temporal.port)).toBe(documentedDefault(SETTINGS.temporalPort));
+  expect(c.memory.sealed.join(',')).toBe(documentedDefault(SETTINGS.memorySealed));
+});
+
+test('settings that are decoded or moved reach their Config fields', () => {
+  const key = (n: number) => n.toString(16).padStart(2, '0').repeat(32);
+  const env = {
+    TEMPORAL_TLS_CERT: '/c.pem',
+    TEMPORAL_TLS_KEY: '/k.pem',
+    CLAUDE_FLOW_MEMORY_KEY: key(1),
+    CLAUDE_FLOW_MEMORY_PREVIOUS_KEY: key(2),
+    CLAUDE_FLOW_PAYLOAD_KEY: key(3),
+    CLAUDE_FLOW_PAYLOAD_PREVIOUS_KEYS: key(4),
+    TEMPORAL_UI_URL: 'http://ui.example:8080',
+    LOG_LEVEL: 'warn',
+  };
+  const c = loadConfig({ env, projectRoot: project() });
+  expect(c.temporal.tls).toMatchObject({ cert: '/c.pem', key: '/k.pem' });
+  expect(c.memory.key?.toString('hex')).toBe(key(1));
+  expect(c.memory.previousKey?.toString('hex')).toBe(key(2));
+  expect(c.payloads.key?.toString('hex')).toBe(key(3));
+  expect(c.payloads.previousKeys.map((k) => k.toString('hex'))).toEqual([key(4)]);
+  expect(c.payloads.uiOrigins).toContain('http://ui.example:8080');
+  expect(c.logLevel).toBe('warn');
+  expect(c.memory.ai).toBe(c.ai);
 });

@@ -1,13 +1,7 @@
-// The one place that reads configuration. Every setting is validated here, once; the rest of the
-// code receives a typed `Config` and never reads `process.env`.
-//
-// Sources, later winning: defaults < config/claude-flow.json < .claude-flow/settings.json < environment.
-import fs from 'node:fs';
-import path from 'node:path';
+// The table of settings: each one's environment name, place in the config files, schema (with its
+// default, written only there), what is allowed and what it means. lib/config/load.ts reads them.
 import { z } from 'zod';
-import { NAMESPACE_PATTERN } from './memory/names';
-
-type Source = 'environment' | 'config/claude-flow.json' | '.claude-flow/settings.json';
+import { NAMESPACE_PATTERN } from '../memory/names';
 
 /** A setting: its environment name, where it lives in the JSON files, how it is checked and what it means. */
 export interface SettingSpec {
@@ -17,9 +11,8 @@ export interface SettingSpec {
   schema: z.ZodType;
   /** Shown when a value is rejected: what would be accepted. */
   allowed: string;
+  /** What it means; the default, if any, is the schema's (see {@link documentedDefault}). */
   doc: string;
-  /** Shown in docs when the setting has a default. */
-  default?: string;
   secret?: boolean;
 }
 
@@ -97,7 +90,6 @@ export const SETTINGS = {
       .default('default'),
     allowed: 'a Temporal namespace name (letters, digits, . _ -)',
     doc: 'Temporal namespace for every workflow.',
-    default: 'default',
   },
   temporalTaskQueue: {
     env: 'TEMPORAL_TASK_QUEUE',
@@ -108,7 +100,6 @@ export const SETTINGS = {
       .default('claude-flow'),
     allowed: 'a task queue name (letters, digits, . _ / -)',
     doc: 'Task queue the worker polls and clients start workflows on.',
-    default: 'claude-flow',
   },
   temporalApiKey: {
     env: 'TEMPORAL_API_KEY',
@@ -166,7 +157,6 @@ export const SETTINGS = {
     schema: port.default(7233),
     allowed: 'a TCP port, 1-65535',
     doc: 'Port of the embedded Temporal dev server.',
-    default: '7233',
   },
   temporalUiPort: {
     env: 'TEMPORAL_UI_PORT',
@@ -174,7 +164,6 @@ export const SETTINGS = {
     schema: port.default(8233),
     allowed: 'a TCP port, 1-65535',
     doc: 'Port of the embedded Temporal Web UI.',
-    default: '8233',
   },
   databaseUrl: {
     env: 'DATABASE_URL',
@@ -190,7 +179,6 @@ export const SETTINGS = {
     schema: z.coerce.number().int().min(1).max(200).default(10),
     allowed: 'an integer 1-200',
     doc: 'Connections per process.',
-    default: '10',
   },
   embeddedPostgresPort: {
     env: 'EMBEDDED_POSTGRES_PORT',
@@ -198,7 +186,6 @@ export const SETTINGS = {
     schema: port.default(54329),
     allowed: 'a TCP port, 1-65535',
     doc: 'Port of the embedded PostgreSQL.',
-    default: '54329',
   },
   port: {
     env: 'PORT',
@@ -206,7 +193,6 @@ export const SETTINGS = {
     schema: port.default(3000),
     allowed: 'a TCP port, 1-65535',
     doc: 'Port the API (and dashboard) listens on.',
-    default: '3000',
   },
   host: {
     env: 'HOST',
@@ -217,7 +203,6 @@ export const SETTINGS = {
       .default('127.0.0.1'),
     allowed: 'an interface address or host name, e.g. 127.0.0.1 or 0.0.0.0',
     doc: 'Address the API binds to.',
-    default: '127.0.0.1',
   },
   enabled: {
     env: 'CLAUDE_FLOW_ENABLED',
@@ -225,7 +210,6 @@ export const SETTINGS = {
     schema: bool.default(true),
     allowed: 'true or false',
     doc: 'Master switch. false: the API serves health and reads but refuses to start sessions or workflows.',
-    default: 'true',
   },
   memoryBackend: {
     env: 'CLAUDE_FLOW_MEMORY_BACKEND',
@@ -233,7 +217,6 @@ export const SETTINGS = {
     schema: z.enum(['postgres']).default('postgres'),
     allowed: 'postgres (the only store; it is also what the embedded default runs)',
     doc: 'Memory store.',
-    default: 'postgres',
   },
   memoryKey: {
     env: 'CLAUDE_FLOW_MEMORY_KEY',
@@ -257,7 +240,6 @@ export const SETTINGS = {
     schema: listOf(z.string().regex(NAMESPACE_PATTERN)).default(['secrets/']),
     allowed: 'namespace prefixes ending in "/", comma-separated or a JSON array, e.g. secrets/,credentials/',
     doc: 'Sealed namespace prefixes: values encrypted at rest, searchable by key and tags only.',
-    default: 'secrets/',
   },
   memoryEmbeddings: {
     env: 'CLAUDE_FLOW_MEMORY_EMBEDDINGS',
@@ -265,7 +247,6 @@ export const SETTINGS = {
     schema: z.enum(['auto', 'off']).default('auto'),
     allowed: 'auto (embed with the `embed` route when an OpenAI-compatible provider is configured) or off',
     doc: 'Semantic memory search: embeddings of unsealed entries, from the `embed` route. off: text search only.',
-    default: 'auto',
   },
   memoryMaxValueBytes: {
     env: 'CLAUDE_FLOW_MEMORY_MAX_VALUE_BYTES',
@@ -278,7 +259,6 @@ export const SETTINGS = {
       .default(1024 * 1024),
     allowed: 'bytes, 1024-67108864',
     doc: 'Largest value (serialized, before compression) one entry may hold.',
-    default: '1048576',
   },
   memoryCompressBytes: {
     env: 'CLAUDE_FLOW_MEMORY_COMPRESS_BYTES',
@@ -291,7 +271,6 @@ export const SETTINGS = {
       .default(4096),
     allowed: 'bytes, 0-67108864',
     doc: 'Values at least this large are stored brotli-compressed (when that makes them smaller).',
-    default: '4096',
   },
   memoryVersions: {
     env: 'CLAUDE_FLOW_MEMORY_VERSIONS',
@@ -299,7 +278,6 @@ export const SETTINGS = {
     schema: z.coerce.number().int().min(1).max(1000).default(10),
     allowed: 'an integer 1-1000',
     doc: 'How many versions of each memory entry are kept (the current one included).',
-    default: '10',
   },
   memoryCacheEntries: {
     env: 'CLAUDE_FLOW_MEMORY_CACHE_ENTRIES',
@@ -307,7 +285,6 @@ export const SETTINGS = {
     schema: z.coerce.number().int().min(0).max(1_000_000).default(1000),
     allowed: 'an integer 0-1000000 (0: no cache)',
     doc: 'Memory entries each process keeps in its read cache (invalidated by live events).',
-    default: '1000',
   },
   memoryMaintenanceInterval: {
     env: 'CLAUDE_FLOW_MEMORY_MAINTENANCE_INTERVAL',
@@ -318,7 +295,6 @@ export const SETTINGS = {
       .default('1h'),
     allowed: 'a duration such as 30m, 1h, 1d (s, m, h, d), or off',
     doc: 'How often the memory maintenance workflow runs (Temporal Schedule); off deletes the schedule.',
-    default: '1h',
   },
   memorySummarizeOver: {
     env: 'CLAUDE_FLOW_MEMORY_SUMMARIZE_OVER',
@@ -326,7 +302,6 @@ export const SETTINGS = {
     schema: z.coerce.number().int().min(0).max(10_000_000).default(0),
     allowed: 'an integer number of entries, 0 to turn summaries off',
     doc: 'Maintenance summarises (with the `summarize` route) the oldest entries of namespaces larger than this.',
-    default: '0',
   },
   memoryBackupDir: {
     env: 'CLAUDE_FLOW_MEMORY_BACKUP_DIR',
@@ -341,7 +316,6 @@ export const SETTINGS = {
     schema: z.enum(['off', 'exchanges', 'all']).default('all'),
     allowed: 'off, exchanges or all',
     doc: 'What sessions and workflows save to memory by themselves: exchanges (each message and reply), all (also approval decisions, failed turns and workflow results), or off. A session can override it (settings.memoryAutosave).',
-    default: 'all',
   },
   memoryBackupKeep: {
     env: 'CLAUDE_FLOW_MEMORY_BACKUP_KEEP',
@@ -349,7 +323,6 @@ export const SETTINGS = {
     schema: z.coerce.number().int().min(1).max(10_000).default(24),
     allowed: 'an integer 1-10000',
     doc: 'How many memory backups are kept (older ones are deleted).',
-    default: '24',
   },
   apiKey: {
     env: 'CLAUDE_FLOW_API_KEY',
@@ -365,7 +338,6 @@ export const SETTINGS = {
     schema: z.coerce.number().int().min(1).max(86_400).default(60),
     allowed: 'seconds, 1-86400',
     doc: 'Length of one rate-limit window.',
-    default: '60',
   },
   rateLimitPerKey: {
     env: 'CLAUDE_FLOW_RATE_LIMIT_PER_KEY',
@@ -373,7 +345,6 @@ export const SETTINGS = {
     schema: z.coerce.number().int().min(0).max(10_000_000).default(600),
     allowed: 'requests per window, 0 (no limit) to 10000000',
     doc: 'Requests one API key (or dashboard login) may make per window, across every API copy.',
-    default: '600',
   },
   rateLimitPerIp: {
     env: 'CLAUDE_FLOW_RATE_LIMIT_PER_IP',
@@ -381,7 +352,6 @@ export const SETTINGS = {
     schema: z.coerce.number().int().min(0).max(10_000_000).default(1200),
     allowed: 'requests per window, 0 (no limit) to 10000000',
     doc: 'Requests one client address may make per window, across every API copy.',
-    default: '1200',
   },
   loginHours: {
     env: 'CLAUDE_FLOW_LOGIN_HOURS',
@@ -393,7 +363,6 @@ export const SETTINGS = {
       .default(12),
     allowed: 'hours, 0.001-2160',
     doc: 'How long a dashboard login (session cookie) lasts.',
-    default: '12',
   },
   corsOrigins: {
     env: 'CLAUDE_FLOW_CORS_ORIGINS',
@@ -413,7 +382,6 @@ export const SETTINGS = {
       .default(3600),
     allowed: 'seconds, 10-2592000',
     doc: 'How long live events are kept for clients resuming with their last event id.',
-    default: '3600',
   },
   debug: {
     env: 'CLAUDE_FLOW_DEBUG',
@@ -421,7 +389,6 @@ export const SETTINGS = {
     schema: bool.default(false),
     allowed: 'true or false',
     doc: 'Debug logging everywhere.',
-    default: 'false',
   },
   logLevel: {
     env: 'LOG_LEVEL',
@@ -429,7 +396,6 @@ export const SETTINGS = {
     schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
     allowed: 'fatal, error, warn, info, debug or trace',
     doc: 'Log level (CLAUDE_FLOW_DEBUG=true forces debug).',
-    default: 'info',
   },
   dataDir: {
     env: 'CLAUDE_FLOW_DATA_DIR',
@@ -437,7 +403,6 @@ export const SETTINGS = {
     schema: nonEmpty.default('.data'),
     allowed: 'a directory path',
     doc: 'Where the embedded stack keeps Temporal history, PostgreSQL data and logs.',
-    default: '.data',
   },
   anthropicApiKey: {
     env: 'ANTHROPIC_API_KEY',
@@ -452,8 +417,7 @@ export const SETTINGS = {
     file: 'ai.anthropic.baseUrl',
     schema: optional(httpUrl),
     allowed: 'an http(s) URL',
-    doc: 'Anthropic API base URL (a proxy or gateway).',
-    default: 'https://api.anthropic.com',
+    doc: "Anthropic API base URL (a proxy or gateway); default: the SDK's, https://api.anthropic.com.",
   },
   anthropicModel: {
     env: 'ANTHROPIC_MODEL',
@@ -461,7 +425,6 @@ export const SETTINGS = {
     schema: nonEmpty.default('claude-sonnet-5'),
     allowed: 'an Anthropic model name',
     doc: 'Model used where a route names only `anthropic`.',
-    default: 'claude-sonnet-5',
   },
   openaiApiKey: {
     env: 'OPENAI_API_KEY',
@@ -476,8 +439,7 @@ export const SETTINGS = {
     file: 'ai.openai.baseUrl',
     schema: optional(httpUrl),
     allowed: 'an http(s) URL, e.g. http://localhost:11434/v1 for Ollama',
-    doc: 'OpenAI-compatible base URL (Ollama, vLLM, LM Studio); enough on its own for servers without keys.',
-    default: 'https://api.openai.com/v1',
+    doc: "OpenAI-compatible base URL (Ollama, vLLM, LM Studio); enough on its own for servers without keys. Default: the SDK's, https://api.openai.com/v1.",
   },
   openaiModel: {
     env: 'OPENAI_MODEL',
@@ -485,7 +447,6 @@ export const SETTINGS = {
     schema: nonEmpty.default('gpt-4.1-mini'),
     allowed: 'a model name the endpoint serves',
     doc: 'Model used where a route names only `openai`.',
-    default: 'gpt-4.1-mini',
   },
   embeddingModel: {
     env: 'OPENAI_EMBEDDING_MODEL',
@@ -493,7 +454,6 @@ export const SETTINGS = {
     schema: nonEmpty.default('text-embedding-3-small'),
     allowed: 'an embedding model name the endpoint serves',
     doc: 'Embedding model for memory search (OpenAI-compatible `/embeddings`).',
-    default: 'text-embedding-3-small',
   },
   augmentSessionAuth: {
     env: 'AUGMENT_SESSION_AUTH',
@@ -523,7 +483,6 @@ export const SETTINGS = {
     schema: nonEmpty.default('.'),
     allowed: 'a directory path',
     doc: 'Repository that repository-aware steps (Auggie) work in when a request names none.',
-    default: '.',
   },
   aiRoutes: {
     env: 'CLAUDE_FLOW_AI_ROUTES',
@@ -546,7 +505,6 @@ export const SETTINGS = {
     schema: z.coerce.number().int().min(100).max(3_600_000).default(120_000),
     allowed: 'milliseconds, 100-3600000',
     doc: 'Timeout of one model call (one attempt).',
-    default: '120000',
   },
   githubToken: {
     env: 'GITHUB_TOKEN',
@@ -562,7 +520,6 @@ export const SETTINGS = {
     schema: httpUrl.default('https://api.github.com'),
     allowed: 'an http(s) URL, e.g. https://github.example.com/api/v3 for GitHub Enterprise Server',
     doc: 'GitHub REST API base URL.',
-    default: 'https://api.github.com',
   },
   payloadKey: {
     env: 'CLAUDE_FLOW_PAYLOAD_KEY',
@@ -593,7 +550,6 @@ export const SETTINGS = {
     schema: z.coerce.number().int().min(0).max(100_000).default(500),
     allowed: 'an integer 0-100000',
     doc: 'Workflows a worker keeps in memory; idle sessions beyond it are evicted and replayed on demand.',
-    default: '500',
   },
   githubWebhookSecret: {
     env: 'GITHUB_WEBHOOK_SECRET',
@@ -617,7 +573,6 @@ export const SETTINGS = {
     ]),
     allowed: 'program names without paths, comma-separated or a JSON array, e.g. git,npm,echo',
     doc: 'Programs the shell steps of custom workflows may run (argv form, never through a shell).',
-    default: 'git,npm,node,ls,cat,echo,grep',
   },
   webhookWorkflows: {
     env: 'CLAUDE_FLOW_WEBHOOK_WORKFLOWS',
@@ -627,278 +582,26 @@ export const SETTINGS = {
     ),
     allowed: 'JSON mapping "event" or "event.action" to a workflow type, e.g. {"pull_request.opened":"codeReview"}',
     doc: 'Which GitHub webhook events start which workflow (the delivery payload is its input).',
-    default: '{}',
   },
-} satisfies Record<string, SettingSpec>;
+} as const satisfies Record<string, SettingSpec>;
 
-type Settings = typeof SETTINGS;
-type Values = { [K in keyof Settings]: z.output<Settings[K]['schema']> };
+export type Settings = typeof SETTINGS;
+export type SettingName = keyof Settings;
+/** Every setting's validated value, by name. */
+export type Values = { [K in SettingName]: z.output<Settings[K]['schema']> };
 
-export interface Config {
-  projectRoot: string;
-  temporal: {
-    /** Unset: the embedded stack provides one. */
-    address: string | undefined;
-    namespace: string;
-    taskQueue: string;
-    apiKey: string | undefined;
-    tls: { cert?: string; key?: string; ca?: string; serverName?: string } | undefined;
-    cliPath: string | undefined;
-    testServerPath: string | undefined;
-    port: number;
-    uiPort: number;
-    maxCachedWorkflows: number;
-  };
-  database: { url: string | undefined; poolSize: number; embeddedPort: number };
-  api: {
-    port: number;
-    host: string;
-    apiKey: string | undefined;
-    /** Requests per window; 0 turns a limit off. */
-    rateLimit: { windowSeconds: number; perKey: number; perIp: number };
-    loginHours: number;
-    corsOrigins: string[];
-    liveRetentionSeconds: number;
-  };
-  enabled: boolean;
-  github: {
-    webhookSecret: string | undefined;
-    webhookWorkflows: Record<string, string>;
-    /** Undefined: the GitHub activities fail, non-retryable, saying to set GITHUB_TOKEN. */
-    token: string | undefined;
-    /** No trailing slash. */
-    apiUrl: string;
-  };
-  /** Temporal payload encryption; undefined key: plain payloads. */
-  payloads: { key: Buffer | undefined; previousKeys: Buffer[]; uiOrigins: string[] };
-  memory: MemoryConfig;
-  ai: {
-    anthropic: { apiKey?: string; baseUrl?: string; model: string };
-    openai: { apiKey?: string; baseUrl?: string; model: string; embeddingModel: string };
-    auggie: { sessionAuth?: string; path: string; model?: string };
-    /** Explicit chains; task kinds not listed use the defaults in activities/ai/router.ts. */
-    routes: Partial<Record<TaskKind, string[]>>;
-    pricing: Record<string, Price>;
-    timeoutMs: number;
-  };
-  /** Custom workflows (.claude-flow/workflows/*.yaml). */
-  customWorkflows: { shellAllowlist: string[] };
-  /** Absolute. */
-  workspaceDir: string;
-  debug: boolean;
-  logLevel: string;
-  /** Absolute. */
-  dataDir: string;
-}
-
-export interface MemoryConfig {
-  backend: 'postgres';
-  /** auto: embeddings from the `embed` route of `ai` when one is configured; off: none. */
-  embeddings: 'auto' | 'off';
-  /** The AI settings (the same object as Config.ai), for the `embed` route. */
-  ai: Config['ai'];
-  /** 32 bytes; seals new writes to sealed namespaces. */
-  key: Buffer | undefined;
-  /** 32 bytes; only decrypts (until rotation re-encrypts with `key`). */
-  previousKey: Buffer | undefined;
-  /** Namespace prefixes whose entries are sealed. */
-  sealed: string[];
-  maxValueBytes: number;
-  compressBytes: number;
-  versions: number;
-  /** 0: no read cache. */
-  cacheEntries: number;
-  /** A duration like `1h`, or `off`. */
-  maintenanceInterval: string;
-  /** 0: no summaries. */
-  summarizeOver: number;
-  /** Absolute; undefined: no backups. */
-  backupDir: string | undefined;
-  backupKeep: number;
-  /** What is saved automatically: off, exchanges, or all (exchanges, decisions, errors, workflow results). */
-  autosave: 'off' | 'exchanges' | 'all';
-}
-
-export type AutosaveMode = MemoryConfig['autosave'];
-
-/** One line, naming the setting, the value and what is allowed. */
-export class ConfigError extends Error {
-  override name = 'ConfigError';
-}
-
-interface LoadOptions {
-  env?: Record<string, string | undefined>;
-  projectRoot?: string;
-}
-
-export const MAIN_CONFIG_FILE = path.join('config', 'claude-flow.json');
-export const USER_SETTINGS_FILE = path.join('.claude-flow', 'settings.json');
-
-function readJsonFile(root: string, file: string): Record<string, unknown> {
-  const full = path.join(root, file);
-  let text: string;
-  try {
-    text = fs.readFileSync(full, 'utf8');
-  } catch {
-    return {};
-  }
-  try {
-    const parsed: unknown = JSON.parse(text);
-    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-      throw new ConfigError(`${file}: expected a JSON object at the top level`);
-    }
-    return parsed as Record<string, unknown>;
-  } catch (err) {
-    if (err instanceof ConfigError) throw err;
-    throw new ConfigError(`${file} is not valid JSON: ${(err as Error).message}`);
-  }
-}
-
-function lookup(obj: Record<string, unknown>, dotted: string): unknown {
-  let cur: unknown = obj;
-  for (const part of dotted.split('.')) {
-    if (cur === null || typeof cur !== 'object') return undefined;
-    cur = (cur as Record<string, unknown>)[part];
-  }
-  return cur;
-}
-
-function show(value: unknown, secret: boolean | undefined): string {
-  if (secret) return '"<hidden>"';
-  return JSON.stringify(value);
-}
-
-/** Reads and validates every setting; throws a one-line ConfigError on the first bad value. */
-export function loadConfig(options: LoadOptions = {}): Config {
-  // eslint-disable-next-line no-restricted-properties -- the one module allowed to read the environment
-  const env = options.env ?? process.env;
-  const projectRoot = path.resolve(options.projectRoot ?? findProjectRoot());
-  const main = readJsonFile(projectRoot, MAIN_CONFIG_FILE);
-  const user = readJsonFile(projectRoot, USER_SETTINGS_FILE);
-
-  const values = {} as Record<string, unknown>;
-  for (const [name, spec] of Object.entries(SETTINGS) as [string, SettingSpec][]) {
-    let raw: unknown;
-    let source: Source | undefined;
-    const fromEnv = env[spec.env];
-    if (fromEnv !== undefined && fromEnv !== '') {
-      raw = fromEnv;
-      source = 'environment';
-    } else if (lookup(user, spec.file) !== undefined) {
-      raw = lookup(user, spec.file);
-      source = '.claude-flow/settings.json';
-    } else if (lookup(main, spec.file) !== undefined) {
-      raw = lookup(main, spec.file);
-      source = 'config/claude-flow.json';
-    }
-    const parsed = spec.schema.safeParse(raw);
-    if (!parsed.success) {
-      const where = source === 'environment' ? spec.env : `${spec.file} in ${source}`;
-      throw new ConfigError(`Invalid setting ${where}=${show(raw, spec.secret)}: allowed: ${spec.allowed}`);
-    }
-    values[name] = parsed.data;
-  }
-  return toConfig(values as Values, projectRoot);
-}
-
-function toConfig(v: Values, projectRoot: string): Config {
-  if (Boolean(v.temporalTlsCert) !== Boolean(v.temporalTlsKey)) {
-    throw new ConfigError(
-      'Invalid setting TEMPORAL_TLS_CERT/TEMPORAL_TLS_KEY: allowed: both set (mTLS) or neither (set the other one)',
-    );
-  }
-  const tlsWanted = v.temporalTlsCert || v.temporalTlsCa || v.temporalTlsServerName;
-  const ai: Config['ai'] = {
-    anthropic: { apiKey: v.anthropicApiKey, baseUrl: v.anthropicBaseUrl, model: v.anthropicModel },
-    openai: {
-      apiKey: v.openaiApiKey,
-      baseUrl: v.openaiBaseUrl,
-      model: v.openaiModel,
-      embeddingModel: v.embeddingModel,
-    },
-    auggie: {
-      sessionAuth: v.augmentSessionAuth,
-      path: v.auggiePath ?? path.join(projectRoot, 'node_modules', '.bin', 'auggie'),
-      model: v.auggieModel,
-    },
-    routes: v.aiRoutes ?? {},
-    pricing: v.aiPricing ?? {},
-    timeoutMs: v.aiTimeoutMs,
-  };
-  return {
-    projectRoot,
-    temporal: {
-      address: v.temporalAddress,
-      namespace: v.temporalNamespace,
-      taskQueue: v.temporalTaskQueue,
-      apiKey: v.temporalApiKey,
-      tls: tlsWanted
-        ? {
-            cert: v.temporalTlsCert,
-            key: v.temporalTlsKey,
-            ca: v.temporalTlsCa,
-            serverName: v.temporalTlsServerName,
-          }
-        : undefined,
-      cliPath: v.temporalCliPath,
-      testServerPath: v.temporalTestServerPath,
-      port: v.temporalPort,
-      uiPort: v.temporalUiPort,
-      maxCachedWorkflows: v.maxCachedWorkflows,
-    },
-    database: { url: v.databaseUrl, poolSize: v.databasePoolSize, embeddedPort: v.embeddedPostgresPort },
-    api: {
-      port: v.port,
-      host: v.host,
-      apiKey: v.apiKey,
-      rateLimit: { windowSeconds: v.rateLimitWindowSeconds, perKey: v.rateLimitPerKey, perIp: v.rateLimitPerIp },
-      loginHours: v.loginHours,
-      corsOrigins: v.corsOrigins,
-      liveRetentionSeconds: v.liveRetentionSeconds,
-    },
-    enabled: v.enabled,
-    github: {
-      webhookSecret: v.githubWebhookSecret,
-      webhookWorkflows: v.webhookWorkflows,
-      token: v.githubToken,
-      apiUrl: v.githubApiUrl.replace(/\/+$/, ''),
-    },
-    payloads: {
-      key: v.payloadKey ? decodeKey32(v.payloadKey) : undefined,
-      previousKeys: v.payloadPreviousKeys.map((k) => decodeKey32(k) as Buffer),
-      uiOrigins: [
-        `http://127.0.0.1:${v.temporalUiPort}`,
-        `http://localhost:${v.temporalUiPort}`,
-        ...(v.temporalUiUrl ? [new URL(v.temporalUiUrl).origin] : []),
-      ],
-    },
-    memory: {
-      backend: v.memoryBackend,
-      embeddings: v.memoryEmbeddings,
-      ai,
-      key: v.memoryKey === undefined ? undefined : decodeKey32(v.memoryKey),
-      previousKey: v.memoryPreviousKey === undefined ? undefined : decodeKey32(v.memoryPreviousKey),
-      sealed: v.memorySealed,
-      maxValueBytes: v.memoryMaxValueBytes,
-      compressBytes: v.memoryCompressBytes,
-      versions: v.memoryVersions,
-      cacheEntries: v.memoryCacheEntries,
-      maintenanceInterval: v.memoryMaintenanceInterval,
-      summarizeOver: v.memorySummarizeOver,
-      backupDir: v.memoryBackupDir === undefined ? undefined : path.resolve(projectRoot, v.memoryBackupDir),
-      backupKeep: v.memoryBackupKeep,
-      autosave: v.memoryAutosave,
-    },
-    ai,
-    customWorkflows: { shellAllowlist: v.shellAllowlist },
-    workspaceDir: path.resolve(projectRoot, v.workspaceDir),
-    debug: v.debug,
-    logLevel: v.debug ? 'debug' : v.logLevel,
-    dataDir: path.resolve(projectRoot, v.dataDir),
-  };
-}
-
-/** The folder holding package.json above this module (the checkout), so commands work from any cwd. */
-export function findProjectRoot(): string {
-  return path.resolve(__dirname, '..');
+/**
+ * The default the docs show for a setting: its schema's default as it would be written (lists
+ * comma-separated, objects as JSON); undefined when it has none or the default is empty.
+ */
+export function documentedDefault(spec: SettingSpec): string | undefined {
+  const parsed = spec.schema.safeParse(undefined);
+  if (!parsed.success || parsed.data === undefined) return undefined;
+  const value: unknown = parsed.data;
+  const text = Array.isArray(value)
+    ? value.join(',')
+    : typeof value === 'object' && value !== null
+      ? JSON.stringify(value)
+      : String(value);
+  return text === '' ? undefined : text;
 }
