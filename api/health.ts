@@ -3,7 +3,7 @@ import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import type pg from 'pg';
 import type { Config } from '../lib/config';
-import { migrationsDir, pendingMigrations } from '../stack/migrate';
+import { migrationsDir, pendingMigrations } from '../lib/migrations';
 
 export interface Check {
   ok: boolean;

@@ -15,7 +15,7 @@ import { createPool, createPrisma } from '../lib/db';
 import { LiveListener, type LiveEvent } from '../lib/live';
 import { createLogger } from '../lib/logger';
 import { MemoryStore } from '../lib/memory';
-import { applyMigrations, migrationsDir } from '../stack/migrate';
+import { applyMigrations, migrationsDir } from '../lib/migrations';
 import { startEmbeddedPostgres } from '../stack/postgres';
 import { freePort } from '../stack/temporal-server';
 import { startFakeAnthropic } from '../test/fakes/anthropic';

@@ -19,13 +19,13 @@ import { findProjectRoot, loadConfig } from '../lib/config';
 import { createPool, createPrisma } from '../lib/db';
 import { createLogger } from '../lib/logger';
 import { findBinary, TEMPORAL_CLI } from '../stack/binaries';
-import { applyMigrations, migrationsDir } from '../stack/migrate';
+import { applyMigrations, migrationsDir } from '../lib/migrations';
 import { startEmbeddedPostgres } from '../stack/postgres';
 import { freePort, startTemporalServer } from '../stack/temporal-server';
 import { installTemporalRuntime } from '../workers/runtime';
 import { startWorker } from '../workers/worker';
 import { session } from '../workflows';
-import { stateQuery } from '../workflows/session/messages';
+import { stateQuery } from '../workflows/contract/session-messages';
 
 const N = Number(process.argv[2] ?? 10_000);
 const SAMPLE = Number(process.argv[3] ?? 200);

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { findProjectRoot, loadConfig } from '../lib/config';
 import { createPool } from '../lib/db';
 import { MemoryStore } from '../lib/memory';
-import { applyMigrations, migrationsDir } from '../stack/migrate';
+import { applyMigrations, migrationsDir } from '../lib/migrations';
 import { startEmbeddedPostgres } from '../stack/postgres';
 import { freePort } from '../stack/temporal-server';
 

@@ -12,14 +12,14 @@ import { findProjectRoot, loadConfig } from '../lib/config';
 import { createPool, createPrisma } from '../lib/db';
 import { createLogger } from '../lib/logger';
 import { findBinary, TEMPORAL_CLI } from '../stack/binaries';
-import { applyMigrations, migrationsDir } from '../stack/migrate';
+import { applyMigrations, migrationsDir } from '../lib/migrations';
 import { startEmbeddedPostgres } from '../stack/postgres';
 import { freePort, startTemporalServer } from '../stack/temporal-server';
 import { startFakeAnthropic } from '../test/fakes/anthropic';
 import { installTemporalRuntime } from '../workers/runtime';
 import { startWorker } from '../workers/worker';
 import { session } from '../workflows';
-import { sendMessageUpdate } from '../workflows/session/messages';
+import { sendMessageUpdate } from '../workflows/contract/session-messages';
 import { bareEntity, step, stop } from './workflows/bare';
 
 const N = Number(process.argv[2] ?? 200);

@@ -2,7 +2,7 @@
 // session workflow Temporal still knows is queried for its state and its row rewritten.
 import type { Client } from '@temporalio/client';
 import type { PrismaClient } from './db';
-import { stateQuery } from '../workflows/session/messages';
+import { stateQuery } from '../workflows/contract/session-messages';
 
 export interface RebuildResult {
   sessions: number;

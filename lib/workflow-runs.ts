@@ -13,8 +13,8 @@ import { executionInfoFromRaw } from '@temporalio/client/lib/helpers';
 import { defineSearchAttributeKey } from '@temporalio/common';
 import { z } from 'zod';
 import type { Config } from './config';
-import { progressQuery } from '../workflows/dev/queries';
-import type { WorkflowProgress } from '../workflows/dev/types';
+import { progressQuery } from '../workflows/contract/runs';
+import type { WorkflowProgress } from '../workflows/contract/runs';
 import { ProblemError, badRequest, notFound } from './errors';
 import { WORKFLOW_TYPES, workflowType, type WorkflowTypeDef } from './workflow-types';
 

@@ -1,6 +1,6 @@
 // `npm run migrate`: applies pending migrations to DATABASE_URL (the stack does this at start).
 import { fail, loadConfigOrExit, requireDatabaseUrl } from '../lib/process';
-import { applyMigrations, migrationsDir } from './migrate';
+import { applyMigrations, migrationsDir } from '../lib/migrations';
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit();

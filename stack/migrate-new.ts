@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { findProjectRoot } from '../lib/config';
-import { applyMigrations, migrationsDir, readMigrations } from './migrate';
+import { applyMigrations, migrationsDir, readMigrations } from '../lib/migrations';
 import { startEmbeddedPostgres } from './postgres';
 import { freePort } from './temporal-server';
 

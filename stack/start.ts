@@ -15,7 +15,7 @@ import { installTemporalRuntime } from '../workers/runtime';
 import { startWorker, type WorkerHandle } from '../workers/worker';
 import { BinaryNotFoundError, findBinary, TEMPORAL_CLI } from './binaries';
 import { AlreadyRunningError, StackLock } from './lock';
-import { applyMigrations, migrationsDir } from './migrate';
+import { applyMigrations, migrationsDir } from '../lib/migrations';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './postgres';
 import { startSdkDownloadedServer, startTemporalServer, type TemporalServer } from './temporal-server';
 

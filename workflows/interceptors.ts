@@ -11,7 +11,7 @@ import {
   workflowInfo,
   type WorkflowInterceptorsFactory,
 } from '@temporalio/workflow';
-import { CHILD_WORKFLOW_TYPES } from './dev/names';
+import { CHILD_WORKFLOW_TYPES } from './contract/runs';
 import { bookkeeping, events } from './dev/proxies';
 
 /** Development runs; systemCheck is a health probe (and its recorded history predates this). */

@@ -8,8 +8,14 @@ import { inTransaction } from '../../lib/memory/sql';
 import type { ChatMessage, ModelResponse } from '../ai/types';
 import type { AutosaveMode } from '../../lib/config';
 import type { ActivityDeps } from '../deps';
-import { previewOf, type ConversationSnapshot, type TurnOutcome } from '../../workflows/session/state';
-import type { CheckpointRecord, ProjectRef } from '../../workflows/session/types';
+import {
+  previewOf,
+  type CheckpointRecord,
+  type ConversationSnapshot,
+  type ProjectRef,
+  type TurnOutcome,
+  sessionWorkflowId,
+} from '../../workflows/contract/session';
 import { assertClean, checkoutNewBranch, headCommit } from './git';
 import { EXCHANGE_TAG, memoryContext, restoreSnapshot, snapshotNamespaces, type MemorySnapshot } from './memory';
 
@@ -234,7 +240,7 @@ export function createSessionActivities(deps: ActivityDeps, ai: AiActivities) {
                 key: x.key,
                 value: x.value,
                 tags: x.tags,
-                provenance: { sessionId: p.sessionId, workflowId: `session-${p.sessionId}` },
+                provenance: { sessionId: p.sessionId, workflowId: sessionWorkflowId(p.sessionId) },
               })),
             )
           : undefined,

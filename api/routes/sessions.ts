@@ -29,13 +29,22 @@ import {
   runWorkflowUpdate,
   sendMessageUpdate,
   stateQuery,
-} from '../../workflows/session/messages';
-import { SessionState, parseDuration, previewOf } from '../../workflows/session/state';
-import { SESSION_LIMITS, type SessionInput } from '../../workflows/session/types';
+} from '../../workflows/contract/session-messages';
+import { parseDuration } from '../../workflows/contract/duration';
+import {
+  SESSION_ID_PATTERN,
+  SESSION_ID_RULE,
+  SESSION_LIMITS,
+  previewOf,
+  sessionIdOf,
+  sessionWorkflowId,
+  stateFromConversation,
+  type SessionInput,
+} from '../../workflows/contract/session';
 import { parse, withoutNul } from '../validate';
 
 const STATUSES = ['active', 'paused', 'waiting_approval', 'ended', 'failed'] as const;
-const id = z.string().regex(/^[A-Za-z0-9_-]{1,100}$/, 'letters, digits, _ and - (1-100)');
+const id = z.string().regex(SESSION_ID_PATTERN, SESSION_ID_RULE);
 const duration = z
   .string()
   .regex(/^\d+(\.\d+)?\s*(ms|s|m|h|d|seconds?|minutes?|hours?|days?)$/, 'a duration such as "30 minutes" or "7 days"')
@@ -167,7 +176,7 @@ export const importBody = z
   })
   .strict();
 
-export const workflowIdOf = (sessionId: string) => `session-${sessionId}`;
+export const workflowIdOf = sessionWorkflowId;
 
 /** The 409 for a session whose workflow has closed. */
 const ended = (sessionId: string, status: string) =>
@@ -178,7 +187,7 @@ const ended = (sessionId: string, status: string) =>
  * A workflow that closed after `handle` saw it running (e.g. a concurrent end) is a 409 as well.
  */
 function updateProblem(err: unknown): never {
-  if (err instanceof WorkflowNotFoundError) throw ended(err.workflowId.replace(/^session-/, ''), 'completed');
+  if (err instanceof WorkflowNotFoundError) throw ended(sessionIdOf(err.workflowId) ?? err.workflowId, 'completed');
   if (err instanceof WorkflowUpdateFailedError) {
     const cause = err.cause as { message?: string; cause?: { message?: string; type?: string } } | undefined;
     const message = cause?.cause?.message ?? cause?.message ?? err.message;
@@ -418,7 +427,7 @@ export function sessionsRouter(deps: { config: Config; temporal: Client; prisma:
       owner: doc.session.owner,
       project: doc.session.project,
       settings: doc.session.settings,
-      carried: { ...SessionState.forkedFrom({ messageCount: doc.messages.length, recent, totals }, now), totals },
+      carried: { ...stateFromConversation({ messageCount: doc.messages.length, recent, totals }, now), totals },
     };
     await startSession(input);
     res.status(201).json({ sessionId, workflowId: workflowIdOf(sessionId), messages: doc.messages.length });

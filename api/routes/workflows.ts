@@ -24,9 +24,9 @@ import {
   validateInput,
 } from '../../lib/workflow-runs';
 import { WORKFLOW_TYPES } from '../../lib/workflow-types';
-import { progressQuery } from '../../workflows/dev/queries';
-import { approvalDecidedSignal, decideUpdate, runWorkflowUpdate } from '../../workflows/session/messages';
-import type { ApprovalOutcome } from '../../workflows/session/types';
+import { progressQuery } from '../../workflows/contract/runs';
+import { approvalDecidedSignal, decideUpdate, runWorkflowUpdate } from '../../workflows/contract/session-messages';
+import { sessionIdOf, sessionWorkflowId, type ApprovalOutcome } from '../../workflows/contract/session';
 import { schemaOf } from '../json-schema';
 import { parse, withoutNul } from '../validate';
 
@@ -128,7 +128,7 @@ export function workflowsRouter(deps: { config: Config; temporal: Client }): Rou
     // A session's child: the session starts it (and shows it in its state and approvals).
     const def = requireType(body.type);
     const params = validateInput(def, body.input, config);
-    const session = temporal.workflow.getHandle(`session-${body.sessionId}`);
+    const session = temporal.workflow.getHandle(sessionWorkflowId(body.sessionId));
     try {
       const { workflowId } = await session.executeUpdate(runWorkflowUpdate, { args: [{ type: def.type, params }] });
       const d = await temporal.workflow.getHandle(workflowId).describe();
@@ -203,7 +203,7 @@ export function workflowsRouter(deps: { config: Config; temporal: Client }): Rou
       throw new ProblemError(409, 'Conflict', `${workflowId} has no pending approval ${requestId}`);
     }
     const by = req.principal?.name ?? 'user';
-    if (parent?.startsWith('session-')) {
+    if (parent && sessionIdOf(parent) !== undefined) {
       // Asked through its session: decide there, so the session's state and history agree.
       const outcome = await temporal.workflow
         .getHandle(parent)

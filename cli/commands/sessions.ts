@@ -1,6 +1,6 @@
 // claude-flow session …: durable AI sessions (start, converse with a streamed reply, checkpoints,
 // rollback, fork, approvals, pause/resume/end, export/import).
-import type { SendMessageResult } from '../../workflows/session/types';
+import type { SendMessageResult } from '../../workflows/contract/session';
 import fs from 'node:fs';
 import type { Command } from 'commander';
 import { BASE, seg, type LiveEvent } from '../client';

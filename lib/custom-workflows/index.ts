@@ -12,6 +12,6 @@ export {
   ExprError,
   EXPR_ROOTS,
   type Expr,
-} from '../../workflows/dev/custom-expr';
-export type * from '../../workflows/dev/custom-types';
-export { MAX_LOOP_ITERATIONS, MAX_CUSTOM_DEPTH, STEP_KINDS } from '../../workflows/dev/custom-types';
+} from '../../workflows/contract/custom-expr';
+export type * from '../../workflows/contract/custom-types';
+export { MAX_LOOP_ITERATIONS, MAX_CUSTOM_DEPTH, STEP_KINDS } from '../../workflows/contract/custom-types';

@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { CustomDefinition, InputSpec } from '../../workflows/dev/custom-types';
+import type { CustomDefinition, InputSpec } from '../../workflows/contract/custom-types';
 import type { Config } from '../config';
 import { NAME_PATTERN } from './schema';
 import { DefinitionError, parseDefinition, type ValidateOptions } from './validate';

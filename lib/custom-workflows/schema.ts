@@ -1,7 +1,7 @@
 // The schema of one custom workflow definition: the zod schema of each step kind's body (the step
 // envelope and nesting are walked by validate.ts so every error can name its exact field).
 import { z } from 'zod';
-import { MAX_LOOP_ITERATIONS } from '../../workflows/dev/custom-types';
+import { MAX_LOOP_ITERATIONS } from '../../workflows/contract/custom-types';
 import { TASK_KINDS } from '../config';
 
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };

@@ -10,14 +10,14 @@ import {
   parseTemplate,
   templatesIn,
   type Expr,
-} from '../../workflows/dev/custom-expr';
+} from '../../workflows/contract/custom-expr';
 import {
   type CustomDefinition,
   type CustomStep,
   type InputSpec,
   STEP_KINDS,
   type StepKind,
-} from '../../workflows/dev/custom-types';
+} from '../../workflows/contract/custom-types';
 import { githubSchemas, ID_PATTERN, inputSpecSchema, KIND_SCHEMAS, memorySchemas, topSchema } from './schema';
 
 export type FieldPath = (string | number)[];

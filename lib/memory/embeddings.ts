@@ -2,8 +2,8 @@
 // `embed` route (only one: vectors of different models cannot be compared), called through the
 // openai SDK with no retries and a short timeout, since writes wait for it. Vectors are stored
 // unit length (`real[]`), so cosine similarity is a dot product.
-import { embedTexts, openAiClient } from '../../activities/ai/providers/openai';
-import { resolveChain } from '../../activities/ai/router';
+import { embedTexts, openAiClient } from '../ai/openai';
+import { resolveChain } from '../ai/router';
 import type { MemoryConfig } from '../config';
 import { badRequest } from '../errors';
 

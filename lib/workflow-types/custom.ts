@@ -3,7 +3,7 @@ import { z } from 'zod';
 import fs from 'node:fs';
 import { definitionsDir, loadDefinition, resolveInputs, validateOptions } from '../custom-workflows/load';
 import { NAME_PATTERN } from '../custom-workflows/schema';
-import { MAX_CUSTOM_DEPTH } from '../../workflows/dev/custom-types';
+import { MAX_CUSTOM_DEPTH } from '../../workflows/contract/custom-types';
 import type { CheckContext, WorkflowTypeDef } from './types';
 
 export const customDef: WorkflowTypeDef = {

@@ -1,7 +1,7 @@
 // The sessions API over the real workflow: create, list, message, checkpoint, approvals, signals,
 // and every malformed or refused request answered with a clear 4xx.
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { requestApprovalUpdate } from '../../workflows/session/messages';
+import { requestApprovalUpdate } from '../../workflows/contract/session-messages';
 import request from 'supertest';
 import { createApp } from '../../api/app';
 import { startFakeAnthropic } from '../fakes/anthropic';

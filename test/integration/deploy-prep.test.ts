@@ -18,7 +18,7 @@ import {
   endSignal,
   pendingQuery,
   runWorkflowUpdate,
-} from '../../workflows/session/messages';
+} from '../../workflows/contract/session-messages';
 import { session } from '../../workflows';
 import { startFakeAnthropic } from '../fakes/anthropic';
 import { type FakeGithub, startFakeGithub } from '../fakes/github';

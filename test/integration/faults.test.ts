@@ -8,7 +8,7 @@ import { temporal } from '@temporalio/proto';
 import { findProjectRoot } from '../../lib/config';
 import { startTemporalServer, freePort, type TemporalServer } from '../../stack/temporal-server';
 import { session } from '../../workflows';
-import { sendMessageUpdate, stateQuery } from '../../workflows/session/messages';
+import { sendMessageUpdate, stateQuery } from '../../workflows/contract/session-messages';
 import { startFakeAnthropic } from '../fakes/anthropic';
 import type { FakeServer } from '../fakes/http-fake';
 import { freshDatabase, harness, uniqueTaskQueue, type TestDatabase } from '../helpers/stack';

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { findProjectRoot } from '../../lib/config';
-import { applyMigrations, migrationsDir, readMigrations } from '../../stack/migrate';
+import { applyMigrations, migrationsDir, readMigrations } from '../../lib/migrations';
 import { harness } from '../helpers/stack';
 
 async function emptyDatabase(): Promise<string> {

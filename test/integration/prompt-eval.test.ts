@@ -11,7 +11,7 @@ import type { PromptEvalResult } from '../../activities/dev/eval';
 import { MemoryStore } from '../../lib/memory';
 import { modelUpdate, promptEval } from '../../workflows';
 import { progressQuery } from '../../workflows/dev/common';
-import { approvalDecidedSignal } from '../../workflows/session/messages';
+import { approvalDecidedSignal } from '../../workflows/contract/session-messages';
 import { startFakeAnthropic } from '../fakes/anthropic';
 import type { FakeServer, Step } from '../fakes/http-fake';
 import { type FakeOpenAIServer, startFakeOpenAI } from '../fakes/openai';

@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { session } from '../../workflows';
-import { sendMessageUpdate, stateQuery } from '../../workflows/session/messages';
+import { sendMessageUpdate, stateQuery } from '../../workflows/contract/session-messages';
 import { startFakeAnthropic } from '../fakes/anthropic';
 import type { FakeServer } from '../fakes/http-fake';
 import { harness, startTestApp, type TestApp } from '../helpers/stack';

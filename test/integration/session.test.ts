@@ -21,8 +21,8 @@ import {
   runWorkflowUpdate,
   sendMessageUpdate,
   stateQuery,
-} from '../../workflows/session/messages';
-import type { SessionInput } from '../../workflows/session/types';
+} from '../../workflows/contract/session-messages';
+import type { SessionInput } from '../../workflows/contract/session';
 import { startFakeAnthropic } from '../fakes/anthropic';
 import type { FakeServer } from '../fakes/http-fake';
 import { startTestApp, type TestApp } from '../helpers/stack';

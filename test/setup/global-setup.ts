@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../../lib/config';
 import { findBinary, TEMPORAL_CLI, TEMPORAL_TEST_SERVER } from '../../stack/binaries';
-import { applyMigrations, migrationsDir } from '../../stack/migrate';
+import { applyMigrations, migrationsDir } from '../../lib/migrations';
 import { ensureDatabase, startEmbeddedPostgres, type EmbeddedPostgres } from '../../stack/postgres';
 import { freePort, startTemporalServer, type TemporalServer } from '../../stack/temporal-server';
 import { workflowBundle } from '../../workers/bundle';

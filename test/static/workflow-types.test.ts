@@ -3,7 +3,7 @@
 // (workflows/index.ts) must agree: a type in one and not the others is a run that cannot start.
 import { WORKFLOW_TYPES } from '../../lib/workflow-types';
 import * as workflows from '../../workflows';
-import { CHILD_WORKFLOW_TYPES } from '../../workflows/dev/names';
+import { CHILD_WORKFLOW_TYPES } from '../../workflows/contract/runs';
 import { schemaOf } from '../../api/json-schema';
 
 const catalog = WORKFLOW_TYPES.map((d) => d.type);

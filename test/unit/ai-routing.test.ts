@@ -2,7 +2,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import { AI_ERROR, retryAfterMs, toAiFailure } from '../../activities/ai/errors';
 import { costOf } from '../../activities/ai/pricing';
 import { renderPrompt, statusFromStderr } from '../../activities/ai/providers/auggie';
-import { resolveChain, routeForAttempt } from '../../activities/ai/router';
+import { resolveChain, routeForAttempt } from '../../lib/ai/router';
 import { loadConfig } from '../../lib/config';
 
 const ai = (env: Record<string, string>) => loadConfig({ env, projectRoot: '/nonexistent' }).ai;

@@ -12,8 +12,8 @@ import {
 import { sizeAndComplexity } from '../../activities/dev/review/signals';
 import { scanRisky } from '../../activities/dev/checks/risky';
 import { fingerprint, parseAllowlist, scanSecrets, shannonEntropy } from '../../activities/dev/checks/secrets';
-import { mergeFindings } from '../../workflows/dev/findings';
-import type { Finding } from '../../workflows/dev/types';
+import { mergeFindings } from '../../workflows/contract/findings';
+import type { Finding } from '../../workflows/contract/findings';
 
 // Built at run time so that this file itself holds no credential-shaped literal.
 const AWS = ['AKIA', 'Z7Q2', 'M4XW', 'P9RT', 'K3LB'].join('');

@@ -13,7 +13,7 @@ import { createPool, createPrisma, type PrismaClient } from '../../lib/db';
 import { MemoryStore } from '../../lib/memory';
 import { SEARCH_ATTRIBUTES } from '../../lib/temporal';
 import { session } from '../../workflows';
-import { decideUpdate, endSignal, requestApprovalUpdate, stateQuery } from '../../workflows/session/messages';
+import { decideUpdate, endSignal, requestApprovalUpdate, stateQuery } from '../../workflows/contract/session-messages';
 import { freshDatabase, harness, quietTemporal, testConfig, testLogger, type TestDatabase } from '../helpers/stack';
 
 jest.setTimeout(60_000);

@@ -8,8 +8,9 @@ import type { ChunkReview, CollectedDiff, PublishResult } from '../../activities
 import { ai } from '../ai';
 import { posts } from './proxies';
 import { Progress } from './common';
-import { countBySeverity, mergeFindings } from './findings';
-import type { Finding, Severity, WorkflowProgress } from './types';
+import { countBySeverity, mergeFindings } from '../contract/findings';
+import type { WorkflowProgress } from '../contract/runs';
+import type { Finding, Severity } from '../contract/findings';
 
 export interface CodeReviewInput {
   /** Pull request mode: `owner/name` and the pull request number. */

@@ -2,11 +2,10 @@
 // `workflow:<id>`) and human approval (asked through the parent session when there is one, or
 // answered on the workflow directly through the API).
 import { condition, getExternalWorkflowHandle, log, setHandler, workflowInfo } from '@temporalio/workflow';
-import { approvalDecidedSignal, approvalRequestedSignal } from '../session/messages';
-import type { ApprovalOutcome } from '../session/types';
+import { approvalDecidedSignal, approvalRequestedSignal } from '../contract/session-messages';
+import { sessionIdOf, type ApprovalOutcome } from '../contract/session';
 import { events } from './proxies';
-import { progressQuery } from './queries';
-import type { PendingApproval, StepProgress, WorkflowProgress } from './types';
+import { progressQuery, type PendingApproval, type StepProgress, type WorkflowProgress } from '../contract/runs';
 
 export { progressQuery };
 
@@ -89,7 +88,7 @@ export class Progress {
       deadline,
       defaultOutcome: req.defaultOutcome,
     });
-    const session = info.parent?.workflowId.startsWith('session-') ? info.parent.workflowId : undefined;
+    const session = sessionIdOf(info.parent?.workflowId) !== undefined ? info.parent?.workflowId : undefined;
     if (session) {
       await getExternalWorkflowHandle(session)
         .signal(approvalRequestedSignal, {

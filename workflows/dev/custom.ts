@@ -9,7 +9,7 @@ import type { HttpStepInput, MemoryStepInput, ShellStepInput } from '../../activ
 import { ai } from '../ai';
 import { Progress } from './common';
 import { bookkeeping } from './proxies';
-import { evalExpr, parseCondition, renderValue, type Scope } from './custom-expr';
+import { evalExpr, parseCondition, renderValue, type Scope } from '../contract/custom-expr';
 import {
   type CustomInput,
   type CustomResult,
@@ -17,7 +17,7 @@ import {
   MAX_CUSTOM_DEPTH,
   type PinnedDefinition,
   type StepResult,
-} from './custom-types';
+} from '../contract/custom-types';
 
 const github = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',

@@ -12,7 +12,7 @@ import type { Activities } from '../../activities';
 import type { BuildResult, ReleasePlan, WebhookReleaseResult } from '../../activities/dev/release';
 import type { PostedRelease } from '../../activities/github/types';
 import { ai } from '../ai';
-import type { ApprovalOutcome } from '../session/types';
+import type { ApprovalOutcome } from '../contract/session';
 import { Progress } from './common';
 import { testRun, type TestRunInput, type TestRunResult } from './test-run';
 

@@ -7,7 +7,7 @@ import type { Activities } from '../../activities';
 import type { TaskKind } from '../../activities/ai/types';
 import type { ConfigurationReport, CurrentRoute, PromptEvalResult, RoutingChange } from '../../activities/dev/eval';
 import type { ModelUpdateInput } from '../../lib/workflow-types/model-update';
-import type { ApprovalOutcome } from '../session/types';
+import type { ApprovalOutcome } from '../contract/session';
 import { Progress } from './common';
 import { promptEval } from './prompt-eval';
 

@@ -7,8 +7,9 @@ import type { DependencyAudit, ScanResult, TriagedFinding } from '../../activiti
 import { ai } from '../ai';
 import { posts } from './proxies';
 import { Progress } from './common';
-import { SEVERITIES, countBySeverity, mergeFindings, severityRank } from './findings';
-import type { Finding, Severity, WorkflowProgress } from './types';
+import { SEVERITIES, countBySeverity, mergeFindings, severityRank } from '../contract/findings';
+import type { WorkflowProgress } from '../contract/runs';
+import type { Finding, Severity } from '../contract/findings';
 
 export interface SecurityAuditInput {
   /** Absolute path of the repository (its working tree is scanned). */

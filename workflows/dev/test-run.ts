@@ -12,7 +12,7 @@ import type {
 } from '../../activities/dev/tests/types';
 import { ai } from '../ai';
 import { Progress } from './common';
-import type { Skipped } from './types';
+import type { Skipped } from '../contract/runs';
 
 export type { TestRunResult };
 

@@ -6,32 +6,15 @@ import type {
   CarriedState,
   CheckpointRecord,
   ChildRef,
+  ConversationSnapshot,
   MessageRef,
   SessionInput,
   SessionStatus,
   SessionView,
-} from './types';
-import { SESSION_LIMITS } from './types';
-
-/** What one turn's activity reports back (the reply body itself is in Postgres too). */
-export interface TurnOutcome {
-  reply: string;
-  userPreview: string;
-  replyPreview: string;
-  at: string;
-  provider: string;
-  model: string;
-  inputTokens: number;
-  outputTokens: number;
-  costUsd: number | null;
-}
-
-/** The conversation part of the state: what a checkpoint captures and a rollback restores. */
-export interface ConversationSnapshot {
-  messageCount: number;
-  recent: MessageRef[];
-  totals: CarriedState['totals'];
-}
+  TurnOutcome,
+} from '../contract/session';
+import { SESSION_LIMITS, stateFromConversation } from '../contract/session';
+import { parseDuration } from '../contract/duration';
 
 /** Runs tasks one at a time, in the order they arrive (concurrent updates queue up). */
 export class TurnQueue {
@@ -43,22 +26,6 @@ export class TurnQueue {
     return result;
   }
 }
-
-const UNITS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-
-/** "90 seconds", "7 days", "15m" → milliseconds; undefined when it is not a duration. */
-export function parseDuration(text: string | undefined): number | undefined {
-  if (!text) return undefined;
-  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|milliseconds?|s|secs?|seconds?|m|mins?|minutes?|h|hours?|d|days?)\s*$/i.exec(
-    text,
-  );
-  if (!m) return undefined;
-  const unit = m[2].toLowerCase();
-  const key = unit.startsWith('ms') || unit.startsWith('milli') ? 'ms' : unit[0];
-  return Number(m[1]) * UNITS[key];
-}
-
-const preview = (text: string) => (text.length > 200 ? `${text.slice(0, 199)}…` : text);
 
 export class SessionState {
   data: CarriedState;
@@ -90,22 +57,7 @@ export class SessionState {
 
   /** The state a fork starts from: the checkpoint's conversation, nothing else. */
   static forkedFrom(conversation: ConversationSnapshot, now: string): CarriedState {
-    const maxNo = conversation.recent.reduce((m, r) => Math.max(m, r.no), conversation.messageCount);
-    return {
-      status: 'active',
-      createdAt: now,
-      lastActivityAt: now,
-      messageCount: conversation.messageCount,
-      nextMessageNo: maxNo + 1,
-      recent: conversation.recent,
-      totals: { inputTokens: 0, outputTokens: 0, costUsd: 0 },
-      checkpoints: [],
-      pending: [],
-      decided: [],
-      children: [],
-      nextSeq: 1,
-      runs: 0,
-    };
+    return stateFromConversation(conversation, now);
   }
 
   private bump() {
@@ -289,5 +241,3 @@ export class SessionState {
     };
   }
 }
-
-export const previewOf = preview;

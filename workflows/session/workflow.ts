@@ -21,7 +21,7 @@ import type { SearchAttributeKey } from '@temporalio/common/lib/search-attribute
 import type { Activities } from '../../activities';
 import type { SessionSave } from '../../activities/session';
 import { AI_RETRY } from '../ai';
-import { CHILD_WORKFLOW_TYPES } from '../dev/names';
+import { CHILD_WORKFLOW_TYPES } from '../contract/runs';
 import {
   approvalDecidedSignal,
   approvalRequestedSignal,
@@ -39,9 +39,10 @@ import {
   runWorkflowUpdate,
   sendMessageUpdate,
   stateQuery,
-} from './messages';
-import { parseDuration, previewOf, SessionState, TurnQueue } from './state';
-import { SESSION_LIMITS, type SessionInput } from './types';
+} from '../contract/session-messages';
+import { parseDuration } from '../contract/duration';
+import { SessionState, TurnQueue } from './state';
+import { SESSION_LIMITS, previewOf, sessionWorkflowId, type SessionInput } from '../contract/session';
 
 // Registered by the stack (lib/temporal.ts SEARCH_ATTRIBUTES); kept current by this workflow.
 const keyword = (name: string): SearchAttributeKey<'KEYWORD'> => ({ name, type: 'KEYWORD' });
@@ -293,7 +294,7 @@ export async function session(input: SessionInput): Promise<{ status: string; re
         toSessionId: sessionId,
         checkpointId,
       });
-      const workflowId = `session-${sessionId}`;
+      const workflowId = sessionWorkflowId(sessionId);
       await startChild(session, {
         workflowId,
         parentClosePolicy: ParentClosePolicy.ABANDON,

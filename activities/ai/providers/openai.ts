@@ -1,7 +1,8 @@
 // OpenAI, or any OpenAI-compatible server (Ollama, vLLM, LM Studio), through the openai SDK's Chat
 // Completions. SDK retries are off: Temporal owns retries.
-import OpenAI from 'openai';
+import type OpenAI from 'openai';
 import type { Config } from '../../../lib/config';
+import { openAiClient } from '../../../lib/ai/openai';
 import type { Provider, ProviderCall, ProviderReply, ToolCall } from '../types';
 
 function stopReason(r: string | null | undefined): string {
@@ -17,11 +18,6 @@ function parseArgs(raw: string): unknown {
   } catch {
     return { raw };
   }
-}
-
-export function openAiClient(config: Config['ai']['openai'], timeoutMs: number): OpenAI {
-  // Local OpenAI-compatible servers take no key, but the SDK insists on one.
-  return new OpenAI({ apiKey: config.apiKey ?? 'none', baseURL: config.baseUrl, maxRetries: 0, timeout: timeoutMs });
 }
 
 export function createOpenAiProvider(config: Config['ai']['openai'], timeoutMs: number): Provider {
@@ -109,16 +105,4 @@ export function createOpenAiProvider(config: Config['ai']['openai'], timeoutMs: 
       };
     },
   };
-}
-
-/** Embeddings from an OpenAI-compatible `/embeddings` endpoint, one vector per input, in order. */
-export async function embedTexts(
-  client: OpenAI,
-  model: string,
-  input: string[],
-  signal?: AbortSignal,
-): Promise<{ vectors: number[][]; inputTokens: number; model: string }> {
-  const res = await client.embeddings.create({ model, input }, { signal });
-  const vectors = [...res.data].sort((a, b) => a.index - b.index).map((d) => d.embedding);
-  return { vectors, inputTokens: res.usage?.prompt_tokens ?? 0, model: res.model ?? model };
 }

@@ -4,8 +4,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import { SEVERITIES, countBySeverity } from '../../../workflows/dev/findings';
-import type { Finding, Severity } from '../../../workflows/dev/types';
+import { SEVERITIES, countBySeverity } from '../../../workflows/contract/findings';
+import type { Finding, Severity } from '../../../workflows/contract/findings';
 import { createAiActivities } from '../../ai';
 import type { ActivityDeps } from '../../deps';
 import { createGithubActivities } from '../../github';

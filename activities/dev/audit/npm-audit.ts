@@ -3,7 +3,7 @@
 // never a failed audit.
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Finding, Severity } from '../../../workflows/dev/types';
+import type { Finding, Severity } from '../../../workflows/contract/findings';
 import { runCommand } from '../process';
 
 export type DependencyAudit =

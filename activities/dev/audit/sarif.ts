@@ -1,6 +1,6 @@
 // SARIF 2.1.0, the format GitHub code scanning reads: one run, the rules that fired, one result per
 // finding with a physical location. Pure: unit-tested in test/unit/security-audit.test.ts.
-import type { Finding, Severity } from '../../../workflows/dev/types';
+import type { Finding, Severity } from '../../../workflows/contract/findings';
 
 export const SARIF_SCHEMA =
   'https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json';

@@ -2,7 +2,7 @@
 // commands built from input, SQL built by string concatenation, disabled TLS verification. Line
 // patterns: cheap, language-agnostic enough for JavaScript/TypeScript, Python, Go, Ruby, PHP and
 // shell, and precise about where.
-import type { Finding, Severity } from '../../../workflows/dev/types';
+import type { Finding, Severity } from '../../../workflows/contract/findings';
 import type { LineRef } from './secrets';
 
 export interface RiskyRule {

@@ -3,7 +3,7 @@
 // Pure functions over lines of text; never returns the secret itself, only a masked preview and a
 // fingerprint the allowlist can name.
 import { createHash } from 'node:crypto';
-import type { Finding, Severity } from '../../../workflows/dev/types';
+import type { Finding, Severity } from '../../../workflows/contract/findings';
 
 export interface SecretRule {
   id: string;

@@ -13,7 +13,7 @@ import {
 } from '../../../lib/custom-workflows';
 import { ProblemError } from '../../../lib/errors';
 import { WORKFLOW_TYPES } from '../../../lib/workflow-types';
-import type { CustomInput, PinnedDefinition } from '../../../workflows/dev/custom-types';
+import type { CustomInput, PinnedDefinition } from '../../../workflows/contract/custom-types';
 import type { ActivityDeps } from '../../deps';
 import { runCommand } from '../process';
 

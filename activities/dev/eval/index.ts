@@ -4,7 +4,7 @@ import { publish } from '../../../lib/live';
 import { SETTINGS, type TaskKind } from '../../../lib/config';
 import { type ModelUpdateOptions, modelUpdateInput } from '../../../lib/workflow-types/model-update';
 import { type PromptEvalOptions, promptEvalInput } from '../../../lib/workflow-types/prompt-eval';
-import { configuredProviders, DEFAULT_CHAINS, parseRoute, resolveChain } from '../../ai/router';
+import { configuredProviders, DEFAULT_CHAINS, parseRoute, resolveChain } from '../../../lib/ai/router';
 import type { ActivityDeps } from '../../deps';
 import { parseWorkflowInput } from '../perf';
 import { evalReport, scoreItem } from './report';

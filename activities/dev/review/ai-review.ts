@@ -1,8 +1,8 @@
 // The model's part of a review: the prompt for one chunk, and reading its answer defensively. A
 // reply that is not JSON findings becomes a clear note, never a crash; findings about files or
 // lines outside the chunk are dropped rather than posted in the wrong place.
-import type { Finding, Severity } from '../../../workflows/dev/types';
-import { SEVERITIES } from '../../../workflows/dev/findings';
+import type { Finding, Severity } from '../../../workflows/contract/findings';
+import { SEVERITIES } from '../../../workflows/contract/findings';
 
 export const REVIEW_SYSTEM_PROMPT = `You are a meticulous senior code reviewer. You review one part of a change (a unified diff; each line starts with its line number in the new file, then +, - or a space).
 Report only real problems introduced or touched by the change: bugs, security issues, data loss, race conditions, error handling, performance traps, and clear maintainability problems. No praise, no style nits a formatter would fix.

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Context } from '@temporalio/activity';
-import type { Finding } from '../../../workflows/dev/types';
+import type { Finding } from '../../../workflows/contract/findings';
 import { createAiActivities } from '../../ai';
 import type { ActivityDeps } from '../../deps';
 import { createGithubActivities } from '../../github';

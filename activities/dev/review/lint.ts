@@ -2,7 +2,7 @@
 // config, from the repository's node_modules). Only messages on lines the change added count.
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Finding } from '../../../workflows/dev/types';
+import type { Finding } from '../../../workflows/contract/findings';
 import { runCommand } from '../process';
 import { addedLines, type DiffFile } from './diff';
 import type { LintResult } from './types';

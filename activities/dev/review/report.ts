@@ -1,6 +1,6 @@
 // Rendering a review: the Markdown of a local report and of a pull request review's body.
-import type { Finding } from '../../../workflows/dev/types';
-import { SEVERITIES } from '../../../workflows/dev/findings';
+import type { Finding } from '../../../workflows/contract/findings';
+import { SEVERITIES } from '../../../workflows/contract/findings';
 import type { ReviewSummary } from './types';
 
 const ICON: Record<string, string> = { critical: '🛑', high: '🔴', medium: '🟠', low: '🟡', info: '🔵' };

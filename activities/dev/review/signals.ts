@@ -1,6 +1,6 @@
 // Size and complexity signals of a change: large changes are hard to review, deeply nested or
 // heavily branching new code is hard to get right. Low-severity hints, located where they apply.
-import type { Finding } from '../../../workflows/dev/types';
+import type { Finding } from '../../../workflows/contract/findings';
 import type { DiffFile } from './diff';
 
 export const SIGNAL_LIMITS = {

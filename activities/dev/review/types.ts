@@ -1,5 +1,5 @@
 // Inputs and results of the codeReview activities and workflow. Plain JSON: they cross Temporal.
-import type { Finding, Severity } from '../../../workflows/dev/types';
+import type { Finding, Severity } from '../../../workflows/contract/findings';
 
 /** Where the diff comes from, with refs resolved to commits so every re-read sees the same diff. */
 export type DiffSource =

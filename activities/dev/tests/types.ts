@@ -1,5 +1,5 @@
 // Shapes of the test-run activities and the testRun workflow. Plain JSON: these cross Temporal.
-import type { Skipped } from '../../../workflows/dev/types';
+import type { Skipped } from '../../../workflows/contract/runs';
 
 export type ReportFormat = 'junit' | 'tap' | 'jest';
 

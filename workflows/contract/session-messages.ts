@@ -12,7 +12,7 @@ import type {
   SendMessageInput,
   SendMessageResult,
   SessionView,
-} from './types';
+} from './session';
 
 export const sendMessageUpdate = defineUpdate<SendMessageResult, [SendMessageInput]>('sendMessage');
 export const runWorkflowUpdate = defineUpdate<{ workflowId: string }, [RunWorkflowInput]>('runWorkflow');

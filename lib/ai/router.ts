@@ -1,6 +1,6 @@
 // Routing: each task kind has an ordered chain of provider/model; attempt N of an activity uses
 // the chain's entry for N, so Temporal's retry policy drives both retries and fallback.
-import type { Config, ProviderName, TaskKind } from '../../lib/config';
+import type { Config, ProviderName, TaskKind } from '../config';
 
 export interface Route {
   provider: ProviderName;

@@ -1,7 +1,21 @@
 // Merging findings from several sources (static checks, linters, AI, audit tools): duplicates
 // collapse into one with the highest severity and every source named; the result is ordered by
 // severity, then location. Pure and deterministic: used by workflows and activities alike.
-import type { Finding, Severity } from './types';
+export type Severity = 'critical' | 'high' | 'medium' | 'low' | 'info';
+
+/** One problem found by a review or an audit, wherever it came from (static check, AI, audit tool). */
+export interface Finding {
+  /** Stable rule id, e.g. "secret/aws-access-key", "risky/eval", "ai/review". */
+  rule: string;
+  severity: Severity;
+  message: string;
+  /** Repository-relative path. */
+  path?: string;
+  line?: number;
+  endLine?: number;
+  /** What produced it: "static", "linter", "ai", "npm-audit", … */
+  source: string;
+}
 
 export const SEVERITIES: readonly Severity[] = ['critical', 'high', 'medium', 'low', 'info'];
 

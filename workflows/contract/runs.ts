@@ -1,22 +1,23 @@
-// Shared shapes of the development workflows (codeReview, securityAudit, testRun, deployPrep,
-// perfMonitor, promptEval, modelUpdate, custom). Plain JSON only: these cross Temporal as payloads
-// and are read by the API, the CLI and the dashboard.
+// Development workflow runs (codeReview, securityAudit, testRun, deployPrep, perfMonitor,
+// promptEval, modelUpdate, custom, ...): the types a session may start, the `progress` query every
+// run answers, and the shapes it reports. Plain JSON only: these cross Temporal as payloads and are
+// read by the API, the CLI and the dashboard.
+import { defineQuery } from '@temporalio/workflow';
 
-export type Severity = 'critical' | 'high' | 'medium' | 'low' | 'info';
-
-/** One problem found by a review or an audit, wherever it came from (static check, AI, audit tool). */
-export interface Finding {
-  /** Stable rule id, e.g. "secret/aws-access-key", "risky/eval", "ai/review". */
-  rule: string;
-  severity: Severity;
-  message: string;
-  /** Repository-relative path. */
-  path?: string;
-  line?: number;
-  endLine?: number;
-  /** What produced it: "static", "linter", "ai", "npm-audit", … */
-  source: string;
-}
+/** The workflow types a session may start as children (its runWorkflow update); equal to the catalog in lib/workflow-types (a static test checks). */
+export const CHILD_WORKFLOW_TYPES = [
+  'systemCheck',
+  'aiTask',
+  'codeReview',
+  'securityAudit',
+  'perfMonitor',
+  'promptEval',
+  'modelUpdate',
+  'custom',
+  'testRun',
+  'deployPrep',
+] as const;
+export type ChildWorkflowType = (typeof CHILD_WORKFLOW_TYPES)[number];
 
 export type StepStatus = 'pending' | 'running' | 'done' | 'skipped' | 'failed';
 
@@ -52,3 +53,5 @@ export interface Skipped {
   skipped: true;
   reason: string;
 }
+
+export const progressQuery = defineQuery<WorkflowProgress>('progress');

@@ -1,6 +1,43 @@
 // The session's data, shared by the workflow, its activities, the API and the CLI. Plain JSON only
 // (no Map, no Date): everything here crosses Temporal as payloads.
 
+/**
+ * A session id: 1-100 letters, digits, `_`, `.` or `-`, starting with a letter or digit. It is also
+ * a valid memory namespace segment (`sessions/<id>/`), so every part that keys by it accepts it.
+ */
+export const SESSION_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
+export const SESSION_ID_RULE = '1-100 letters, digits, ".", "_" or "-", starting with a letter or digit';
+const WORKFLOW_ID_PREFIX = 'session-';
+
+/** The workflow id of a session: `session-<id>`. */
+export const sessionWorkflowId = (sessionId: string) => `${WORKFLOW_ID_PREFIX}${sessionId}`;
+/** The session id of a session's workflow id, or undefined for any other workflow. */
+export const sessionIdOf = (workflowId: string | undefined): string | undefined =>
+  workflowId?.startsWith(WORKFLOW_ID_PREFIX) ? workflowId.slice(WORKFLOW_ID_PREFIX.length) : undefined;
+
+/** What one turn's activity reports back (the reply body itself is in Postgres too). */
+export interface TurnOutcome {
+  reply: string;
+  userPreview: string;
+  replyPreview: string;
+  at: string;
+  provider: string;
+  model: string;
+  inputTokens: number;
+  outputTokens: number;
+  costUsd: number | null;
+}
+
+/** The conversation part of the state: what a checkpoint captures and a rollback restores. */
+export interface ConversationSnapshot {
+  messageCount: number;
+  recent: MessageRef[];
+  totals: CarriedState['totals'];
+}
+
+/** The first characters of a message body, as the workflow and the sessions table keep them. */
+export const previewOf = (text: string) => (text.length > 200 ? `${text.slice(0, 199)}…` : text);
+
 export type SessionStatus = 'active' | 'paused' | 'waiting_approval' | 'ended' | 'failed';
 
 export interface ProjectRef {
@@ -186,3 +223,23 @@ export const SESSION_LIMITS = {
   /** Longest approval timeout or idle expiry: a year (Temporal timers cannot be arbitrarily long). */
   maxDurationMs: 366 * 86_400_000,
 } as const;
+
+/** The state a session starts from when it begins at a conversation (a fork or an import): nothing else carried. */
+export function stateFromConversation(conversation: ConversationSnapshot, now: string): CarriedState {
+  const maxNo = conversation.recent.reduce((m, r) => Math.max(m, r.no), conversation.messageCount);
+  return {
+    status: 'active',
+    createdAt: now,
+    lastActivityAt: now,
+    messageCount: conversation.messageCount,
+    nextMessageNo: maxNo + 1,
+    recent: conversation.recent,
+    totals: { inputTokens: 0, outputTokens: 0, costUsd: 0 },
+    checkpoints: [],
+    pending: [],
+    decided: [],
+    children: [],
+    nextSeq: 1,
+    runs: 0,
+  };
+}
