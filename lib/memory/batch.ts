@@ -4,42 +4,54 @@
 //
 // Idempotent by content: an entry whose stored bytes, tags, metadata and expiry are already what
 // the batch writes is left alone (no new version, no event), so a retried activity that saves the
-// same things again changes nothing. A name whose current entry has expired is not written here
-// (the store replaces it, history and all, through its ordinary write path): the statement reports
-// such names back.
+// same things again changes nothing. A name whose current entry has expired is not written by the
+// statement, which reports such names back: saveManyIn replaces those, history and all, through
+// the ordinary write (writes.ts). The columns are columns.ts's, as for every write.
 import { NOTIFY_CHANNEL } from '../live';
+import { columnList, searchVector, UPSERT_SET, WRITE_COLUMNS, type WriteColumn } from './columns';
+import type { Owed } from './embed-queue';
 import type { PreparedWrite } from './prepare';
-import { ENTRY_COLUMNS, type EntryRow } from './rows';
-import { LIVE, TS_CONFIG, UPSERT_SET } from './sql';
+import { ENTRY_COLUMNS, toInfo, type EntryRow } from './rows';
+import { LIVE } from './sql';
+import type { MemoryEntryInfo } from './types';
+import { keepVersions, writeEntry, type Queryable, type StoreParts } from './writes';
 
 /** NOTIFY payloads must stay under 8000 bytes (as in lib/live): larger events go by reference. */
 const MAX_NOTIFY_BYTES = 7_500;
 
-const STORED_COLS = `value_type, value, compressed, key_id, size, stored_size, tags, metadata, expires_at,
-  session_id, workflow_id, user_id`;
-
 const e = (cols: string) => cols.replace(/(^|,\s*)(\w+)/g, '$1e.$2');
+
+// One array parameter per column (then the value texts), unnested into the `input` rows. unnest
+// takes no arrays of arrays, so a list column travels as JSON text and is rebuilt in `input`.
+const isList = (c: WriteColumn) => c.type.endsWith('[]');
+const INPUT_PARAMS = [
+  ...WRITE_COLUMNS.map((c, i) => `$${i + 1}::${isList(c) ? 'text' : c.type}[]`),
+  `$${WRITE_COLUMNS.length + 1}::text[]`,
+].join(', ');
+const INPUT_SELECT = WRITE_COLUMNS.map((c) =>
+  isList(c) ? `ARRAY(SELECT jsonb_array_elements_text(t.${c.name}::jsonb)) AS ${c.name}` : `t.${c.name}`,
+).join(', ');
+// An expired name's row: NULL for the rest of the entry's columns, and for `notified`.
+const EXPIRED_NULLS = Array(ENTRY_COLUMNS.split(',').length - 2 + 1)
+  .fill('NULL')
+  .join(', ');
+const EMBED_PARAM = `$${WRITE_COLUMNS.length + 2}`;
+const VERSIONS_PARAM = `$${WRITE_COLUMNS.length + 3}`;
+const CHANNEL_PARAM = `$${WRITE_COLUMNS.length + 4}`;
 
 export const SAVE_MANY = `
   WITH input AS (
-    SELECT t.namespace, t.key, t.value_type, t.value, t.compressed, t.key_id, t.size, t.stored_size,
-           ARRAY(SELECT jsonb_array_elements_text(t.tags::jsonb)) AS tags, t.metadata::jsonb AS metadata,
-           t.expires_at, t.session_id, t.workflow_id, t.user_id, t.value_text, t.ord
-      FROM unnest($1::text[], $2::text[], $3::text[], $4::bytea[], $5::bool[], $6::text[], $7::int[], $8::int[],
-                  $9::text[], $10::text[], $11::timestamptz[], $12::text[], $13::text[], $14::text[], $15::text[])
-           WITH ORDINALITY AS t(namespace, key, value_type, value, compressed, key_id, size, stored_size, tags,
-                                metadata, expires_at, session_id, workflow_id, user_id, value_text, ord)
+    SELECT ${INPUT_SELECT}, t.value_text, t.ord
+      FROM unnest(${INPUT_PARAMS})
+           WITH ORDINALITY AS t(${columnList(WRITE_COLUMNS)}, value_text, ord)
   ),
   expired AS (
     SELECT e.namespace, e.key FROM memory_entry e JOIN input i USING (namespace, key) WHERE NOT ${LIVE}
   ),
   up AS (
-    INSERT INTO memory_entry AS e (namespace, key, ${STORED_COLS}, version, search_vector, embedding_pending)
-    SELECT namespace, key, ${STORED_COLS}, 1,
-           setweight(to_tsvector('${TS_CONFIG}', regexp_replace(key, '[/_.:]+', ' ', 'g')), 'A') ||
-           setweight(to_tsvector('${TS_CONFIG}', array_to_string(tags, ' ')), 'B') ||
-           setweight(to_tsvector('${TS_CONFIG}', value_text), 'C'),
-           $16::bool AND key_id IS NULL
+    INSERT INTO memory_entry AS e (${columnList(WRITE_COLUMNS)}, version, search_vector, embedding_pending)
+    SELECT ${columnList(WRITE_COLUMNS)}, 1, ${searchVector('key', 'tags', 'value_text')},
+           ${EMBED_PARAM}::bool AND key_id IS NULL
       FROM input ORDER BY ord
     ON CONFLICT (namespace, key) DO UPDATE SET
       ${UPSERT_SET}
@@ -50,11 +62,10 @@ export const SAVE_MANY = `
     RETURNING e.id, ${e(ENTRY_COLUMNS)}
   ),
   kept AS (
-    INSERT INTO memory_entry_version (entry_id, version, ${STORED_COLS}, created_at)
-    SELECT id, version, ${STORED_COLS}, updated_at FROM up
+    ${keepVersions('up')}
   ),
   pruned AS (
-    DELETE FROM memory_entry_version v USING up WHERE v.entry_id = up.id AND v.version <= up.version - $17::int
+    DELETE FROM memory_entry_version v USING up WHERE v.entry_id = up.id AND v.version <= up.version - ${VERSIONS_PARAM}::int
   ),
   ev AS (
     INSERT INTO live_event (channel, type, data)
@@ -66,7 +77,7 @@ export const SAVE_MANY = `
     RETURNING id, channel, type, data, created_at
   ),
   notified AS (
-    SELECT count(pg_notify($18, CASE WHEN octet_length(p) <= ${MAX_NOTIFY_BYTES} THEN p
+    SELECT count(pg_notify(${CHANNEL_PARAM}, CASE WHEN octet_length(p) <= ${MAX_NOTIFY_BYTES} THEN p
                                      ELSE json_build_object('id', id::text, 'channel', channel, 'ref', true)::text END)) AS n
       FROM (SELECT id, channel, json_build_object('id', id::text, 'channel', channel, 'type', type, 'data', data,
                                                   'at', created_at)::text AS p
@@ -74,32 +85,49 @@ export const SAVE_MANY = `
   )
   SELECT 'written' AS kind, up.*, (SELECT n FROM notified) AS notified FROM up
   UNION ALL
-  SELECT 'expired', NULL, namespace, key, ${Array(16).fill('NULL').join(', ')} FROM expired`;
+  SELECT 'expired', NULL, namespace, key, ${EXPIRED_NULLS} FROM expired`;
 
 export type SaveManyRow =
   (EntryRow & { id: string; kind: 'written' }) | { kind: 'expired'; namespace: string; key: string };
 
 /** The parameters of {@link SAVE_MANY} for `writes` (distinct names, none with an expected version). */
 export function saveManyParams(writes: PreparedWrite[], embed: boolean, versions: number): unknown[] {
-  const col = <T>(f: (w: PreparedWrite) => T) => writes.map(f);
   return [
-    col((w) => w.namespace),
-    col((w) => w.key),
-    col((w) => w.stored.valueType),
-    col((w) => w.stored.value),
-    col((w) => w.stored.compressed),
-    col((w) => w.stored.keyId),
-    col((w) => w.stored.size),
-    col((w) => w.stored.storedSize),
-    col((w) => JSON.stringify(w.tags)),
-    col((w) => JSON.stringify(w.metadata)),
-    col((w) => w.expiresAt),
-    col((w) => w.provenance.sessionId ?? null),
-    col((w) => w.provenance.workflowId ?? null),
-    col((w) => w.provenance.user ?? null),
-    col((w) => w.valueText),
+    ...WRITE_COLUMNS.map((c) => writes.map((w) => (isList(c) ? JSON.stringify(c.value(w)) : c.value(w)))),
+    writes.map((w) => w.valueText),
     embed,
     versions,
     NOTIFY_CHANNEL,
   ];
+}
+
+/** One string per (namespace, key). */
+export const nameOf = (w: { namespace: string; key: string }) => `${w.namespace}\u0000${w.key}`;
+
+/**
+ * Writes `writes` (distinct names, none with an expected version) in `c`'s transaction: one
+ * statement, plus an ordinary write for any name whose entry had expired. Returns the entries
+ * written (new or changed); embeddings they owe are added to `owed`.
+ */
+export async function saveManyIn(
+  parts: Pick<StoreParts, 'ring' | 'versions' | 'embeds'>,
+  c: Queryable,
+  writes: PreparedWrite[],
+  owed: Owed[],
+): Promise<MemoryEntryInfo[]> {
+  const byName = new Map(writes.map((w) => [nameOf(w), w]));
+  const embed = parts.embeds.enabled;
+  const r = await c.query<SaveManyRow>(SAVE_MANY, saveManyParams(writes, embed, parts.versions));
+  const entries: MemoryEntryInfo[] = [];
+  for (const row of r.rows) {
+    const w = byName.get(nameOf(row));
+    if (row.kind === 'expired') {
+      // Its entry expired: replaced (history and all) by the ordinary write.
+      if (w) entries.push(await writeEntry(parts, c, w, owed));
+      continue;
+    }
+    entries.push(toInfo(parts.ring, row));
+    if (embed && w && row.key_id === null) owed.push(parts.embeds.owed(row.id, row.version, w));
+  }
+  return entries;
 }

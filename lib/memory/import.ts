@@ -8,11 +8,22 @@
 import { z } from 'zod';
 import { badRequest, ProblemError } from '../errors';
 import { encode, encodeMetadata, searchText, serialize, type CodecOptions, type StoredValue } from './codec';
+import {
+  columnList,
+  extraParam,
+  param,
+  searchVector,
+  VALUE_TEXT_PARAM,
+  WRITE_COLUMNS,
+  WRITE_PARAMS,
+  writeValues,
+} from './columns';
 import { EXPORT_FORMAT, EXPORT_VERSION, type ExportedEntry } from './export';
 import { tagsProblem } from './names';
 import { checkName } from './prepare';
-import { LIVE, TS_CONFIG } from './sql';
+import { inTransaction, LIVE } from './sql';
 import type { Provenance } from './types';
+import { announce, keepVersions, type Queryable, type StoreParts } from './writes';
 
 /** Largest import document the API accepts, in bytes. */
 export const MAX_IMPORT_BYTES = 64 * 1024 * 1024;
@@ -172,53 +183,62 @@ export function parseExport(
   return rows;
 }
 
-type Queryable = { query: (sql: string, args?: unknown[]) => Promise<{ rows: unknown[] }> };
-
+// An imported entry keeps its version and timestamps; like every write it owes an embedding when
+// unsealed and embedding is on (the next successful embeddings, or embedPending, add it).
 const INSERT = `
-  INSERT INTO memory_entry (namespace, key, value_type, value, compressed, key_id, size, stored_size, tags, metadata,
-    expires_at, version, session_id, workflow_id, user_id, created_at, updated_at, search_vector)
-  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11, $12, $13, $14, $15, $16, $17,
-    setweight(to_tsvector('${TS_CONFIG}', regexp_replace($2, '[/_.:]+', ' ', 'g')), 'A') ||
-    setweight(to_tsvector('${TS_CONFIG}', array_to_string($9::text[], ' ')), 'B') ||
-    setweight(to_tsvector('${TS_CONFIG}', $18), 'C'))
+  INSERT INTO memory_entry (${columnList(WRITE_COLUMNS)}, version, created_at, updated_at, search_vector,
+    embedding_pending)
+  VALUES (${WRITE_PARAMS}, ${extraParam(0)}::int, ${extraParam(1)}::timestamptz, ${extraParam(2)}::timestamptz,
+    ${searchVector(param('key'), param('tags'), VALUE_TEXT_PARAM)}, ${extraParam(3)}::bool)
   RETURNING id`;
 
 /** Writes one row unless a live entry at the same or a higher version exists; true when written. */
-export async function importRow(c: Queryable, r: ImportRow, versionColumns: string): Promise<boolean> {
+export async function importRow(c: Queryable, r: ImportRow, embed: boolean): Promise<boolean> {
   const existing = (
-    await c.query(`SELECT version FROM memory_entry e WHERE namespace = $1 AND key = $2 AND ${LIVE} FOR UPDATE`, [
-      r.namespace,
-      r.key,
-    ])
-  ).rows[0] as { version: number } | undefined;
+    await c.query<{ version: number }>(
+      `SELECT version FROM memory_entry e WHERE namespace = $1 AND key = $2 AND ${LIVE} FOR UPDATE`,
+      [r.namespace, r.key],
+    )
+  ).rows[0];
   if (existing && existing.version >= r.version) return false;
   await c.query('DELETE FROM memory_entry WHERE namespace = $1 AND key = $2', [r.namespace, r.key]);
-  const s = r.stored;
-  const inserted = await c.query(INSERT, [
-    r.namespace,
-    r.key,
-    s.valueType,
-    s.value,
-    s.compressed,
-    s.keyId,
-    s.size,
-    s.storedSize,
-    r.tags,
-    JSON.stringify(r.metadata),
-    r.expiresAt,
-    r.version,
-    r.provenance.sessionId ?? null,
-    r.provenance.workflowId ?? null,
-    r.provenance.user ?? null,
-    r.createdAt,
-    r.updatedAt,
-    r.valueText,
-  ]);
-  const { id } = inserted.rows[0] as { id: string };
-  await c.query(
-    `INSERT INTO memory_entry_version (entry_id, ${versionColumns})
-     SELECT id, ${versionColumns.replace('created_at', 'updated_at')} FROM memory_entry WHERE id = $1`,
-    [id],
+  const inserted = await c.query<{ id: string }>(
+    INSERT,
+    writeValues(r, r.version, r.createdAt, r.updatedAt, embed && r.stored.keyId === null),
   );
+  const { id } = inserted.rows[0] as { id: string };
+  await c.query(keepVersions('memory_entry WHERE id = $1'), [id]);
   return true;
+}
+
+/**
+ * Imports an export document in one transaction: a bad line is a 400 naming its line and field,
+ * and nothing is written. Entries already present at the same or a higher version are
+ * `unchanged`; entries whose expiresAt has passed are `expired` and not written.
+ */
+export async function importDocument(
+  parts: Pick<StoreParts, 'pool' | 'codec' | 'cache' | 'embeds' | 'isSealed'>,
+  document: string,
+  provenance: Provenance,
+): Promise<{ imported: number; unchanged: number; expired: number }> {
+  const rows = parseExport(parts.codec, (ns) => parts.isSealed(ns), document);
+  const now = Date.now();
+  const live = rows.filter((r) => !r.expiresAt || r.expiresAt.getTime() > now);
+  const touched = new Map<string, number>();
+  try {
+    return await inTransaction(parts.pool, async (c) => {
+      let imported = 0;
+      for (const row of live) {
+        if (!(await importRow(c, row, parts.embeds.enabled))) continue;
+        imported++;
+        touched.set(row.namespace, (touched.get(row.namespace) ?? 0) + 1);
+      }
+      for (const [namespace, count] of touched) {
+        await announce(c, 'memory.import', { namespace, count, actor: provenance });
+      }
+      return { imported, unchanged: live.length - imported, expired: rows.length - live.length };
+    });
+  } finally {
+    for (const namespace of touched.keys()) parts.cache?.invalidate(namespace);
+  }
 }

@@ -1,11 +1,11 @@
 // Rows of memory_entry / memory_entry_version and their mapping to what callers see.
 import { decode, decodeMetadata, deserialize, type ValueType } from './codec';
+import { columnList, STORED_COLUMNS } from './columns';
 import type { KeyRing } from './seal';
 import type { MemoryEntry, MemoryEntryInfo, MemoryVersion, Provenance } from './types';
 
 /** Columns shared by entry and version rows. */
-const STORED = `value_type, value, compressed, key_id, size, stored_size, tags, metadata, expires_at,
-  session_id, workflow_id, user_id`;
+const STORED = columnList(STORED_COLUMNS);
 export const ENTRY_COLUMNS = `namespace, key, version, ${STORED}, created_at, updated_at`;
 export const VERSION_COLUMNS = `version, ${STORED}, created_at`;
 

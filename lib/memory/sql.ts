@@ -8,14 +8,6 @@ export const TS_CONFIG = 'english';
 /** A row is visible while it has no expiry or its expiry is in the future. */
 export const LIVE = '(e.expires_at IS NULL OR e.expires_at > now())';
 
-/** What a write replaces in an existing entry (`ON CONFLICT (namespace, key) DO UPDATE SET …`; `e` is the entry). */
-export const UPSERT_SET = `value_type = EXCLUDED.value_type, value = EXCLUDED.value, compressed = EXCLUDED.compressed,
-    key_id = EXCLUDED.key_id, size = EXCLUDED.size, stored_size = EXCLUDED.stored_size, tags = EXCLUDED.tags,
-    metadata = EXCLUDED.metadata, expires_at = EXCLUDED.expires_at, version = e.version + 1,
-    session_id = EXCLUDED.session_id, workflow_id = EXCLUDED.workflow_id, user_id = EXCLUDED.user_id,
-    search_vector = EXCLUDED.search_vector, embedding = NULL, embedding_model = NULL,
-    embedding_pending = EXCLUDED.embedding_pending, updated_at = now()`;
-
 /** Runs `fn` in one transaction: all of it commits, or none of it. */
 export async function inTransaction<T>(pool: pg.Pool, fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
