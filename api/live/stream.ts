@@ -1,7 +1,14 @@
 // One client's live stream, whatever the transport: subscribe first, then replay the backlog after
-// the client's last event id, then pass live events on — no gap and no duplicate in between.
+// the client's last event id, then pass live events on — each event once, in id order per channel.
+//
+// Exactly once: event ids are a bigserial, so the stream keeps, per event channel, the highest id it
+// has sent (its high-water mark) and never sends an id at or below it. That drops a NOTIFY that
+// arrives after the backlog already replayed its row, however late; a resume's `lastEventId` is the
+// starting mark of the channels it names, so a late NOTIFY of an event the client already had is
+// dropped too. Subscribes run one at a time, so a second one cannot take over the first's buffer.
 // A client whose unsent data grows past a bound is dropped, so it never slows anyone else.
 import type { LiveEvent } from '../../lib/live';
+import { matches } from './channels';
 import type { LiveHub } from './hub';
 
 export interface Transport {
@@ -17,35 +24,43 @@ export class LiveStream {
   private unsubscribe: (() => void) | undefined;
   /** Events that arrive while a backlog is replayed wait here. */
   private pending: LiveEvent[] | undefined;
-  private sent = new Set<string>();
+  /** Event channel → highest event id sent on it. */
+  private readonly sent = new Map<string, bigint>();
+  /** Subscription → the `lastEventId` it resumed after: the client has every event up to it. */
+  private readonly resumedAfter = new Map<string, bigint>();
+  private adding: Promise<void> = Promise.resolve();
   private dropped = false;
 
   constructor(
-    private readonly hub: LiveHub,
+    private readonly hub: Pick<LiveHub, 'subscribe' | 'backlog'>,
     private readonly transport: Transport,
     private readonly maxBufferedBytes: number,
   ) {}
 
-  /** Adds channels; with `lastEventId`, first replays what they carried after it. */
-  async add(channels: string[], lastEventId?: string): Promise<void> {
+  /** Adds channels; with `lastEventId`, first replays what they carried after it. One call at a time. */
+  add(channels: string[], lastEventId?: string): Promise<void> {
+    const run = this.adding.then(() => this.addNow(channels, lastEventId));
+    this.adding = run.catch(() => undefined);
+    return run;
+  }
+
+  private async addNow(channels: string[], lastEventId: string | undefined): Promise<void> {
     const fresh = channels.filter((c) => !this.channels.has(c));
     if (fresh.length === 0) return;
     this.pending = [];
-    for (const c of fresh) this.channels.add(c);
+    for (const c of fresh) {
+      this.channels.add(c);
+      if (lastEventId === undefined) this.resumedAfter.delete(c);
+      else this.resumedAfter.set(c, BigInt(lastEventId));
+    }
     try {
       if (!this.unsubscribe)
         this.unsubscribe = await this.hub.subscribe({ channels: this.channels, deliver: (e) => this.onEvent(e) });
-      if (lastEventId !== undefined) {
-        for (const e of await this.hub.backlog(fresh, lastEventId)) {
-          this.sent.add(e.id);
-          this.emit(e);
-        }
-      }
+      if (lastEventId !== undefined) for (const e of await this.hub.backlog(fresh, lastEventId)) this.emit(e);
     } finally {
       const waiting = this.pending;
       this.pending = undefined;
-      for (const e of waiting) if (!this.sent.has(e.id)) this.emit(e);
-      this.sent.clear();
+      for (const e of waiting) this.emit(e);
     }
   }
 
@@ -54,14 +69,30 @@ export class LiveStream {
     else this.emit(e);
   }
 
+  /** The id at or below which an event on `channel` is not sent (again). */
+  private mark(channel: string): bigint {
+    // A resume's starting point counts only if every subscription that wants the event resumed.
+    let resumed: bigint | undefined;
+    for (const sub of this.channels) {
+      if (!matches(sub, channel)) continue;
+      const after = this.resumedAfter.get(sub) ?? -1n;
+      if (resumed === undefined || after < resumed) resumed = after;
+    }
+    const sent = this.sent.get(channel) ?? -1n;
+    return resumed !== undefined && resumed > sent ? resumed : sent;
+  }
+
   private emit(e: LiveEvent): void {
     if (this.dropped) return;
+    const id = BigInt(e.id);
+    if (id <= this.mark(e.channel)) return;
     if (this.transport.buffered() > this.maxBufferedBytes) {
       this.dropped = true;
       this.close();
       this.transport.dropSlow();
       return;
     }
+    this.sent.set(e.channel, id);
     this.transport.send(e);
   }
 

@@ -3,6 +3,7 @@
 // without gaps.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type pg from 'pg';
 import WebSocket from 'ws';
 import { createApp } from '../../api/app';
 import { LiveHub } from '../../api/live/hub';
@@ -21,9 +22,12 @@ interface Instance {
 }
 const instances: Instance[] = [];
 
-/** One API copy: its own app, hub (LISTEN connection), http.Server and WebSocket endpoint. */
-async function instance(live: { maxBufferedBytes?: number; heartbeatMs?: number } = {}): Promise<Instance> {
-  const hub = new LiveHub(app.config.database.url, app.pool);
+/** One API copy: its own app, hub (LISTEN connection; `db` for its queries), http.Server and WebSocket endpoint. */
+async function instance(
+  live: { maxBufferedBytes?: number; heartbeatMs?: number } = {},
+  db: Pick<pg.Pool, 'query'> = app.pool,
+): Promise<Instance> {
+  const hub = new LiveHub(app.config.database.url, db);
   const server = http.createServer(createApp({ ...app, temporal: app.client, hub, live }));
   const closeLive = attachLive(server, { ...app, hub }, live);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
@@ -165,6 +169,46 @@ test('reconnecting with lastEventId resumes without gaps (WebSocket and SSE)', a
   await until(() => s.events.length === 4, 'SSE replay');
   expect(s.events.map((e) => (e.data as { n: number }).n)).toEqual([2, 3, 4, 5]);
   s.close();
+});
+
+test('resuming many times replays exactly the events after lastEventId, once each, even when NOTIFYs lag', async () => {
+  // On even rounds this copy's LISTEN side lags: an event too big for a NOTIFY is fetched by
+  // reference, slowly, so the notifications of 2-4 queued behind it arrive after the resume's
+  // backlog has replayed 2-4 (a stream that forgot what it sent would send them twice).
+  let lagMs = 0;
+  const lagging = {
+    query: async (text: string, values?: unknown[]) => {
+      if (lagMs > 0 && text.includes('WHERE id = $1::bigint')) await new Promise((r) => setTimeout(r, lagMs));
+      return app.pool.query(text, values);
+    },
+  } as unknown as Pick<pg.Pool, 'query'>;
+  const a = await instance({}, lagging);
+  const ws = await connect(a);
+  const steps = (events: LiveEvent[], channel: string) =>
+    events.filter((e) => e.channel === channel && e.type === 'step').map((e) => (e.data as { n: number }).n);
+  const ended = (events: LiveEvent[], channel: string) => events.some((e) => e.channel === channel && e.type === 'end');
+  for (let round = 0; round < 20; round++) {
+    lagMs = round % 2 === 0 ? 150 : 0;
+    const channel = `workflow:resume-${round}`;
+    const first = await publish(app.pool, channel, 'step', { n: 1 });
+    await publish(app.pool, 'analytics', 'big', { big: 'x'.repeat(10_000) });
+    for (const n of [2, 3, 4]) await publish(app.pool, channel, 'step', { n });
+    await subscribe(ws, [channel], first.id);
+    const s = sse(a, `/api/claude-flow/live/sse?channels=${channel}`, { 'Last-Event-ID': first.id });
+    await until(() => s.subscribed(), 'the SSE stream');
+    await publish(app.pool, channel, 'end', {});
+    await until(
+      () => ended(ws.events, channel) && ended(s.events, channel),
+      () => `the end of ${channel} (WebSocket: ${steps(ws.events, channel)}, SSE: ${steps(s.events, channel)})`,
+    );
+    expect({ round, ws: steps(ws.events, channel), sse: steps(s.events, channel) }).toEqual({
+      round,
+      ws: [2, 3, 4],
+      sse: [2, 3, 4],
+    });
+    s.close();
+  }
+  ws.ws.close();
 });
 
 test('a slow client is dropped with 1013 and the others still get every event', async () => {
