@@ -1,5 +1,7 @@
-// Every activity the worker registers, built from its dependencies.
+// Every activity the worker registers, built from its dependencies, behind the activity border
+// (boundary.ts): a caller's mistake leaves as a typed, non-retryable failure.
 import { createAiActivities } from './ai';
+import { withBorder } from './boundary';
 import type { ActivityDeps } from './deps';
 import { createDevActivities } from './dev';
 import { createGithubActivities } from './github';
@@ -9,14 +11,14 @@ import { createSystemActivities } from './system';
 
 export function createActivities(deps: ActivityDeps) {
   const ai = createAiActivities(deps);
-  return {
+  return withBorder({
     ...createSystemActivities(deps),
     ...ai,
     ...createSessionActivities(deps, ai),
     ...createMemoryActivities(deps),
     ...createGithubActivities(deps),
     ...createDevActivities(deps),
-  };
+  });
 }
 
 export type Activities = ReturnType<typeof createActivities>;

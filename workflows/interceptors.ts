@@ -1,17 +1,22 @@
 // Bundled with every workflow: development workflow runs announce their end as a live event on
 // `workflow:<id>` (`completed`, `failed` or `cancelled`), so the API, CLI and dashboard can follow a
 // run without polling, and save their outcome to memory (`workflows/<type>/<id>`, failures also
-// under `errors/`; CLAUDE_FLOW_MEMORY_AUTOSAVE). Sessions and internal workflows are left alone.
+// under `errors/`; CLAUDE_FLOW_MEMORY_AUTOSAVE). A run a session started also tells that session
+// (childClosed, to its current run, so it survives the session's continue-as-new). Sessions and
+// internal workflows are left alone.
 import {
   CancellationScope,
   ContinueAsNew,
+  getExternalWorkflowHandle,
   isCancellation,
   log,
   patched,
   workflowInfo,
   type WorkflowInterceptorsFactory,
 } from '@temporalio/workflow';
-import { CHILD_WORKFLOW_TYPES } from './contract/runs';
+import { CHILD_WORKFLOW_TYPES, childClosedSignal } from './contract/runs';
+import type { RunEnd } from './contract/session';
+import { sessionIdOf } from './contract/session';
 import { bookkeeping, events } from './dev/proxies';
 
 /** Development runs; systemCheck is a health probe (and its recorded history predates this). */
@@ -64,23 +69,42 @@ async function autoSave(type: string, status: string, result: unknown, error?: s
   ).catch((err: unknown) => log.warn('workflow result not saved to memory', { err: String(err) }));
 }
 
+/** Tells the session that started this run how it ended; best effort (the session may have ended). */
+async function tellSession(status: RunEnd): Promise<void> {
+  const parent = workflowInfo().parent?.workflowId;
+  if (sessionIdOf(parent) === undefined || !patched('tell-session-run-closed')) return;
+  await CancellationScope.nonCancellable(() =>
+    getExternalWorkflowHandle(parent as string).signal(childClosedSignal, {
+      workflowId: workflowInfo().workflowId,
+      status,
+    }),
+  ).catch((err: unknown) => log.warn('the session was not told this run closed', { err: String(err) }));
+}
+
 export const interceptors: WorkflowInterceptorsFactory = () => ({
   inbound: [
     {
       async execute(input, next) {
         const info = workflowInfo();
-        if (!REPORTED.has(info.workflowType)) return next(input);
+        if (!(CHILD_WORKFLOW_TYPES as readonly string[]).includes(info.workflowType)) return next(input);
+        const reported = REPORTED.has(info.workflowType);
         try {
           const result = await next(input);
-          await autoSave(info.workflowType, 'completed', result);
-          await announce('completed', { type: info.workflowType });
+          if (reported) {
+            await autoSave(info.workflowType, 'completed', result);
+            await announce('completed', { type: info.workflowType });
+          }
+          await tellSession('completed');
           return result;
         } catch (err) {
           if (err instanceof ContinueAsNew) throw err;
           const status = isCancellation(err) ? 'cancelled' : 'failed';
           const message = (err as Error).message ?? String(err);
-          await autoSave(info.workflowType, status, { summary: message }, status === 'failed' ? message : undefined);
-          await announce(status, { type: info.workflowType, message });
+          if (reported) {
+            await autoSave(info.workflowType, status, { summary: message }, status === 'failed' ? message : undefined);
+            await announce(status, { type: info.workflowType, message });
+          }
+          await tellSession(status);
           throw err;
         }
       },

@@ -310,3 +310,61 @@ test('a long session continues as new at the threshold and keeps everything', as
   const rows = await app.prisma.sessionMessage.count({ where: { sessionId: id, active: true } });
   expect(rows).toBe(10);
 });
+
+test('a run still going when its session continues as new shows as finished once it ends', async () => {
+  const { h } = await start({ settings: { continueAsNewAfter: 2 } });
+  // The run's model call takes a few seconds; the session's own turns answer at once.
+  anthropic.respond = (body: unknown) => (JSON.stringify(body).includes('slow run') ? { delayMs: 3000 } : undefined);
+  try {
+    const { workflowId } = await h.executeUpdate(runWorkflowUpdate, {
+      args: [{ type: 'aiTask', input: { task: 'chat', messages: [{ role: 'user', content: 'slow run' }] } }],
+    });
+    const firstRunId = (await h.describe()).runId;
+    await send(h, 'one');
+    await send(h, 'two');
+    await eventually(
+      () => h.describe(),
+      (d) => d.runId !== firstRunId,
+    );
+    expect((await h.query(stateQuery)).children).toEqual([expect.objectContaining({ workflowId, status: 'running' })]);
+    await app.client.workflow.getHandle(workflowId).result();
+    const state = await eventually(
+      () => h.query(stateQuery),
+      (s) => s.children[0]?.status !== 'running',
+    );
+    expect(state.runs).toBeGreaterThanOrEqual(2);
+    expect(state.children).toEqual([expect.objectContaining({ workflowId, type: 'aiTask', status: 'completed' })]);
+    expect(state.runningChildren).toBe(0);
+  } finally {
+    anthropic.respond = undefined;
+  }
+});
+
+test('a session id that memory would refuse fails the workflow at once, typed', async () => {
+  const h = await app.client.workflow.start(session, {
+    taskQueue: app.config.temporal.taskQueue,
+    workflowId: `session-_x1-${Date.now()}`,
+    args: [{ sessionId: '_x1', title: 't', owner: 'alice' }],
+  });
+  const err = (await h.result().catch((e: unknown) => e)) as { cause?: { type?: string; message?: string } };
+  expect(err.cause).toEqual(
+    expect.objectContaining({ type: 'InvalidRequest', message: expect.stringMatching(/^sessionId "_x1" is not/) }),
+  );
+});
+
+test("a caller's mistake inside an activity fails at once instead of being retried", async () => {
+  // Bypasses the API's checks: a namespace memory refuses reaches the activities.
+  const { h } = await start({ settings: { memoryNamespaces: ['not a namespace/'] } });
+  const started = Date.now();
+  const checkpoint = (await h.executeUpdate(checkpointUpdate, { args: [{}] }).catch((e: unknown) => e)) as {
+    cause?: { cause?: { type?: string; message?: string } };
+  };
+  expect(checkpoint.cause?.cause).toEqual(
+    expect.objectContaining({ type: 'InvalidRequest', message: expect.stringMatching(/not a namespace/) }),
+  );
+  // One attempt, no retry back-off (the store's first retry alone would wait a second); before the
+  // activity border it retried without end and the request never answered.
+  expect(Date.now() - started).toBeLessThan(5_000);
+  // The session goes on: the refused checkpoint left nothing behind.
+  expect((await h.query(stateQuery)).checkpoints).toEqual([]);
+});

@@ -2,7 +2,8 @@
 // promptEval, modelUpdate, custom, ...): the types a session may start, the `progress` query every
 // run answers, and the shapes it reports. Plain JSON only: these cross Temporal as payloads and are
 // read by the API, the CLI and the dashboard.
-import { defineQuery } from '@temporalio/workflow';
+import { defineQuery, defineSignal } from '@temporalio/workflow';
+import type { RunEnd } from './session';
 
 /** The workflow types a session may start as children (its runWorkflow update); equal to the catalog in lib/workflow-types (a static test checks). */
 export const CHILD_WORKFLOW_TYPES = [
@@ -55,3 +56,16 @@ export interface Skipped {
 }
 
 export const progressQuery = defineQuery<WorkflowProgress>('progress');
+
+/** How a run ended, as its parent session records it. */
+export interface ChildClosed {
+  workflowId: string;
+  status: RunEnd;
+}
+
+/**
+ * Sent by a run to the session that started it when the run closes (workflows/interceptors.ts), to
+ * whichever run of the session is current: the session's list of runs stays true across
+ * continue-as-new.
+ */
+export const childClosedSignal = defineSignal<[ChildClosed]>('childClosed');

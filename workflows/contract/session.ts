@@ -132,12 +132,17 @@ export interface ApprovalOutcome {
   decidedAt: string;
 }
 
+/** A development workflow run the session started. */
 export interface ChildRef {
   workflowId: string;
   type: string;
-  status: 'running' | 'completed' | 'failed';
+  status: 'running' | RunEnd;
   startedAt: string;
+  endedAt?: string;
 }
+
+/** How a run ended. */
+export type RunEnd = 'completed' | 'failed' | 'cancelled';
 
 /** What survives continue-as-new: compact by design (recent window, not the whole conversation). */
 export interface CarriedState {
@@ -190,8 +195,12 @@ export interface SendMessageResult {
   costUsd: number | null;
 }
 
+/** A development workflow run started by the session (its runWorkflow update). */
 export interface RunWorkflowInput {
   type: string;
+  /** The run's input, checked against the type's schema by the API. */
+  input?: unknown;
+  /** @deprecated The old name of `input`, still accepted. */
   params?: unknown;
 }
 
@@ -220,6 +229,12 @@ export const SESSION_LIMITS = {
   recentWindow: 40,
   checkpoints: 200,
   decidedKept: 50,
+  /** Runs (child workflows) in progress at once. */
+  runningChildren: 50,
+  /** Runs the session lists: all that are running, then the most recent finished ones. */
+  childrenKept: 100,
+  /** Approvals waiting for a decision at once. */
+  pendingApprovals: 100,
   /** Longest approval timeout or idle expiry: a year (Temporal timers cannot be arbitrarily long). */
   maxDurationMs: 366 * 86_400_000,
 } as const;

@@ -7,6 +7,7 @@ import type {
   CheckpointRecord,
   ChildRef,
   ConversationSnapshot,
+  RunEnd,
   MessageRef,
   SessionInput,
   SessionStatus,
@@ -139,10 +140,20 @@ export class SessionState {
     this.bump();
   }
 
-  finishChild(workflowId: string, status: 'completed' | 'failed') {
+  /** Records a run's end once (its own signal and the result seen by this run may both report it). */
+  finishChild(workflowId: string, status: RunEnd, at: string) {
     const c = this.data.children.find((x) => x.workflowId === workflowId);
-    if (c) c.status = status;
+    if (!c || c.status !== 'running') return;
+    c.status = status;
+    c.endedAt = at;
+    // Bounded: every running run stays listed; the oldest finished ones go first.
+    let excess = this.data.children.length - SESSION_LIMITS.childrenKept;
+    this.data.children = this.data.children.filter((x) => excess <= 0 || x.status === 'running' || excess-- <= 0);
     this.bump();
+  }
+
+  runningChildren(): number {
+    return this.data.children.filter((c) => c.status === 'running').length;
   }
 
   addApproval(req: Omit<ApprovalRequest, 'deadline'> & { timeout?: string; deadline?: string }): ApprovalRequest {
@@ -171,6 +182,7 @@ export class SessionState {
     const i = this.data.pending.findIndex((p) => p.requestId === requestId);
     const [req] = this.data.pending.splice(i, 1);
     this.decidedRequests.push(req);
+    if (this.decidedRequests.length > SESSION_LIMITS.decidedKept) this.decidedRequests.shift();
     const outcome: ApprovalOutcome = {
       requestId,
       outcome: decision === 'approve' ? 'approved' : 'rejected',
@@ -217,7 +229,7 @@ export class SessionState {
       project: this.input.project,
       parent: this.input.parent,
       settings: this.input.settings ?? {},
-      runningChildren: this.data.children.filter((c) => c.status === 'running').length,
+      runningChildren: this.runningChildren(),
     };
   }
 

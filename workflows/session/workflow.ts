@@ -2,13 +2,14 @@
 // It only orchestrates: message bodies, checkpoints and memory live in Postgres, reached through
 // activities; the workflow holds references and counters (claim check), so history stays small.
 import {
-  ApplicationFailure,
   ParentClosePolicy,
   allHandlersFinished,
   condition,
   continueAsNew,
   getExternalWorkflowHandle,
+  isCancellation,
   log,
+  patched,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
@@ -21,7 +22,7 @@ import type { SearchAttributeKey } from '@temporalio/common/lib/search-attribute
 import type { Activities } from '../../activities';
 import type { SessionSave } from '../../activities/session';
 import { AI_RETRY } from '../ai';
-import { CHILD_WORKFLOW_TYPES } from '../contract/runs';
+import { CHILD_WORKFLOW_TYPES, childClosedSignal } from '../contract/runs';
 import {
   approvalDecidedSignal,
   approvalRequestedSignal,
@@ -40,9 +41,17 @@ import {
   sendMessageUpdate,
   stateQuery,
 } from '../contract/session-messages';
-import { parseDuration } from '../contract/duration';
+import { DURATION_HINT, parseDuration } from '../contract/duration';
+import { FAILURE_TYPES, failure } from '../contract/failures';
 import { SessionState, TurnQueue } from './state';
-import { SESSION_LIMITS, previewOf, sessionWorkflowId, type SessionInput } from '../contract/session';
+import {
+  SESSION_ID_PATTERN,
+  SESSION_ID_RULE,
+  SESSION_LIMITS,
+  previewOf,
+  sessionWorkflowId,
+  type SessionInput,
+} from '../contract/session';
 
 // Registered by the stack (lib/temporal.ts SEARCH_ATTRIBUTES); kept current by this workflow.
 const keyword = (name: string): SearchAttributeKey<'KEYWORD'> => ({ name, type: 'KEYWORD' });
@@ -58,19 +67,29 @@ const turn = proxyActivities<Activities>({
   heartbeatTimeout: '10 seconds',
   retry: AI_RETRY,
 });
+// Checkpoints, rollback and fork: bounded, so a store that keeps failing ends the request (after
+// about five minutes) instead of holding the session's turn queue forever. A caller's mistake is
+// non-retryable at the activity border and fails at once.
 const store = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',
-  retry: { initialInterval: '1 second', maximumInterval: '20 seconds' },
+  retry: { initialInterval: '1 second', maximumInterval: '20 seconds', maximumAttempts: 15 },
 });
+// The sessions table row is derived (rebuildable from the workflows): a failure is logged and the
+// row is written again with the next change.
 const project = proxyLocalActivities<Activities>({
   startToCloseTimeout: '10 seconds',
-  retry: { initialInterval: '500 milliseconds', maximumInterval: '10 seconds' },
+  retry: { initialInterval: '500 milliseconds', maximumInterval: '10 seconds', maximumAttempts: 10 },
 });
 
-const reject = (message: string, type = 'InvalidRequest') =>
-  ApplicationFailure.create({ type, message, nonRetryable: true });
+const invalid = (message: string) => failure(FAILURE_TYPES.InvalidRequest, message);
 
 export async function session(input: SessionInput): Promise<{ status: string; reason?: string; messageCount: number }> {
+  // Started by something other than the API (the temporal CLI, a script): the id must still be one
+  // that memory and the tables accept, or every activity would refuse it later.
+  // Histories from before this check replay without it.
+  if (patched('session-id-checked') && !SESSION_ID_PATTERN.test(String(input?.sessionId))) {
+    throw invalid(`sessionId "${String(input?.sessionId)}" is not a session id: ${SESSION_ID_RULE}`);
+  }
   const s = new SessionState(input, new Date().toISOString());
   const turns = new TurnQueue();
   let changed = true; // the projection needs writing (turns write their own)
@@ -94,17 +113,27 @@ export async function session(input: SessionInput): Promise<{ status: string; re
     });
   };
 
+  const requireNotPaused = (what: string) => {
+    if (s.data.status === 'paused') {
+      throw failure(FAILURE_TYPES.SessionPaused, `the session is paused: resume it before ${what}`);
+    }
+  };
   const touch = () => {
     s.data.lastActivityAt = new Date().toISOString();
     changed = true;
   };
   const requireOpen = () => {
     if (s.data.status === 'ended' || s.data.status === 'failed') {
-      throw reject(
+      throw failure(
+        FAILURE_TYPES.SessionEnded,
         `session ${input.sessionId} has ended (${s.data.statusReason ?? s.data.status}); start a new one or fork it`,
-        'SessionEnded',
       );
     }
+  };
+  const saveProjection = async () => {
+    await project
+      .saveSessionProjection(s.projection(), projectionExtra())
+      .catch((err: unknown) => log.warn('the sessions table row was not written', { err: String(err) }));
   };
 
   // Queries: answered from workflow state only.
@@ -125,6 +154,12 @@ export async function session(input: SessionInput): Promise<{ status: string; re
   });
   setHandler(endSignal, (arg) => {
     if (s.data.status !== 'ended') s.setStatus('ended', arg?.reason ?? 'ended by a user');
+    touch();
+  });
+  // A run this session started has closed (sent by the run itself, whichever run of this session is
+  // current, so it survives continue-as-new).
+  setHandler(childClosedSignal, ({ workflowId, status }) => {
+    s.finishChild(workflowId, status, new Date().toISOString());
     touch();
   });
   setHandler(approvalRequestedSignal, (req) => {
@@ -190,41 +225,59 @@ export async function session(input: SessionInput): Promise<{ status: string; re
     {
       validator: (msg) => {
         if (typeof msg?.text !== 'string' || msg.text.trim() === '')
-          throw new Error('text is required: the message to send');
+          throw invalid('text is required: the message to send');
         if (msg.text.length > SESSION_LIMITS.messageChars) {
-          throw new Error(`text is ${msg.text.length} characters; the limit is ${SESSION_LIMITS.messageChars}`);
+          throw failure(
+            FAILURE_TYPES.TooLarge,
+            `text is ${msg.text.length} characters; the limit is ${SESSION_LIMITS.messageChars}`,
+          );
         }
-        if (s.data.status === 'paused') throw new Error('the session is paused: resume it before sending messages');
-        if (s.data.status === 'ended' || s.data.status === 'failed') throw new Error('the session has ended');
+        if (msg.text.includes('\u0000')) throw invalid('text must not contain the NUL character (U+0000)');
+        requireNotPaused('sending messages');
+        requireOpen();
       },
     },
   );
 
   setHandler(
     runWorkflowUpdate,
-    async ({ type, params }) => {
+    async (run) => {
       requireOpen();
+      const { type } = run;
+      const runInput = run.input ?? run.params;
       const workflowId = `${workflowInfo().workflowId}-${type}-${s.nextSeq()}`;
       const child = await startChild(type, {
         workflowId,
-        args: params === undefined ? [] : [params],
+        args: runInput === undefined ? [] : [runInput],
         parentClosePolicy: ParentClosePolicy.ABANDON,
         typedSearchAttributes: [{ key: CfSessionId, value: input.sessionId }],
       });
       s.addChild({ workflowId, type, status: 'running', startedAt: new Date().toISOString() });
       touch();
+      // Seen here while this run of the session lasts (also a run terminated before it could say
+      // so); the run's own childClosed signal reaches later runs too.
       void child.result().then(
-        () => s.finishChild(workflowId, 'completed'),
-        () => s.finishChild(workflowId, 'failed'),
+        () => s.finishChild(workflowId, 'completed', new Date().toISOString()),
+        (err: unknown) =>
+          s.finishChild(workflowId, isCancellation(err) ? 'cancelled' : 'failed', new Date().toISOString()),
       );
       return { workflowId };
     },
     {
-      validator: ({ type }) => {
-        if (!(CHILD_WORKFLOW_TYPES as readonly string[]).includes(type)) {
-          throw new Error(`unknown workflow type "${type}"; one of: ${CHILD_WORKFLOW_TYPES.join(', ')}`);
+      validator: (run) => {
+        if (!(CHILD_WORKFLOW_TYPES as readonly string[]).includes(run?.type)) {
+          throw invalid(`unknown workflow type "${run?.type}"; one of: ${CHILD_WORKFLOW_TYPES.join(', ')}`);
         }
-        if (s.data.status === 'ended') throw new Error('the session has ended');
+        if (run.input !== undefined && run.params !== undefined) {
+          throw invalid('give the run\'s input once: "input" ("params" is its old name)');
+        }
+        requireOpen();
+        if (s.runningChildren() >= SESSION_LIMITS.runningChildren) {
+          throw failure(
+            FAILURE_TYPES.LimitReached,
+            `the session has ${SESSION_LIMITS.runningChildren} runs in progress, the most it runs at once; wait for one to finish`,
+          );
+        }
       },
     },
   );
@@ -251,11 +304,15 @@ export async function session(input: SessionInput): Promise<{ status: string; re
           arg?.label !== undefined &&
           (typeof arg.label !== 'string' || arg.label.length > SESSION_LIMITS.labelChars)
         ) {
-          throw new Error(`label must be text of at most ${SESSION_LIMITS.labelChars} characters`);
+          throw invalid(`label must be text of at most ${SESSION_LIMITS.labelChars} characters`);
         }
         if (s.data.checkpoints.length >= SESSION_LIMITS.checkpoints) {
-          throw new Error(`the session has ${SESSION_LIMITS.checkpoints} checkpoints, the most it keeps`);
+          throw failure(
+            FAILURE_TYPES.LimitReached,
+            `the session has ${SESSION_LIMITS.checkpoints} checkpoints, the most it keeps`,
+          );
         }
+        requireOpen();
       },
     },
   );
@@ -277,7 +334,10 @@ export async function session(input: SessionInput): Promise<{ status: string; re
     {
       validator: ({ checkpointId }) => {
         if (!s.data.checkpoints.some((c) => c.checkpointId === checkpointId)) {
-          throw new Error(`no checkpoint ${checkpointId} in this session (see the checkpoints query)`);
+          throw failure(
+            FAILURE_TYPES.NotFound,
+            `no checkpoint ${checkpointId} in this session (see the checkpoints query)`,
+          );
         }
       },
     },
@@ -287,7 +347,7 @@ export async function session(input: SessionInput): Promise<{ status: string; re
     forkUpdate,
     async ({ checkpointId, title }) => {
       const cp = s.data.checkpoints.find((c) => c.checkpointId === checkpointId);
-      if (!cp) throw reject(`no checkpoint ${checkpointId}`);
+      if (!cp) throw failure(FAILURE_TYPES.NotFound, `no checkpoint ${checkpointId}`);
       const sessionId = uuid4();
       const conversation = await store.forkCheckpoint({
         fromSessionId: input.sessionId,
@@ -316,7 +376,10 @@ export async function session(input: SessionInput): Promise<{ status: string; re
     {
       validator: ({ checkpointId }) => {
         if (!s.data.checkpoints.some((c) => c.checkpointId === checkpointId)) {
-          throw new Error(`no checkpoint ${checkpointId} in this session (see the checkpoints query)`);
+          throw failure(
+            FAILURE_TYPES.NotFound,
+            `no checkpoint ${checkpointId} in this session (see the checkpoints query)`,
+          );
         }
       },
     },
@@ -340,20 +403,26 @@ export async function session(input: SessionInput): Promise<{ status: string; re
     {
       validator: (req) => {
         if (typeof req?.title !== 'string' || !req.title.trim())
-          throw new Error('title is required: what needs approving');
+          throw invalid('title is required: what needs approving');
         if (req.defaultOutcome !== undefined && req.defaultOutcome !== 'approve' && req.defaultOutcome !== 'reject') {
-          throw new Error('defaultOutcome must be "approve" or "reject"');
+          throw invalid('defaultOutcome must be "approve" or "reject"');
         }
         if (req.timeout !== undefined && !req.defaultOutcome)
-          throw new Error('a timeout needs a defaultOutcome to apply');
+          throw invalid('a timeout needs a defaultOutcome to apply');
         if (req.timeout !== undefined) {
           const ms = parseDuration(req.timeout);
-          if (ms === undefined) throw new Error(`timeout "${req.timeout}" is not a duration such as "2 hours"`);
-          if (ms > SESSION_LIMITS.maxDurationMs) throw new Error('timeout is longer than a year; give a shorter one');
+          if (ms === undefined) throw invalid(`timeout "${req.timeout}" is not ${DURATION_HINT}`);
+          if (ms > SESSION_LIMITS.maxDurationMs) throw invalid('timeout is longer than a year; give a shorter one');
         }
         if (req.title.includes('\u0000') || req.details?.includes('\u0000'))
-          throw new Error('title and details must not contain the NUL character (U+0000)');
-        if (s.data.status === 'ended') throw new Error('the session has ended');
+          throw invalid('title and details must not contain the NUL character (U+0000)');
+        requireOpen();
+        if (s.data.pending.length >= SESSION_LIMITS.pendingApprovals) {
+          throw failure(
+            FAILURE_TYPES.LimitReached,
+            `the session has ${SESSION_LIMITS.pendingApprovals} approvals waiting, the most it holds; decide some first`,
+          );
+        }
       },
     },
   );
@@ -370,14 +439,15 @@ export async function session(input: SessionInput): Promise<{ status: string; re
     {
       validator: (d) => {
         if (d?.decision !== 'approve' && d?.decision !== 'reject')
-          throw new Error('decision must be "approve" or "reject"');
+          throw invalid('decision must be "approve" or "reject"');
         if (!s.data.pending.some((p) => p.requestId === d.requestId)) {
           const done = s.data.decided.find((o) => o.requestId === d.requestId);
-          throw new Error(
-            done
-              ? `approval ${d.requestId} was already ${done.outcome} by ${done.decidedBy}`
-              : `no pending approval ${d.requestId}`,
-          );
+          throw done
+            ? failure(
+                FAILURE_TYPES.Conflict,
+                `approval ${d.requestId} was already ${done.outcome} by ${done.decidedBy}`,
+              )
+            : failure(FAILURE_TYPES.NotFound, `no pending approval ${d.requestId}`);
         }
       },
     },
@@ -410,7 +480,7 @@ export async function session(input: SessionInput): Promise<{ status: string; re
     }
     if (changed) {
       changed = false;
-      await project.saveSessionProjection(s.projection(), projectionExtra());
+      await saveProjection();
     }
     if (s.data.status === 'ended' || s.data.status === 'failed') break;
     const expired = s.expiredApprovals(Date.now());
@@ -426,7 +496,7 @@ export async function session(input: SessionInput): Promise<{ status: string; re
     }
     if (workflowInfo().continueAsNewSuggested || s.data.messageCount - runMessageStart >= continueAfter) {
       await condition(allHandlersFinished);
-      await project.saveSessionProjection(s.projection(), projectionExtra());
+      await saveProjection();
       return await continueAsNew<typeof session>({ ...input, carried: s.carry() });
     }
     const wake = s.nextWakeMs(Date.now(), input.settings?.idleExpiry);
