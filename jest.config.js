@@ -19,6 +19,8 @@ module.exports = {
   },
   globalSetup: '<rootDir>/test/setup/global-setup.ts',
   globalTeardown: '<rootDir>/test/setup/global-teardown.ts',
+  // Each test file's logs go to .data/test-logs/<path>.log, not the terminal (TEST_LOGS=terminal: keep them there).
+  setupFilesAfterEnv: ['<rootDir>/test/setup/quiet-logs.ts'],
   testTimeout: 60_000,
   maxWorkers: 2,
   // The Temporal SDK's native runtime can outlive a test file's last connection; without this a

@@ -9,10 +9,11 @@ import pg from 'pg';
 import { dataConverterFor, payloadCodec } from '../../lib/codec';
 import { loadConfig, type Config } from '../../lib/config';
 import { createPool, createPrisma, type PrismaClient } from '../../lib/db';
-import { createLogger, type Logger } from '../../lib/logger';
+import type { Logger } from '../../lib/logger';
 import { installTemporalRuntime } from '../../workers/runtime';
 import { startWorker, type WorkerHandle } from '../../workers/worker';
 import { harness } from '../setup/harness';
+import { fileLogger } from './logs';
 
 export { harness };
 
@@ -71,13 +72,14 @@ export function testConfig(env: Record<string, string> = {}): Config {
   });
 }
 
+/** The app's logger, writing to the test file's log (.data/test-logs/), not the terminal. */
 export function testLogger(config: Config): Logger {
-  return createLogger(config);
+  return fileLogger(config.logLevel);
 }
 
-/** The Temporal SDK logging errors only (call before the first connection): retry tests fail activities on purpose. */
+/** The Temporal SDK logging to the test file's log (call before the first connection): retry tests fail activities on purpose. */
 export function quietTemporal(): void {
-  installTemporalRuntime(createLogger({ logLevel: 'error' }));
+  installTemporalRuntime(fileLogger('warn'));
 }
 
 /** Everything a test needs to run workflows for real: database, clients and a worker. */

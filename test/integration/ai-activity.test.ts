@@ -6,10 +6,10 @@ import { createAiActivities } from '../../activities/ai';
 import type { EmbedResult } from '../../activities/ai';
 import type { ModelRequest, ModelResponse, ModelResult } from '../../activities/ai/types';
 import type { Config } from '../../lib/config';
-import { createLogger } from '../../lib/logger';
 import { MemoryStore } from '../../lib/memory';
 import { bagOfWordsEmbedding, startFakeOpenAI, type FakeOpenAIServer } from '../fakes/openai';
-import { freshDatabase, testConfig, type TestDatabase } from '../helpers/stack';
+import { temporalTestLogger } from '../helpers/logs';
+import { freshDatabase, testConfig, testLogger, type TestDatabase } from '../helpers/stack';
 import { createPool, createPrisma, type PrismaClient } from '../../lib/db';
 import type pg from 'pg';
 
@@ -37,7 +37,7 @@ function activities(env: Record<string, string>) {
     config,
     prisma,
     pool,
-    logger: createLogger(config),
+    logger: testLogger(config),
     memory: new MemoryStore(pool, config.memory),
     workerIdentity: 'test',
   });
@@ -45,13 +45,19 @@ function activities(env: Record<string, string>) {
 const withOpenAI = () => activities({ OPENAI_API_KEY: 'k', OPENAI_BASE_URL: openai.url });
 type Acts = ReturnType<typeof activities>;
 const callModel = (acts: Acts, i: ReturnType<typeof info>, req: ModelRequest): Promise<ModelResult> =>
-  new MockActivityEnvironment(i).run<[ModelRequest], ModelResult, Acts['callModel']>(acts.callModel, req);
+  new MockActivityEnvironment(i, { logger: temporalTestLogger() }).run<[ModelRequest], ModelResult, Acts['callModel']>(
+    acts.callModel,
+    req,
+  );
 const embed = (
   acts: Acts,
   i: ReturnType<typeof info>,
   input: { texts: string[]; optional?: boolean },
 ): Promise<EmbedResult> =>
-  new MockActivityEnvironment(i).run<[typeof input], EmbedResult, Acts['embed']>(acts.embed, input);
+  new MockActivityEnvironment(i, { logger: temporalTestLogger() }).run<[typeof input], EmbedResult, Acts['embed']>(
+    acts.embed,
+    input,
+  );
 const info = (attempt: number, activityId = 'act-1') => ({
   attempt,
   activityId,

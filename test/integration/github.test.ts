@@ -6,8 +6,8 @@ import { ApplicationFailure } from '@temporalio/activity';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createGithubActivities } from '../../activities/github';
 import { loadConfig } from '../../lib/config';
-import { createLogger } from '../../lib/logger';
 import { type FakeGithub, type FakeRepo, startFakeGithub } from '../fakes/github';
+import { fileLogger, temporalTestLogger } from '../helpers/logs';
 
 // Octokit paces writes per token (notification-triggering posts 3 s apart); a token per test run keeps
 // the suite fast. The fake accepts any ghp_ token.
@@ -43,7 +43,7 @@ let wfSeq = 0;
 
 function activities(env: Record<string, string> = { GITHUB_TOKEN: `ghp_test_${++tokenSeq}` }): Acts {
   const config = loadConfig({ env: { GITHUB_API_URL: gh.url, LOG_LEVEL: 'warn', ...env } });
-  return createGithubActivities({ config, logger: createLogger(config) });
+  return createGithubActivities({ config, logger: fileLogger(config.logLevel) });
 }
 
 /** Runs one activity as attempt `attempt` of workflow `workflowId`. */
@@ -54,12 +54,15 @@ function run<K extends keyof Acts>(
   attempt = 1,
   acts: Acts = activities(),
 ): ReturnType<Acts[K]> {
-  const env = new MockActivityEnvironment({
-    attempt,
-    activityId: '1',
-    workflowType: 'codeReview',
-    workflowExecution: { workflowId, runId: 'run-1' },
-  });
+  const env = new MockActivityEnvironment(
+    {
+      attempt,
+      activityId: '1',
+      workflowType: 'codeReview',
+      workflowExecution: { workflowId, runId: 'run-1' },
+    },
+    { logger: temporalTestLogger() },
+  );
   const fn = acts[name] as (i: typeof input) => ReturnType<Acts[K]>;
   return env.run(fn, input) as ReturnType<Acts[K]>;
 }

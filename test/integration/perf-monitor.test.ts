@@ -7,13 +7,14 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { WorkflowFailedError } from '@temporalio/client';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { createPerfActivities, type ProbeResult } from '../../activities/dev/perf';
+import { createPerfActivities, type ProbeResult } from '../../activities/dev/perf-monitor';
 import { MemoryStore } from '../../lib/memory';
 import { perfMonitorDef } from '../../lib/workflow-types/perf-monitor';
 import { perfMonitor } from '../../workflows';
 import { progressQuery } from '../../workflows/dev/common';
 import { type FakeGithub, type FakeRepo, startFakeGithub } from '../fakes/github';
 import { type HttpFake, startHttpFake } from '../fakes/http-fake';
+import { temporalTestLogger } from '../helpers/logs';
 import { startTestApp, type TestApp } from '../helpers/stack';
 
 jest.setTimeout(60_000);
@@ -241,8 +242,14 @@ test('recording a run again (an activity retry) writes and publishes nothing twi
     baseline: 'stored' as const,
     rule: { threshold: 0.2, minDeltaMs: 5 },
   };
-  const once = await new MockActivityEnvironment().run(acts.perfRecordRun, input);
-  const twice = await new MockActivityEnvironment({ attempt: 2 }).run(acts.perfRecordRun, input);
+  const once = await new MockActivityEnvironment(undefined, { logger: temporalTestLogger() }).run(
+    acts.perfRecordRun,
+    input,
+  );
+  const twice = await new MockActivityEnvironment({ attempt: 2 }, { logger: temporalTestLogger() }).run(
+    acts.perfRecordRun,
+    input,
+  );
   expect(twice).toEqual(once);
   const mem = memory();
   for (const key of ['baseline', 'latest', 'runs/perf-retried']) {

@@ -4,10 +4,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { temporal } from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
+import { quietTemporal } from '../helpers/stack';
 import { harness } from '../setup/harness';
 
 const dir = path.join(__dirname, '..', 'histories');
 const files = fs.readdirSync(dir).filter((f) => f.endsWith('.json'));
+
+// The replay workers' state changes go to this file's log, not the terminal.
+beforeAll(() => quietTemporal());
 
 test('there are recorded histories to replay', () => {
   expect(files.length).toBeGreaterThan(0);
