@@ -2,12 +2,12 @@
 import type { ActivityDeps } from '../deps';
 import { createCustomWorkflowActivities } from './custom';
 import { createWorkflowEventActivities } from './events';
-import { createReviewActivities } from './review';
-import { createAuditActivities } from './audit';
-import { createReleaseActivities } from './release';
-import { createTestActivities } from './tests';
-import { createPerfActivities } from './perf';
-import { createEvalActivities } from './eval';
+import { createReviewActivities } from './code-review';
+import { createAuditActivities } from './security-audit';
+import { createReleaseActivities } from './deploy-prep';
+import { createTestActivities } from './test-run';
+import { createPerfActivities } from './perf-monitor';
+import { createEvalActivities } from './prompt-eval';
 
 export function createDevActivities(deps: ActivityDeps) {
   return {

@@ -7,7 +7,7 @@ import path from 'node:path';
 import request from 'supertest';
 import { createApp } from '../../api/app';
 import { WorkflowFailedError, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
-import type { PromptEvalResult } from '../../activities/dev/eval';
+import type { PromptEvalResult } from '../../activities/dev/prompt-eval';
 import { MemoryStore } from '../../lib/memory';
 import { modelUpdate, promptEval } from '../../workflows';
 import { progressQuery } from '../../workflows/dev/common';

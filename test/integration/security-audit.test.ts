@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import type { SarifLog } from '../../activities/dev/audit/sarif';
+import type { SarifLog } from '../../activities/dev/security-audit/sarif';
 import { securityAuditDef } from '../../lib/workflow-types/security-audit';
 import { securityAudit } from '../../workflows';
 import { startFakeAnthropic } from '../fakes/anthropic';

@@ -1,5 +1,5 @@
 // Conventional commits, the version bump they call for (0.x rules included) and the changelog.
-import { bumpFor, changelogMarkdown, nextVersion, parseCommit } from '../../activities/dev/release/conventional';
+import { bumpFor, changelogMarkdown, nextVersion, parseCommit } from '../../activities/dev/deploy-prep/conventional';
 
 test('commit headers, scopes, "!" and BREAKING CHANGE footers', () => {
   expect(parseCommit('a1', 'feat(api): add tokens')).toMatchObject({

@@ -1,8 +1,8 @@
 // Scoring of promptEval (exact, contains, regex, judge verdicts), the per-configuration report and
 // modelUpdate's proposal rule.
-import { bestConfiguration, configurationReport, scoreItem } from '../../activities/dev/eval/report';
-import { parseVerdict, scoreAnswer } from '../../activities/dev/eval/score';
-import type { CaseResult, ConfigurationReport } from '../../activities/dev/eval/types';
+import { bestConfiguration, configurationReport, scoreItem } from '../../activities/dev/prompt-eval/report';
+import { parseVerdict, scoreAnswer } from '../../activities/dev/prompt-eval/score';
+import type { CaseResult, ConfigurationReport } from '../../activities/dev/prompt-eval/types';
 import { proposalVerdict } from '../../workflows/dev/model-update';
 import { judgePrompt } from '../../workflows/dev/prompt-eval';
 

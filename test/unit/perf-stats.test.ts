@@ -1,5 +1,5 @@
 // The arithmetic of perfMonitor: nearest-rank percentiles, summaries and the regression rule.
-import { compareRuns, percentile, summarize } from '../../activities/dev/perf/stats';
+import { compareRuns, percentile, summarize } from '../../activities/dev/perf-monitor/stats';
 
 test('nearest-rank percentiles return observed values', () => {
   const xs = Array.from({ length: 20 }, (_, i) => 20 - i); // 20..1, unsorted on purpose

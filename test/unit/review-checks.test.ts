@@ -1,6 +1,6 @@
 // The pure parts of codeReview and securityAudit: secret patterns, entropy and the allowlist,
 // risky-code patterns, diff parsing and chunking, reading a model's findings, merging duplicates.
-import { parseReview } from '../../activities/dev/review/ai-review';
+import { parseReview } from '../../activities/dev/code-review/ai-review';
 import {
   addedLines,
   chunkDiff,
@@ -8,8 +8,8 @@ import {
   parseGitDiff,
   parseHunks,
   renderChunk,
-} from '../../activities/dev/review/diff';
-import { sizeAndComplexity } from '../../activities/dev/review/signals';
+} from '../../activities/dev/code-review/diff';
+import { sizeAndComplexity } from '../../activities/dev/code-review/signals';
 import { scanRisky } from '../../activities/dev/checks/risky';
 import { fingerprint, parseAllowlist, scanSecrets, shannonEntropy } from '../../activities/dev/checks/secrets';
 import { mergeFindings } from '../../workflows/contract/findings';

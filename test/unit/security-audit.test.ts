@@ -1,7 +1,7 @@
 // The pure parts of securityAudit: reading npm audit's JSON (reports, and the errors npm prints when
 // it cannot reach the registry) and building SARIF 2.1.0.
-import { parseNpmAudit } from '../../activities/dev/audit/npm-audit';
-import { buildSarif, pathUri } from '../../activities/dev/audit/sarif';
+import { parseNpmAudit } from '../../activities/dev/security-audit/npm-audit';
+import { buildSarif, pathUri } from '../../activities/dev/security-audit/sarif';
 
 const LOCK = '{\n  "packages": {\n    "": {},\n    "node_modules/minimist": {\n      "version": "1.2.0"\n    }\n  }\n}';
 

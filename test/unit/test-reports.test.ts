@@ -11,8 +11,8 @@ import {
   parseReport,
   parseTap,
   ReportError,
-} from '../../activities/dev/tests/parse';
-import { filteredCommand, reportPath } from '../../activities/dev/tests/runner';
+} from '../../activities/dev/test-run/parse';
+import { filteredCommand, reportPath } from '../../activities/dev/test-run/runner';
 
 let dir: string;
 beforeAll(() => {

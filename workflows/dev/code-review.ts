@@ -4,7 +4,7 @@
 // comments on the diff's right side) or a Markdown + JSON report, and a summary in memory `code/`.
 import { ActivityFailure, ApplicationFailure, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
-import type { ChunkReview, CollectedDiff, PublishResult } from '../../activities/dev/review/types';
+import type { ChunkReview, CollectedDiff, PublishResult } from '../../activities/dev/code-review/types';
 import { ai } from '../ai';
 import { posts } from './proxies';
 import { Progress } from './common';

@@ -9,7 +9,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
-import type { BuildResult, ReleasePlan, WebhookReleaseResult } from '../../activities/dev/release';
+import type { BuildResult, ReleasePlan, WebhookReleaseResult } from '../../activities/dev/deploy-prep';
 import type { PostedRelease } from '../../activities/github/types';
 import { ai } from '../ai';
 import type { ApprovalOutcome } from '../contract/session';

@@ -5,7 +5,7 @@
 import { executeChild, proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
 import type { TaskKind } from '../../activities/ai/types';
-import type { ConfigurationReport, CurrentRoute, PromptEvalResult, RoutingChange } from '../../activities/dev/eval';
+import type { ConfigurationReport, CurrentRoute, PromptEvalResult, RoutingChange } from '../../activities/dev/prompt-eval';
 import type { ModelUpdateInput } from '../../lib/workflow-types/model-update';
 import type { ApprovalOutcome } from '../contract/session';
 import { Progress } from './common';

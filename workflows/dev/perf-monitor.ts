@@ -3,7 +3,7 @@
 // regression. Probing happens in activities; this file only orchestrates.
 import { ActivityFailure, proxyActivities, proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
-import type { EndpointReport } from '../../activities/dev/perf';
+import type { EndpointReport } from '../../activities/dev/perf-monitor';
 import type { PostedIssue } from '../../activities/github/types';
 import type { PerfMonitorInput } from '../../lib/workflow-types/perf-monitor';
 import { Progress } from './common';

@@ -5,7 +5,7 @@
 import { ActivityFailure, ApplicationFailure, proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
 import type { ModelRequest, ModelResult, TaskKind } from '../../activities/ai/types';
-import type { CallRecord, CaseResult, PromptEvalResult, ScoreItem } from '../../activities/dev/eval/types';
+import type { CallRecord, CaseResult, PromptEvalResult, ScoreItem } from '../../activities/dev/prompt-eval/types';
 import type { EvalCase, PromptEvalInput } from '../../lib/workflow-types/prompt-eval';
 import { ai } from '../ai';
 import { Progress } from './common';

@@ -3,7 +3,7 @@
 // optional AI triage, a SARIF 2.1.0 file and a Markdown summary, and optionally a GitHub issue.
 import { ActivityFailure, ApplicationFailure, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
-import type { DependencyAudit, ScanResult, TriagedFinding } from '../../activities/dev/audit';
+import type { DependencyAudit, ScanResult, TriagedFinding } from '../../activities/dev/security-audit';
 import { ai } from '../ai';
 import { posts } from './proxies';
 import { Progress } from './common';

@@ -9,7 +9,7 @@ import type {
   TestCase,
   TestFailure,
   TestRunResult,
-} from '../../activities/dev/tests/types';
+} from '../../activities/dev/test-run/types';
 import { ai } from '../ai';
 import { Progress } from './common';
 import type { Skipped } from '../contract/runs';

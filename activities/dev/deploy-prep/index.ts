@@ -1,7 +1,7 @@
 // The deployPrep workflow's activities (its build runs through runBuild, its tests through testRun).
 import type { ActivityDeps } from '../../deps';
 import { runCommand } from '../process';
-import { assertRepoDir, badInput } from '../tests/runner';
+import { assertRepoDir, badInput } from '../test-run/runner';
 import { releasePlan } from './plan';
 import type { ReleasePlan, ReleasePlanInput, WebhookReleaseInput, WebhookReleaseResult } from './types';
 import { postReleaseWebhook } from './webhook';

@@ -6,7 +6,7 @@ import { type ModelUpdateOptions, modelUpdateInput } from '../../../lib/workflow
 import { type PromptEvalOptions, promptEvalInput } from '../../../lib/workflow-types/prompt-eval';
 import { configuredProviders, DEFAULT_CHAINS, parseRoute, resolveChain } from '../../../lib/ai/router';
 import type { ActivityDeps } from '../../deps';
-import { parseWorkflowInput } from '../perf';
+import { parseWorkflowInput } from '../perf-monitor';
 import { evalReport, scoreItem } from './report';
 import type { CaseResult, PromptEvalResult, Score, ScoreItem } from './types';
 

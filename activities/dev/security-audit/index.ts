@@ -12,8 +12,8 @@ import { createGithubActivities } from '../../github';
 import { git } from '../../session/git';
 import { scanRisky } from '../checks/risky';
 import { DEFAULT_ALLOWLIST_FILE, emptyAllowlist, parseAllowlist, scanSecrets } from '../checks/secrets';
-import { extractJson } from '../review/ai-review';
-import { findingsTable } from '../review/report';
+import { extractJson } from '../code-review/ai-review';
+import { findingsTable } from '../code-review/report';
 import { type DependencyAudit, npmAudit } from './npm-audit';
 import { buildSarif } from './sarif';
 

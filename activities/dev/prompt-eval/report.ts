@@ -1,5 +1,5 @@
 // Turning scored calls into the per-configuration report of promptEval.
-import { percentile } from '../perf/stats';
+import { percentile } from '../perf-monitor/stats';
 import { parseVerdict, scoreAnswer } from './score';
 import type { CaseResult, ConfigurationReport, PromptEvalResult, Score, ScoreItem } from './types';
 

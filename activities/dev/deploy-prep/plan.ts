@@ -2,7 +2,7 @@
 // next version and its changelog section. Reads git only; writes nothing.
 import { ApplicationFailure } from '@temporalio/activity';
 import { git } from '../../session/git';
-import { assertRepoDir, badInput } from '../tests/runner';
+import { assertRepoDir, badInput } from '../test-run/runner';
 import { bumpFor, changelogMarkdown, isSemver, nextVersion, parseCommit } from './conventional';
 import type { ParsedCommit, ReleasePlan, ReleasePlanInput } from './types';
 
