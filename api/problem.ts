@@ -1,8 +1,12 @@
-// Every error leaves the API as application/problem+json (RFC 9457) with the request id.
+// Every error leaves the API as application/problem+json (RFC 9457) with the request id. What
+// Temporal and PostgreSQL raise is translated once, at the border (error-border.ts).
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { ProblemError } from '../lib/errors';
+import { borderProblem } from './error-border';
 
+/** Sends `p`; a problem with `retryAfterSeconds` (a 429, a 503) also gets the Retry-After header. */
 export function sendProblem(res: Parameters<RequestHandler>[1], p: ProblemError, requestId: string): void {
+  if (typeof p.extra.retryAfterSeconds === 'number') res.setHeader('Retry-After', String(p.extra.retryAfterSeconds));
   res
     .status(p.status)
     .type('application/problem+json')
@@ -13,7 +17,10 @@ export const notFoundHandler: RequestHandler = (req, res) => {
   sendProblem(res, new ProblemError(404, 'Not Found', `No route ${req.method} ${req.path}`), String(req.id));
 };
 
-/** Maps body-parser and our own errors to 4xx; anything else is a 500 whose detail hides internals. */
+/**
+ * Maps our own errors, Temporal's and PostgreSQL's (error-border.ts) and body-parser's to their
+ * status; anything else is a 500 whose detail hides internals.
+ */
 export const errorHandler: ErrorRequestHandler = (err: unknown, req, res, next) => {
   if (res.headersSent) {
     next(err);
@@ -22,6 +29,12 @@ export const errorHandler: ErrorRequestHandler = (err: unknown, req, res, next) 
   const requestId = String(req.id);
   if (err instanceof ProblemError) {
     sendProblem(res, err, requestId);
+    return;
+  }
+  const border = borderProblem(err);
+  if (border) {
+    if (border.status >= 500) req.log.warn({ err }, 'a dependency is unavailable');
+    sendProblem(res, border, requestId);
     return;
   }
   const e = err as { type?: string; status?: number; message?: string; limit?: number };

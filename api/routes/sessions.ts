@@ -4,7 +4,6 @@ import { randomUUID } from 'node:crypto';
 import {
   WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
-  WorkflowUpdateFailedError,
   type Client,
   type WorkflowHandle,
 } from '@temporalio/client';
@@ -183,19 +182,12 @@ const ended = (sessionId: string, status: string) =>
   new ProblemError(409, 'Conflict', `session ${sessionId} has ended (${status}); start a new one or fork it`);
 
 /**
- * Update failures become 409 (the session's state forbids it) or 422 (the request cannot be done).
- * A workflow that closed after `handle` saw it running (e.g. a concurrent end) is a 409 as well.
+ * A session whose workflow closed after `handle` saw it running (e.g. a concurrent end) is a 409.
+ * Every other failure of an update or signal goes on to the error border (api/error-border.ts),
+ * which answers a refused update by its failure type.
  */
-function updateProblem(err: unknown): never {
+function closedMidRequest(err: unknown): never {
   if (err instanceof WorkflowNotFoundError) throw ended(sessionIdOf(err.workflowId) ?? err.workflowId, 'completed');
-  if (err instanceof WorkflowUpdateFailedError) {
-    const cause = err.cause as { message?: string; cause?: { message?: string; type?: string } } | undefined;
-    const message = cause?.cause?.message ?? cause?.message ?? err.message;
-    const conflict =
-      /has ended|is paused|already|the most it keeps|uncommitted changes/.test(message) ||
-      cause?.cause?.type === 'DirtyWorkingTree';
-    throw new ProblemError(conflict ? 409 : 422, conflict ? 'Conflict' : 'Unprocessable Content', message);
-  }
   throw err;
 }
 
@@ -296,7 +288,7 @@ export function sessionsRouter(deps: { config: Config; temporal: Client; prisma:
     requireEnabled();
     const body = parse(sendMessageBody, req.body, 'body');
     const h = await handle(req, { running: true });
-    res.json(await h.executeUpdate(sendMessageUpdate, { args: [body] }).catch(updateProblem));
+    res.json(await h.executeUpdate(sendMessageUpdate, { args: [body] }).catch(closedMidRequest));
   });
 
   r.get('/sessions/:sessionId/checkpoints', async (req, res) => {
@@ -305,17 +297,17 @@ export function sessionsRouter(deps: { config: Config; temporal: Client; prisma:
   r.post('/sessions/:sessionId/checkpoints', async (req, res) => {
     const body = parse(checkpointBody, req.body ?? {}, 'body');
     const h = await handle(req, { running: true });
-    res.status(201).json(await h.executeUpdate(checkpointUpdate, { args: [body] }).catch(updateProblem));
+    res.status(201).json(await h.executeUpdate(checkpointUpdate, { args: [body] }).catch(closedMidRequest));
   });
   r.post('/sessions/:sessionId/rollback', async (req, res) => {
     const body = parse(checkpointRef, req.body, 'body');
     const h = await handle(req, { running: true });
-    res.json(await h.executeUpdate(rollbackUpdate, { args: [body] }).catch(updateProblem));
+    res.json(await h.executeUpdate(rollbackUpdate, { args: [body] }).catch(closedMidRequest));
   });
   r.post('/sessions/:sessionId/fork', async (req, res) => {
     const body = parse(forkBody, req.body, 'body');
     const h = await handle(req, { running: true });
-    res.status(201).json(await h.executeUpdate(forkUpdate, { args: [body] }).catch(updateProblem));
+    res.status(201).json(await h.executeUpdate(forkUpdate, { args: [body] }).catch(closedMidRequest));
   });
 
   r.get('/sessions/:sessionId/approvals', async (req, res) => {
@@ -324,13 +316,15 @@ export function sessionsRouter(deps: { config: Config; temporal: Client; prisma:
   r.post('/sessions/:sessionId/approvals', async (req, res) => {
     const body = parse(approvalBody, req.body, 'body');
     const h = await handle(req, { running: true });
-    res.status(201).json(await h.executeUpdate(requestApprovalUpdate, { args: [body] }).catch(updateProblem));
+    res.status(201).json(await h.executeUpdate(requestApprovalUpdate, { args: [body] }).catch(closedMidRequest));
   });
   r.post('/sessions/:sessionId/approvals/:requestId', async (req, res) => {
     const body = parse(decideBody, req.body, 'body');
     const requestId = parse(z.string().min(1).max(200), req.params.requestId, 'path');
     const h = await handle(req, { running: true });
-    res.json(await h.executeUpdate(decideUpdate, { args: [{ ...body, requestId, by: 'user' }] }).catch(updateProblem));
+    res.json(
+      await h.executeUpdate(decideUpdate, { args: [{ ...body, requestId, by: 'user' }] }).catch(closedMidRequest),
+    );
   });
 
   r.post('/sessions/:sessionId/workflows', async (req, res) => {
@@ -342,7 +336,7 @@ export function sessionsRouter(deps: { config: Config; temporal: Client; prisma:
     const h = await handle(req, { running: true });
     res
       .status(201)
-      .json(await h.executeUpdate(runWorkflowUpdate, { args: [{ type: def.type, params }] }).catch(updateProblem));
+      .json(await h.executeUpdate(runWorkflowUpdate, { args: [{ type: def.type, params }] }).catch(closedMidRequest));
   });
 
   r.get('/sessions/:sessionId/export', async (req, res) => {
@@ -446,7 +440,7 @@ export function sessionsRouter(deps: { config: Config; temporal: Client; prisma:
       const body = parse(reasonBody, req.body ?? {}, 'body');
       const h = await handle(req, { running: true });
       await (action === 'resume' ? h.signal(resumeSignal) : h.signal(signal as typeof pauseSignal, body)).catch(
-        updateProblem,
+        closedMidRequest,
       );
       res.status(202).json({ accepted: action });
     });

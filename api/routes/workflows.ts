@@ -1,7 +1,7 @@
 // /api/claude-flow/workflows: the catalog of workflow types, starting runs (directly or as a
 // session's child), listing and describing runs, cancel/terminate, and answering their approvals.
 // Progress streams as live events on `workflow:<id>` (GET /live, /live/sse).
-import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { Router } from 'express';
 import { z } from 'zod';
 import type { Config } from '../../lib/config';
@@ -12,7 +12,7 @@ import {
   loadDefinition,
   validateOptions,
 } from '../../lib/custom-workflows';
-import { ProblemError, notFound, unavailable } from '../../lib/errors';
+import { ProblemError, conflict, notFound, unavailable } from '../../lib/errors';
 import {
   RUN_STATUSES,
   chosenWorkflowId,
@@ -134,11 +134,8 @@ export function workflowsRouter(deps: { config: Config; temporal: Client }): Rou
       const d = await temporal.workflow.getHandle(workflowId).describe();
       res.status(202).json({ workflowId, runId: d.runId, type: def.type, sessionId: body.sessionId });
     } catch (err) {
+      // A refused update goes on to the error border, which answers it by its failure type.
       if (err instanceof WorkflowNotFoundError) throw notFound(`No session ${body.sessionId}`);
-      if (err instanceof WorkflowUpdateFailedError) {
-        const cause = err.cause as { message?: string; cause?: { message?: string } } | undefined;
-        throw new ProblemError(409, 'Conflict', cause?.cause?.message ?? cause?.message ?? err.message);
-      }
       throw err;
     }
   });
@@ -209,8 +206,10 @@ export function workflowsRouter(deps: { config: Config; temporal: Client }): Rou
         .getHandle(parent)
         .executeUpdate(decideUpdate, { args: [{ requestId, decision: body.decision, comment: body.comment, by }] })
         .catch((err: unknown) => {
-          const cause = (err as { cause?: { message?: string; cause?: { message?: string } } }).cause;
-          throw new ProblemError(409, 'Conflict', cause?.cause?.message ?? cause?.message ?? (err as Error).message);
+          // The session closed since describe(); a refused decision goes on to the error border.
+          if (err instanceof WorkflowNotFoundError)
+            throw conflict(`${parent} has closed: the approval can no longer be decided`);
+          throw err;
         });
       res.json(outcome);
       return;

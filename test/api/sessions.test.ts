@@ -99,14 +99,14 @@ test.each([
   expect(res.body.detail).toContain(mention);
 });
 
-test('refused updates are 422 or 409 with the reason', async () => {
+test('refused updates are answered by their failure type, with the reason', async () => {
   const id = await create();
   const empty = await request(http()).post(`${api}/sessions/${id}/messages`).send({ text: '' }).expect(400);
   expect(empty.body.detail).toContain('text');
   const unknownCp = await request(http())
     .post(`${api}/sessions/${id}/rollback`)
     .send({ checkpointId: '00000000-0000-4000-8000-000000000000' })
-    .expect(422);
+    .expect(404);
   expect(unknownCp.body.detail).toContain('no checkpoint 00000000-0000-4000-8000-000000000000');
   await request(http()).post(`${api}/sessions/${id}/pause`).send({}).expect(202);
   const paused = await request(http()).post(`${api}/sessions/${id}/messages`).send({ text: 'hello' }).expect(409);
