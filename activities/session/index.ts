@@ -12,12 +12,17 @@ import {
   previewOf,
   type CheckpointRecord,
   type ConversationSnapshot,
+  mapNamespace,
+  type NamespaceMapping,
   type ProjectRef,
+  type RestoredCheckpoint,
   type TurnOutcome,
   sessionWorkflowId,
 } from '../../workflows/contract/session';
-import { assertClean, checkoutNewBranch, headCommit } from './git';
-import { EXCHANGE_TAG, memoryContext, restoreSnapshot, snapshotNamespaces, type MemorySnapshot } from './memory';
+import { assertCanCheckout, checkoutNewBranch, currentHead, headCommit, undoCheckout } from './git';
+import { EXCHANGE_TAG, memoryContext, renamed, snapshotNamespaces, snapshotOf, type MemorySnapshot } from './memory';
+import type { RestoreResult } from '../../lib/memory';
+import { FAILURE_TYPES } from '../../workflows/contract/failures';
 
 export interface TurnInput {
   sessionId: string;
@@ -275,57 +280,137 @@ export function createSessionActivities(deps: ActivityDeps, ai: AiActivities) {
     },
 
     /**
-     * Back to a checkpoint: refuses first if the local repository has uncommitted changes (nothing
-     * is touched then); otherwise restores memory, checks the ref out on a new branch and marks
-     * later messages as rolled back.
+     * Back to a checkpoint, as one unit. Every precondition is checked before anything changes (the
+     * checkpoint intact; where there is a repository: a clean tree, no index.lock, the commit still
+     * there). Then the repository goes to the checkpoint's commit on a fresh branch, and memory and
+     * the conversation's messages are restored in one database transaction; if that fails, the
+     * repository is put back where it was. So either all three take effect, or none does.
      */
-    async restoreCheckpoint(input: { sessionId: string; checkpointId: string; project?: ProjectRef }) {
+    async restoreCheckpoint(input: {
+      sessionId: string;
+      checkpointId: string;
+      project?: ProjectRef;
+    }): Promise<RestoredCheckpoint> {
       const cp = await prisma.sessionCheckpoint.findUnique({ where: { id: input.checkpointId } });
       if (!cp || cp.sessionId !== input.sessionId) {
         throw ApplicationFailure.nonRetryable(
           `no checkpoint ${input.checkpointId} in session ${input.sessionId}`,
-          'NotFound',
+          FAILURE_TYPES.NotFound,
         );
       }
-      const repo = input.project?.path;
-      if (repo && cp.gitRef) await assertClean(repo);
-      await restoreSnapshot(deps, cp.memory as unknown as MemorySnapshot);
-      let branch: string | undefined;
-      if (repo && cp.gitRef) {
-        branch = `claude-flow/rollback-${cp.id.slice(0, 8)}`;
-        await checkoutNewBranch(repo, branch, cp.gitRef);
+      const snapshot = snapshotOf(cp.memory);
+      const conversation = cp.conversation as unknown as ConversationSnapshot | null;
+      if (!snapshot || typeof conversation?.messageCount !== 'number' || !Array.isArray(conversation.recent)) {
+        throw ApplicationFailure.nonRetryable(
+          `checkpoint ${cp.id} is damaged (its stored conversation or memory cannot be read); nothing was rolled back`,
+          FAILURE_TYPES.Unprocessable,
+        );
       }
-      await prisma.sessionMessage.updateMany({
-        where: { sessionId: input.sessionId, position: { gt: cp.messageCount }, active: true },
-        data: { active: false },
-      });
-      return {
-        conversation: cp.conversation as unknown as ConversationSnapshot,
-        branch,
-        gitRef: cp.gitRef ?? undefined,
-      };
+      const repo = input.project?.path && cp.gitRef ? input.project.path : undefined;
+      const commit = cp.gitRef ?? undefined;
+      // One branch per rollback, stable across this activity's retries.
+      const info = Context.current().info;
+      const branch = repo
+        ? `claude-flow/rollback-${cp.id.slice(0, 8)}-${(info.workflowExecution?.runId ?? '').slice(0, 8)}-${info.activityId}`
+        : undefined;
+      let before: Awaited<ReturnType<typeof currentHead>> | undefined;
+      if (repo && commit && branch) {
+        await assertCanCheckout(repo, commit);
+        before = await currentHead(repo);
+        await checkoutNewBranch(repo, branch, commit);
+      }
+      let memory: RestoreResult;
+      try {
+        memory = await deps.memory.restore(
+          {
+            namespaces: snapshot.namespaces,
+            entries: snapshot.entries,
+            provenance: {
+              sessionId: input.sessionId,
+              workflowId: sessionWorkflowId(input.sessionId),
+              rollbackOf: cp.id,
+            },
+          },
+          async (c) => {
+            await c.query(
+              'UPDATE session_message SET active = false WHERE session_id = $1 AND position > $2 AND active',
+              [input.sessionId, cp.messageCount],
+            );
+          },
+        );
+      } catch (err) {
+        // A retried attempt that already moved HEAD has no earlier place to go back to.
+        if (repo && branch && before && before.branch !== branch) {
+          await undoCheckout(repo, branch, before).catch((undo: unknown) =>
+            deps.logger.error({ err: undo, repo, branch }, 'rollback: could not put the repository back'),
+          );
+        }
+        throw err;
+      }
+      return { conversation, branch, gitRef: commit, memory };
     },
 
-    /** Copies a checkpoint's conversation (and memory) into a new session; returns its snapshot. */
-    async forkCheckpoint(input: { fromSessionId: string; toSessionId: string; checkpointId: string }) {
+    /**
+     * Copies a checkpoint's conversation into a new session and seeds the fork's own namespaces with
+     * the checkpoint's memory (`namespaces` maps each of the parent's to the fork's). Nothing of the
+     * parent's changes. Idempotent: a retry writes the same messages and entries again.
+     */
+    async forkCheckpoint(input: {
+      fromSessionId: string;
+      toSessionId: string;
+      checkpointId: string;
+      namespaces?: NamespaceMapping[];
+    }): Promise<ConversationSnapshot> {
       const cp = await prisma.sessionCheckpoint.findUnique({ where: { id: input.checkpointId } });
       if (!cp || cp.sessionId !== input.fromSessionId) {
         throw ApplicationFailure.nonRetryable(
           `no checkpoint ${input.checkpointId} in session ${input.fromSessionId}`,
-          'NotFound',
+          FAILURE_TYPES.NotFound,
         );
       }
+      const snapshot = snapshotOf(cp.memory);
+      if (!snapshot) {
+        throw ApplicationFailure.nonRetryable(
+          `checkpoint ${cp.id} is damaged (its stored memory cannot be read); fork from another one`,
+          FAILURE_TYPES.Unprocessable,
+        );
+      }
+      const mapping = input.namespaces ?? [
+        { from: `sessions/${input.fromSessionId}/`, to: `sessions/${input.toSessionId}/` },
+      ];
+      const seed = renamed(snapshot, (ns) => mapNamespace(mapping, ns));
+      // Namespaces the mapping does not cover are not the parent's to give: they are left out.
+      const own = (ns: string) => mapping.some((m) => ns.startsWith(m.to));
       const rows = await prisma.sessionMessage.findMany({
         where: { sessionId: input.fromSessionId, active: true, position: { lte: cp.messageCount } },
       });
-      await prisma.sessionMessage.createMany({
-        skipDuplicates: true,
-        data: rows.map(({ id: _id, sessionId: _s, createdAt: _c, ...r }) => ({ ...r, sessionId: input.toSessionId })),
-      });
-      await restoreSnapshot(deps, cp.memory as unknown as MemorySnapshot, {
-        from: `sessions/${input.fromSessionId}/`,
-        to: `sessions/${input.toSessionId}/`,
-      });
+      await deps.memory.restore(
+        {
+          namespaces: seed.namespaces.filter(own),
+          entries: seed.entries.filter((e) => own(e.namespace)),
+          provenance: { sessionId: input.toSessionId, workflowId: sessionWorkflowId(input.toSessionId), forkOf: cp.id },
+        },
+        async (c) => {
+          for (const m of rows) {
+            await c.query(
+              `INSERT INTO session_message (session_id, no, position, role, content, active, provider, model, input_tokens, output_tokens)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (session_id, no) DO NOTHING`,
+              [
+                input.toSessionId,
+                m.no,
+                m.position,
+                m.role,
+                m.content,
+                m.active,
+                m.provider,
+                m.model,
+                m.inputTokens,
+                m.outputTokens,
+              ],
+            );
+          }
+        },
+      );
       return cp.conversation as unknown as ConversationSnapshot;
     },
   };

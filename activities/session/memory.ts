@@ -1,10 +1,12 @@
 // A session's memory: context for its prompts, and snapshots of its namespaces for checkpoints.
-import type { SetInput } from '../../lib/memory';
+import { ApplicationFailure } from '@temporalio/activity';
+import type { CapturedEntry } from '../../lib/memory';
+import { FAILURE_TYPES } from '../../workflows/contract/failures';
 import type { ActivityDeps } from '../deps';
 
 export interface MemorySnapshot {
   namespaces: string[];
-  entries: Omit<SetInput, 'provenance' | 'expectedVersion' | 'ttlSeconds'>[];
+  entries: CapturedEntry[];
 }
 
 const MAX_SNAPSHOT_ENTRIES = 5_000;
@@ -25,7 +27,10 @@ export async function memoryContext(
   return (await deps.memory.retrieveContext({ prompt, namespaces, tokenBudget, excludeTags: [EXCHANGE_TAG] })).text;
 }
 
-/** Every entry of the (unsealed) namespaces; sealed namespaces are left out so no plaintext is copied. */
+/**
+ * Every unsealed entry of the namespaces, with its version. Sealed namespaces, and sealed ones
+ * nested under a captured namespace, are left out: no plaintext is ever copied into a checkpoint.
+ */
 export async function snapshotNamespaces(deps: ActivityDeps, namespaces: string[]): Promise<MemorySnapshot> {
   const memory = deps.memory;
   const snapshot: MemorySnapshot = { namespaces: [], entries: [] };
@@ -37,6 +42,7 @@ export async function snapshotNamespaces(deps: ActivityDeps, namespaces: string[
     do {
       const page = await memory.list({ namespace, cursor, limit: 200 });
       for (const e of page.entries) {
+        if (memory.isSealed(e.namespace)) continue;
         snapshot.entries.push({
           namespace: e.namespace,
           key: e.key,
@@ -45,30 +51,38 @@ export async function snapshotNamespaces(deps: ActivityDeps, namespaces: string[
           tags: e.tags,
           metadata: e.metadata,
           expiresAt: e.expiresAt ?? undefined,
+          version: e.version,
         });
       }
       cursor = page.nextCursor;
       if (snapshot.entries.length > MAX_SNAPSHOT_ENTRIES) {
-        throw new Error(`memory snapshot over ${MAX_SNAPSHOT_ENTRIES} entries; narrow the session's memoryNamespaces`);
+        throw ApplicationFailure.create({
+          type: FAILURE_TYPES.TooLarge,
+          nonRetryable: true,
+          message: `memory snapshot over ${MAX_SNAPSHOT_ENTRIES} entries; narrow the session's memoryNamespaces`,
+        });
       }
     } while (cursor);
   }
   return snapshot;
 }
 
-/** Puts the namespaces back as captured (optionally into another prefix, for forks). */
-export async function restoreSnapshot(
-  deps: ActivityDeps,
-  snapshot: MemorySnapshot | null,
-  move?: { from: string; to: string },
-) {
-  const memory = deps.memory;
-  if (!memory || !snapshot) return;
-  const rename = (ns: string) => (move && ns.startsWith(move.from) ? move.to + ns.slice(move.from.length) : ns);
-  const now = Date.now();
-  for (const namespace of snapshot.namespaces) await memory.clearNamespace(rename(namespace));
-  const live = snapshot.entries.filter((e) => !e.expiresAt || Date.parse(String(e.expiresAt)) > now);
-  for (let i = 0; i < live.length; i += 200) {
-    await memory.bulkSet(live.slice(i, i + 200).map((e) => ({ ...e, namespace: rename(e.namespace) })));
-  }
+/** A captured snapshot as stored in a checkpoint row, checked: undefined when it is damaged. */
+export function snapshotOf(stored: unknown): MemorySnapshot | undefined {
+  const s = stored as Partial<MemorySnapshot> | null;
+  if (s === null) return { namespaces: [], entries: [] };
+  if (!s || !Array.isArray(s.namespaces) || !Array.isArray(s.entries)) return undefined;
+  const ok = s.entries.every(
+    (e) => e && typeof e === 'object' && typeof e.namespace === 'string' && typeof e.key === 'string',
+  );
+  return ok && s.namespaces.every((n) => typeof n === 'string') ? (s as MemorySnapshot) : undefined;
+}
+
+/** The snapshot with its namespaces renamed by `rename` (a fork seeds its own namespaces). */
+export function renamed(snapshot: MemorySnapshot, rename: (ns: string) => string): MemorySnapshot {
+  return {
+    namespaces: snapshot.namespaces.map(rename),
+    // A fork's entries start their own history.
+    entries: snapshot.entries.map(({ version: _v, ...e }) => ({ ...e, namespace: rename(e.namespace) })),
+  };
 }

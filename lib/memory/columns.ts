@@ -28,7 +28,15 @@ export const STORED_COLUMNS: readonly WriteColumn[] = [
   { name: 'session_id', type: 'text', value: (w) => w.provenance.sessionId ?? null },
   { name: 'workflow_id', type: 'text', value: (w) => w.provenance.workflowId ?? null },
   { name: 'user_id', type: 'text', value: (w) => w.provenance.user ?? null },
+  { name: 'origin', type: 'text', value: (w) => originOf(w.provenance) },
 ];
+
+/** The `origin` column: what restored or seeded a write (see Provenance). */
+function originOf(p: EntryWrite['provenance']): string | null {
+  if (p.rollbackOf) return `rollback:${p.rollbackOf}`;
+  if (p.forkOf) return `fork:${p.forkOf}`;
+  return null;
+}
 
 /** Everything a write gives, in parameter order: the name, then what is stored. */
 export const WRITE_COLUMNS: readonly WriteColumn[] = [

@@ -56,7 +56,16 @@ const entrySchema = z
     metadata: z.record(z.string(), z.unknown()).optional(),
     expiresAt: iso.nullable(),
     version: z.number().int().min(1),
-    provenance: z.object({ sessionId: z.string(), workflowId: z.string(), user: z.string() }).partial().strict(),
+    provenance: z
+      .object({
+        sessionId: z.string(),
+        workflowId: z.string(),
+        user: z.string(),
+        rollbackOf: z.string(),
+        forkOf: z.string(),
+      })
+      .partial()
+      .strict(),
     createdAt: iso,
     updatedAt: iso,
   })

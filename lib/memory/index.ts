@@ -19,5 +19,6 @@ export { MAX_TTL_SECONDS } from './prepare';
 export { CHARS_PER_TOKEN, retrieveContext, type ContextInput, type RetrievedContext } from './context';
 export { EXPORT_FORMAT, EXPORT_VERSION, type ExportManifest, type ExportedEntry } from './export';
 export { MAX_IMPORT_BYTES } from './import';
+export type { CapturedEntry, RestoreInput, RestoreResult } from './restore';
 export { SUMMARY_TAG, type SummaryPlan, type SummarySource } from './summary';
 export type * from './types';

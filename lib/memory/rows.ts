@@ -22,6 +22,7 @@ export interface StoredRow {
   session_id: string | null;
   workflow_id: string | null;
   user_id: string | null;
+  origin: string | null;
   version: number;
 }
 
@@ -37,11 +38,14 @@ export interface VersionRow extends StoredRow {
 }
 
 /** Only the fields that are set. */
-export function provenanceOf(row: Pick<StoredRow, 'session_id' | 'workflow_id' | 'user_id'>): Provenance {
+export function provenanceOf(row: Pick<StoredRow, 'session_id' | 'workflow_id' | 'user_id' | 'origin'>): Provenance {
   const p: Provenance = {};
   if (row.session_id !== null) p.sessionId = row.session_id;
   if (row.workflow_id !== null) p.workflowId = row.workflow_id;
   if (row.user_id !== null) p.user = row.user_id;
+  const origin = /^(rollback|fork):(.+)$/.exec(row.origin ?? '');
+  if (origin?.[1] === 'rollback') p.rollbackOf = origin[2];
+  if (origin?.[1] === 'fork') p.forkOf = origin[2];
   return p;
 }
 

@@ -48,6 +48,7 @@ import type {
   SetInput,
 } from './types';
 import { announce, clearIn, currentVersion, writeEntry, type Queryable, type StoreParts } from './writes';
+import { checkRestore, restoreIn, type RestoreInput, type RestoreResult } from './restore';
 
 export const DEFAULT_PAGE_SIZE = 100;
 export const MAX_PAGE_SIZE = 1000;
@@ -322,6 +323,27 @@ export class MemoryStore {
       sealed: this.isSealed(row.namespace),
       lastWrittenAt: row.last.toISOString(),
     }));
+  }
+
+  /**
+   * Puts namespaces back to a captured state in one transaction (see restore.ts): all of it, or on
+   * any failure none of it. `also` runs in the same transaction, so a caller's own rows (a session's
+   * messages) change with the memory or not at all.
+   */
+  async restore(input: RestoreInput, also?: (c: Queryable) => Promise<void>): Promise<RestoreResult> {
+    checkRestore(input);
+    const owed: Owed[] = [];
+    try {
+      return await inTransaction(this.pool, async (c) => {
+        const result = await restoreIn(this.parts, c, input, owed);
+        await also?.(c);
+        return result;
+      });
+    } finally {
+      for (const ns of input.namespaces) this.cache?.invalidate(ns);
+      for (const e of input.entries) this.cache?.invalidate(e.namespace, e.key);
+      await this.embeds.embedOwed(owed);
+    }
   }
 
   /** Deletes every entry in `namespace` and under it (expired ones too); returns how many live ones went. */

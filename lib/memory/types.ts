@@ -8,6 +8,10 @@ export interface Provenance {
   sessionId?: string;
   workflowId?: string;
   user?: string;
+  /** The checkpoint a session's rollback restored this from. */
+  rollbackOf?: string;
+  /** The checkpoint a fork was seeded from. */
+  forkOf?: string;
 }
 
 /** One write. */

@@ -42,7 +42,7 @@ export interface StoreParts {
 
 const UPSERT = `
   INSERT INTO memory_entry AS e (${columnList(WRITE_COLUMNS)}, version, search_vector, embedding_pending)
-  VALUES (${WRITE_PARAMS}, 1, ${searchVector(param('key'), param('tags'), VALUE_TEXT_PARAM)}, ${extraParam(1)}::bool)
+  VALUES (${WRITE_PARAMS}, COALESCE(${extraParam(2)}::int, 1), ${searchVector(param('key'), param('tags'), VALUE_TEXT_PARAM)}, ${extraParam(1)}::bool)
   ON CONFLICT (namespace, key) DO UPDATE SET
     ${UPSERT_SET}
   WHERE ${extraParam(0)}::int IS NULL OR e.version = ${extraParam(0)}
@@ -62,12 +62,14 @@ export async function writeEntry(
   c: Queryable,
   w: PreparedWrite,
   owed?: Owed[],
+  /** The version a newly created entry starts at (default 1): a restore keeps versions going forward. */
+  insertVersion?: number,
 ): Promise<MemoryEntryInfo> {
   const embed = parts.embeds.enabled && w.stored.keyId === null;
   await c.query('DELETE FROM memory_entry e WHERE namespace = $1 AND key = $2 AND NOT ' + LIVE, [w.namespace, w.key]);
   const res = await c.query<EntryRow & { id: string; inserted: boolean }>(
     UPSERT,
-    writeValues(w, w.expectedVersion ?? null, embed),
+    writeValues(w, w.expectedVersion ?? null, embed, insertVersion ?? null),
   );
   const row = res.rows[0];
   const expected = w.expectedVersion;

@@ -182,7 +182,14 @@ test('rollback restores the conversation, the memory namespaces and the git ref 
   expect((await memory.get(ns, 'decision'))?.value).toBe('use postgres');
   expect(await memory.get(ns, 'later')).toBeUndefined();
   expect(gitIn(repo, 'rev-parse', 'HEAD')).toBe(first);
-  expect(gitIn(repo, 'rev-parse', '--abbrev-ref', 'HEAD')).toBe(`claude-flow/rollback-${cp.checkpointId.slice(0, 8)}`);
+  const branch = gitIn(repo, 'rev-parse', '--abbrev-ref', 'HEAD');
+  expect(branch).toMatch(new RegExp(`^claude-flow/rollback-${cp.checkpointId.slice(0, 8)}-`));
+  expect(view.rollback).toEqual({
+    checkpointId: cp.checkpointId,
+    branch,
+    gitRef: first,
+    memory: { restored: cp.memoryEntries, deleted: 2, expired: 0 },
+  });
   const active = await app.prisma.sessionMessage.findMany({
     where: { sessionId: id, active: true },
     orderBy: { position: 'asc' },

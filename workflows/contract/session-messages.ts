@@ -8,6 +8,7 @@ import type {
   DecideInput,
   MessageRef,
   RequestApprovalInput,
+  RollbackResult,
   RunWorkflowInput,
   SendMessageInput,
   SendMessageResult,
@@ -17,7 +18,7 @@ import type {
 export const sendMessageUpdate = defineUpdate<SendMessageResult, [SendMessageInput]>('sendMessage');
 export const runWorkflowUpdate = defineUpdate<{ workflowId: string }, [RunWorkflowInput]>('runWorkflow');
 export const checkpointUpdate = defineUpdate<CheckpointRecord, [{ label?: string }]>('checkpoint');
-export const rollbackUpdate = defineUpdate<SessionView, [{ checkpointId: string }]>('rollback');
+export const rollbackUpdate = defineUpdate<RollbackResult, [{ checkpointId: string }]>('rollback');
 export const forkUpdate = defineUpdate<
   { sessionId: string; workflowId: string },
   [{ checkpointId: string; title?: string }]

@@ -52,8 +52,16 @@ export interface ProjectRef {
 export interface SessionSettings {
   /** Provider chain for this session's replies, e.g. ["anthropic:claude-opus-4-1", "openai"]. */
   route?: string[];
-  /** Memory namespaces the session reads context from and snapshots in checkpoints. */
+  /**
+   * The session's own memory namespaces: it reads context from them, checkpoints capture them and
+   * rollback restores them. @default ["sessions/<sessionId>/"]
+   */
   memoryNamespaces?: string[];
+  /**
+   * Namespaces the session only reads context from, shared with others: never captured, never
+   * restored, never copied into a fork (a fork reads the same ones).
+   */
+  sharedNamespaces?: string[];
   /** End the session after this long without activity (a Temporal duration, e.g. "7 days"). */
   idleExpiry?: string;
   /** Messages per workflow run before continue-as-new (besides Temporal's own suggestion). @default 500 */
@@ -162,8 +170,8 @@ export interface CarriedState {
   runs: number;
 }
 
-/** The `state` query. */
-export interface SessionView extends Omit<CarriedState, 'recent' | 'decided' | 'nextMessageNo' | 'nextSeq'> {
+/** The `state` query. `decided` lists the most recent decisions: what was decided, by whom (a user, or "deadline"), when. */
+export interface SessionView extends Omit<CarriedState, 'recent' | 'nextMessageNo' | 'nextSeq'> {
   sessionId: string;
   title: string;
   owner: string;
@@ -257,4 +265,56 @@ export function stateFromConversation(conversation: ConversationSnapshot, now: s
     nextSeq: 1,
     runs: 0,
   };
+}
+
+/** Where a fork's copy of one of its parent's namespaces lives. */
+export interface NamespaceMapping {
+  from: string;
+  to: string;
+}
+
+/**
+ * A fork's own namespaces, one for each of its parent's: the parent's session namespace
+ * (`sessions/<parent>/…`) becomes the fork's (`sessions/<fork>/…`), any other namespace X becomes
+ * `forks/<fork>/X`. So nothing the fork writes or restores can touch its parent, or the reverse.
+ */
+export function forkNamespaces(parentNamespaces: string[], parentId: string, forkId: string): NamespaceMapping[] {
+  const own = `sessions/${parentId}/`;
+  return parentNamespaces.map((from) => ({
+    from,
+    to: from.startsWith(own) ? `sessions/${forkId}/${from.slice(own.length)}` : `forks/${forkId}/${from}`,
+  }));
+}
+
+/** `namespace` renamed by the most specific mapping that covers it (unchanged when none does). */
+export function mapNamespace(mapping: NamespaceMapping[], namespace: string): string {
+  const m = mapping.filter((x) => namespace.startsWith(x.from)).sort((a, b) => b.from.length - a.from.length)[0];
+  return m ? m.to + namespace.slice(m.from.length) : namespace;
+}
+
+/** What a rollback did, besides putting the conversation back. */
+export interface RollbackOutcome {
+  checkpointId: string;
+  /** The branch the repository is on now, made at the checkpoint's commit for this rollback. */
+  branch?: string;
+  /** The checkpoint's commit. */
+  gitRef?: string;
+  memory: {
+    /** Entries written back, each at a new, higher version. */
+    restored: number;
+    /** Entries made after the checkpoint, deleted. */
+    deleted: number;
+    /** Captured entries whose expiry has passed since, not brought back. */
+    expired: number;
+  };
+}
+
+/** What the restoreCheckpoint activity reports. */
+export interface RestoredCheckpoint extends Omit<RollbackOutcome, 'checkpointId'> {
+  conversation: ConversationSnapshot;
+}
+
+/** The rollback update's answer: the session as it is now, and what the rollback did. */
+export interface RollbackResult extends SessionView {
+  rollback: RollbackOutcome;
 }

@@ -220,7 +220,7 @@ export class SessionState {
   }
 
   view(): SessionView {
-    const { recent: _r, decided: _d, nextMessageNo: _n, nextSeq: _s, ...rest } = this.data;
+    const { recent: _r, nextMessageNo: _n, nextSeq: _s, ...rest } = this.data;
     return {
       ...rest,
       sessionId: this.input.sessionId,

@@ -48,6 +48,7 @@ import {
   SESSION_ID_PATTERN,
   SESSION_ID_RULE,
   SESSION_LIMITS,
+  forkNamespaces,
   previewOf,
   sessionWorkflowId,
   type SessionInput,
@@ -187,7 +188,7 @@ export async function session(input: SessionInput): Promise<{ status: string; re
             maxTokens: msg.maxTokens,
             temperature: msg.temperature,
             stream: msg.stream ?? true,
-            namespaces: s.namespaces(),
+            namespaces: [...s.namespaces(), ...(input.settings?.sharedNamespaces ?? [])],
             contextTokens: input.settings?.contextTokens ?? 2000,
             historyTokens: input.settings?.historyTokens ?? 32_000,
             projection: s.projection(),
@@ -329,7 +330,10 @@ export async function session(input: SessionInput): Promise<{ status: string; re
         });
         s.restore(restored.conversation);
         touch();
-        return s.view();
+        const { conversation: _c, ...done } = restored;
+        // Checkpoints restored before the rollback answer said what it did report nothing more.
+        const memory = done.memory ?? { restored: 0, deleted: 0, expired: 0 };
+        return { ...s.view(), rollback: { checkpointId, ...done, memory } };
       }),
     {
       validator: ({ checkpointId }) => {
@@ -349,11 +353,17 @@ export async function session(input: SessionInput): Promise<{ status: string; re
       const cp = s.data.checkpoints.find((c) => c.checkpointId === checkpointId);
       if (!cp) throw failure(FAILURE_TYPES.NotFound, `no checkpoint ${checkpointId}`);
       const sessionId = uuid4();
+      // The fork's memory is its own: each of the parent's namespaces has a copy under the fork.
+      const namespaces = forkNamespaces(s.namespaces(), input.sessionId, sessionId);
       const conversation = await store.forkCheckpoint({
         fromSessionId: input.sessionId,
         toSessionId: sessionId,
         checkpointId,
+        namespaces,
       });
+      const settings = input.settings?.memoryNamespaces
+        ? { ...input.settings, memoryNamespaces: namespaces.map((m) => m.to) }
+        : input.settings;
       const workflowId = sessionWorkflowId(sessionId);
       await startChild(session, {
         workflowId,
@@ -364,7 +374,7 @@ export async function session(input: SessionInput): Promise<{ status: string; re
             title: title ?? `${input.title} (fork)`,
             owner: input.owner,
             project: input.project,
-            settings: input.settings,
+            settings,
             parent: { sessionId: input.sessionId, checkpointId },
             carried: SessionState.forkedFrom(conversation, new Date().toISOString()),
           },
