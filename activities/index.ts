@@ -4,12 +4,14 @@ import { createAiActivities } from './ai';
 import { withBorder } from './boundary';
 import type { ActivityDeps } from './deps';
 import { createDevActivities } from './dev';
+import { maskSecretsInOutput } from './dev/process';
 import { createGithubActivities } from './github';
 import { createMemoryActivities } from './memory';
 import { createSessionActivities } from './session';
 import { createSystemActivities } from './system';
 
 export function createActivities(deps: ActivityDeps) {
+  maskSecretsInOutput(deps.config.secrets);
   const ai = createAiActivities(deps);
   return withBorder({
     ...createSystemActivities(deps),

@@ -1,6 +1,11 @@
 // Running a repository's own commands (tests, builds, linters, audits, allowlisted shell steps) from
 // activities: a new process group, so a timeout or a cancelled activity kills the whole tree;
 // heartbeats while it runs, so Temporal notices a dead worker; output kept to a bounded tail.
+//
+// These are user-given programs, so they never see the worker's secrets: they get a minimal,
+// explicit environment (CHILD_ENV_ALLOWLIST, plus what the caller declares), and every configured
+// secret that still shows up in their output is masked before the output is returned, stored or
+// shown.
 import { spawn } from 'node:child_process';
 import { Context } from '@temporalio/activity';
 
@@ -11,7 +16,7 @@ export interface RunCommandInput {
   cwd: string;
   /** Run through `/bin/sh -c` (command is then the whole command line). */
   shell?: boolean;
-  /** Extra environment; the worker's own environment is inherited. */
+  /** Variables the step declares, on top of the allowlisted part of the worker's environment. */
   env?: Record<string, string>;
   /** Kill the process tree after this long. @default 600000 (10 minutes) */
   timeoutMs?: number;
@@ -34,6 +39,60 @@ export interface RunCommandResult {
 }
 
 const KILL_GRACE_MS = 2_000;
+
+/**
+ * What a user-given program inherits from the worker's environment: where programs and toolchains
+ * live, the locale and temporary files; nothing that carries a credential.
+ */
+export const CHILD_ENV_ALLOWLIST: readonly string[] = [
+  'PATH',
+  'HOME',
+  'USER',
+  'LOGNAME',
+  'SHELL',
+  'LANG',
+  'LANGUAGE',
+  'LC_*',
+  'TZ',
+  'TERM',
+  'TMPDIR',
+  'CI',
+  'GOPATH',
+  'GOROOT',
+  'GOCACHE',
+  'GOMODCACHE',
+  'CARGO_HOME',
+  'RUSTUP_HOME',
+  'JAVA_HOME',
+  'PYENV_ROOT',
+  'VIRTUAL_ENV',
+];
+
+/** The allowlisted part of `env`. */
+export function childEnvironment(env: NodeJS.ProcessEnv, allow: readonly string[] = CHILD_ENV_ALLOWLIST) {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env)) {
+    if (value === undefined) continue;
+    if (allow.some((a) => (a.endsWith('*') ? name.startsWith(a.slice(0, -1)) : name === a))) out[name] = value;
+  }
+  return out;
+}
+
+let secrets: string[] = [];
+/** The worker's secrets (Config.secrets), masked in every command's output. Set once per worker. */
+export function maskSecretsInOutput(values: readonly string[]): void {
+  // Longest first, so a secret that contains another is masked whole; very short values would
+  // mask ordinary text and protect nothing.
+  secrets = [...new Set(values)].filter((v) => v.length >= 6).sort((a, b) => b.length - a.length);
+}
+
+const MASK = '[masked]';
+/** `text` with every known secret replaced by a mask. */
+export function masked(text: string): string {
+  let out = text;
+  for (const s of secrets) if (out.includes(s)) out = out.split(s).join(MASK);
+  return out;
+}
 
 /** Kills the process group `pid` leads: SIGTERM, then SIGKILL after a grace period. */
 function killTree(pid: number, exited: () => boolean): void {
@@ -90,8 +149,8 @@ export async function runCommand(input: RunCommandInput): Promise<RunCommandResu
   const max = input.maxOutputBytes ?? 1024 * 1024;
   const out = new Tail(max);
   const err = new Tail(max);
-  // The command inherits the worker's environment (PATH, HOME) plus what the caller adds.
-  const env = { ...process.env, ...input.env }; // eslint-disable-line no-restricted-properties -- passed through
+  // eslint-disable-next-line no-restricted-properties -- filtered by the allowlist, never passed whole
+  const env = { ...childEnvironment(process.env), ...input.env };
   const options = { cwd: input.cwd, env, detached: true, stdio: ['pipe', 'pipe', 'pipe'] as ['pipe', 'pipe', 'pipe'] };
   const child = input.shell
     ? spawn('/bin/sh', ['-c', input.command], options)
@@ -128,8 +187,8 @@ export async function runCommand(input: RunCommandInput): Promise<RunCommandResu
       exitCode: code,
       signal,
       timedOut,
-      stdout: out.text(),
-      stderr: err.text(),
+      stdout: masked(out.text()),
+      stderr: masked(err.text()),
       truncated: out.truncated || err.truncated,
       durationMs: Date.now() - started,
     };

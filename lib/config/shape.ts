@@ -70,6 +70,11 @@ export interface Config {
   logLevel: string;
   /** Absolute. */
   dataDir: string;
+  /**
+   * The values of every secret setting that is set, exactly as given (keys, tokens, the database
+   * password): what output shown to users is masked for.
+   */
+  secrets: string[];
 }
 
 export interface MemoryConfig {
@@ -175,7 +180,23 @@ export function toConfig(v: Values, projectRoot: string) {
     debug: f.debug,
     logLevel: f.debug ? 'debug' : f.logLevel,
     dataDir: path.resolve(projectRoot, f.dataDir),
+    secrets: secretValues(v),
   } satisfies Config;
+}
+
+/** The value of every secret setting that is set (and the database password), as given. */
+function secretValues(v: Values): string[] {
+  const out = new Set<string>();
+  for (const [name, spec] of Object.entries(SETTINGS) as [SettingName, { secret?: boolean }][]) {
+    const value = v[name];
+    if (spec.secret && typeof value === 'string' && value !== '') out.add(value);
+  }
+  const db = v.databaseUrl;
+  if (typeof db === 'string' && URL.canParse(db)) {
+    const password = decodeURIComponent(new URL(db).password);
+    if (password) out.add(password);
+  }
+  return [...out];
 }
 
 /** Every path to a value in T (`.temporal.tls.cert`); lists, buffers and open records count as values. */

@@ -4,7 +4,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/activity';
-import { runCommand } from '../process';
+import { masked, runCommand } from '../process';
 import { parseReport, ReportError } from './parse';
 import type { RunTestsInput, RunTestsResult } from './types';
 
@@ -99,7 +99,11 @@ export async function runTests(input: RunTestsInput): Promise<RunTestsResult> {
 
   let content: string;
   if (report) {
-    const read = await fs.readFile(report, 'utf8').catch(() => undefined);
+    // Written by the program, so masked like its output.
+    const read = await fs
+      .readFile(report, 'utf8')
+      .then(masked)
+      .catch(() => undefined);
     if (read === undefined) {
       return {
         ...base,
