@@ -359,6 +359,18 @@ test('a session id that memory would refuse fails the workflow at once, typed', 
   );
 });
 
+test('a title with a NUL character fails the workflow at once, before any activity', async () => {
+  const h = await app.client.workflow.start(session, {
+    taskQueue: app.config.temporal.taskQueue,
+    workflowId: `session-nul-${Date.now()}`,
+    args: [{ sessionId: `nul-${Date.now()}`, title: 'bad\u0000title', owner: 'alice' }],
+  });
+  const err = (await h.result().catch((e: unknown) => e)) as { cause?: { type?: string; message?: string } };
+  expect(err.cause).toEqual(
+    expect.objectContaining({ type: 'InvalidRequest', message: expect.stringContaining('NUL') }),
+  );
+});
+
 test("a caller's mistake inside an activity fails at once instead of being retried", async () => {
   // Bypasses the API's checks: a namespace memory refuses reaches the activities.
   const { h } = await start({ settings: { memoryNamespaces: ['not a namespace/'] } });

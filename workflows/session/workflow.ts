@@ -88,8 +88,14 @@ export async function session(input: SessionInput): Promise<{ status: string; re
   // Started by something other than the API (the temporal CLI, a script): the id must still be one
   // that memory and the tables accept, or every activity would refuse it later.
   // Histories from before this check replay without it.
-  if (patched('session-id-checked') && !SESSION_ID_PATTERN.test(String(input?.sessionId))) {
-    throw invalid(`sessionId "${String(input?.sessionId)}" is not a session id: ${SESSION_ID_RULE}`);
+  if (patched('session-id-checked')) {
+    if (!SESSION_ID_PATTERN.test(String(input?.sessionId))) {
+      throw invalid(`sessionId "${String(input?.sessionId)}" is not a session id: ${SESSION_ID_RULE}`);
+    }
+    const title: unknown = input.title;
+    if (typeof title !== 'string' || !title.trim() || title.length > 200 || title.includes('\u0000')) {
+      throw invalid('title must be 1-200 characters of text, without the NUL character (U+0000)');
+    }
   }
   const s = new SessionState(input, new Date().toISOString());
   const turns = new TurnQueue();
