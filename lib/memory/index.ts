@@ -20,5 +20,6 @@ export { CHARS_PER_TOKEN, retrieveContext, type ContextInput, type RetrievedCont
 export { EXPORT_FORMAT, EXPORT_VERSION, type ExportManifest, type ExportedEntry } from './export';
 export { MAX_IMPORT_BYTES } from './import';
 export type { CapturedEntry, RestoreInput, RestoreResult } from './restore';
+export { MemoryReader, type ReaderOptions } from './reader';
 export { SUMMARY_TAG, type SummaryPlan, type SummarySource } from './summary';
 export type * from './types';

@@ -48,6 +48,7 @@ import type {
   SetInput,
 } from './types';
 import { announce, clearIn, currentVersion, writeEntry, type Queryable, type StoreParts } from './writes';
+import { MemoryReader, type ReaderOptions } from './reader';
 import { checkRestore, restoreIn, type RestoreInput, type RestoreResult } from './restore';
 
 export const DEFAULT_PAGE_SIZE = 100;
@@ -102,6 +103,11 @@ export class MemoryStore {
   /** Stops the cache listening to live events (the pool and listener are the caller's). */
   close(): void {
     this.cache?.close();
+  }
+
+  /** Reads on someone's behalf: sealed values and metadata only for a reader allowed to see them. */
+  reader(opts: ReaderOptions): MemoryReader {
+    return new MemoryReader(this, opts);
   }
 
   /** True when entries in `namespace` are encrypted at rest. */

@@ -48,6 +48,8 @@ export interface MemoryEntryInfo {
   storedSize: number;
   compressed: boolean;
   sealed: boolean;
+  /** Set when this sealed entry's value and metadata are withheld from the reader (see reader.ts). */
+  withheld?: true;
   createdAt: string;
   updatedAt: string;
 }

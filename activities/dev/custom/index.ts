@@ -13,7 +13,8 @@ import {
 } from '../../../lib/custom-workflows';
 import { ProblemError } from '../../../lib/errors';
 import { WORKFLOW_TYPES } from '../../../lib/workflow-types';
-import type { CustomInput, PinnedDefinition } from '../../../workflows/contract/custom-types';
+import type { PinnedDefinition } from '../../../workflows/contract/custom-types';
+import type { CustomInput } from '../../../workflows/contract/inputs/custom';
 import type { ActivityDeps } from '../../deps';
 import { runCommand } from '../process';
 
@@ -309,11 +310,16 @@ export function createCustomWorkflowActivities({ config, memory }: ActivityDeps)
       return out;
     },
 
-    /** get / set / search in memory, attributed to the run. */
+    /**
+     * get / set / search in memory, attributed to the run. A run's output is readable by every
+     * viewer, so sealed entries are read withheld (`withheld: true`, no value), never in plaintext.
+     */
     async customMemory(input: MemoryStepInput): Promise<unknown> {
+      const reader = memory.reader({ revealSealed: false });
       try {
         if (input.action === 'get') {
-          const e = await memory.get(input.namespace, input.key);
+          const e = await reader.get(input.namespace, input.key);
+          if (e?.withheld) return { found: true, withheld: true, value: null, version: e.version, tags: e.tags };
           return e ? { found: true, value: e.value, version: e.version, tags: e.tags } : { found: false, value: null };
         }
         if (input.action === 'set') {
@@ -336,7 +342,7 @@ export function createCustomWorkflowActivities({ config, memory }: ActivityDeps)
           });
           return { namespace: e.namespace, key: e.key, version: e.version };
         }
-        const hits = await memory.search({ q: input.query, namespace: input.namespace, limit: input.limit });
+        const hits = await reader.search({ q: input.query, namespace: input.namespace, limit: input.limit });
         return {
           hits: hits.map((h) => ({
             namespace: h.namespace,
