@@ -1,6 +1,6 @@
-// The Express app factory: every route, no listening (api/server.ts does that and attaches the
-// WebSocket endpoint). Order matters: request id and metrics, security headers, CORS, body, route
-// match, audit, caller identity, rate limit, role check, then the routes.
+// The Express app factory: every route of the catalog, no listening (api/server.ts does that and
+// attaches the WebSocket endpoint). Order matters: request id, route match and metrics, security
+// headers, CORS, body, audit, caller identity, rate limit, role check, then the routes.
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import express, { type Express } from 'express';
@@ -14,26 +14,14 @@ import type { Logger } from '../lib/logger';
 import { MemoryStore } from '../lib/memory';
 import { authorize, identifyCaller, matchRoute } from './access';
 import { auditTrail } from './audit';
-import { BASE } from './catalog';
+import { ROUTES } from './catalog';
 import { cors } from './cors';
-import { docsPage } from './docs';
-import { readiness } from './health';
 import { LiveHub } from './live/hub';
-import { measure, metricsHandler } from './metrics';
-import { openApiDocument } from './openapi';
+import { measure } from './metrics';
 import { errorHandler, notFoundHandler } from './problem';
 import { rateLimit } from './rate-limit';
-import { analyticsRouter } from './routes/analytics';
-import { auditRouter } from './routes/audit';
-import { authRouter } from './routes/auth';
-import { codecRouter } from './routes/codec';
-import { keysRouter } from './routes/keys';
-import { liveRouter, type LiveOptions } from './routes/live';
-import { memoryRouter } from './routes/memory';
-import { schedulesRouter } from './routes/schedules';
-import { sessionsRouter } from './routes/sessions';
-import { webhooksRouter } from './routes/webhooks';
-import { workflowsRouter } from './routes/workflows';
+import { BASE, expressPath, type ApiContext, type LiveOptions } from './route-spec';
+import { codecCors } from './routes/codec';
 
 export interface AppDeps {
   config: Config;
@@ -51,9 +39,22 @@ export interface AppDeps {
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
 const JSON_TYPE = /^application\/([\w.-]+\+)?json\b/i;
 
+const METHOD = { GET: 'get', POST: 'post', PUT: 'put', DELETE: 'delete' } as const;
+
 export function createApp(deps: AppDeps): Express {
   const app = express();
-  const hub = deps.hub ?? new LiveHub(deps.config.database.url, deps.pool);
+  const ctx: ApiContext = {
+    config: deps.config,
+    logger: deps.logger,
+    pool: deps.pool,
+    prisma: deps.prisma,
+    temporal: deps.temporal,
+    hub: deps.hub ?? new LiveHub(deps.config.database.url, deps.pool),
+    live: deps.live ?? {},
+    memory: deps.memory ?? new MemoryStore(deps.pool, deps.config.memory),
+    codec: payloadCodec(deps.config.payloads),
+    routes: ROUTES,
+  };
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
   app.use(
@@ -84,33 +85,13 @@ export function createApp(deps: AppDeps): Express {
   app.use(rateLimit(deps));
   app.use(authorize(deps.config));
 
-  app.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok', uptimeSeconds: Math.round(process.uptime()) });
-  });
-  app.get('/readyz', async (_req, res) => {
-    const r = await readiness(deps.config, deps.pool, deps.temporal);
-    res.status(r.ready ? 200 : 503).json({ status: r.ready ? 'ready' : 'not ready', ...r.checks });
-  });
-  app.get('/metrics', metricsHandler);
-
-  app.get(`${BASE}/openapi.json`, (_req, res) => {
-    res.json(openApiDocument());
-  });
-  app.get(`${BASE}/docs`, (_req, res) => {
-    res.type('html').send(docsPage());
-  });
-
-  app.use(BASE, authRouter(deps));
-  app.use(BASE, keysRouter(deps.pool));
-  app.use(BASE, auditRouter(deps.pool));
-  app.use(BASE, liveRouter(hub, deps.live));
-  app.use(BASE, analyticsRouter(deps.pool));
-  app.use(BASE, memoryRouter(deps.memory ?? new MemoryStore(deps.pool, deps.config.memory)));
-  app.use(BASE, sessionsRouter(deps));
-  app.use(BASE, workflowsRouter(deps));
-  app.use(BASE, schedulesRouter(deps));
-  app.use(BASE, codecRouter(deps.config, payloadCodec(deps.config.payloads)));
-  app.use(BASE, webhooksRouter(deps));
+  // The Temporal UI calls the codec endpoints from its own origin.
+  app.use(`${BASE}/codec`, codecCors(deps.config));
+  for (const spec of ROUTES) {
+    const { handler } = spec;
+    if (!handler) continue; // served outside Express (the WebSocket upgrade)
+    app[METHOD[spec.method]](expressPath(spec.path), ...(spec.before ?? []), (req, res) => handler(req, res, ctx));
+  }
 
   app.use(notFoundHandler);
   app.use(errorHandler);

@@ -1,5 +1,6 @@
 // The API reference as one plain HTML page rendered from the OpenAPI document: no scripts, no CDN.
 import { openApiDocument } from './openapi';
+import type { RouteSpec } from './route-spec';
 
 const esc = (s: unknown) =>
   String(s ?? '').replace(
@@ -15,9 +16,9 @@ interface Op {
   requestBody?: { content: { 'application/json': { schema: unknown } } };
 }
 
-/** The reference page. */
-export function docsPage(): string {
-  const doc = openApiDocument() as {
+/** The reference page for a route table. */
+export function docsPage(routes: readonly RouteSpec[]): string {
+  const doc = openApiDocument(routes) as {
     info: { title: string; description: string };
     paths: Record<string, Record<string, Op>>;
   };

@@ -1,6 +1,7 @@
-// HTTP metrics per declared route (never the raw path, so the label set stays small) and /metrics.
+// HTTP metrics per declared route (never the raw path, so the label set stays small); GET /metrics
+// serves them (routes/operations.ts).
 import type { RequestHandler } from 'express';
-import { httpDuration, registry } from '../lib/metrics';
+import { httpDuration } from '../lib/metrics';
 import './request-context';
 
 export const measure: RequestHandler = (req, res, next) => {
@@ -9,8 +10,4 @@ export const measure: RequestHandler = (req, res, next) => {
     end({ method: req.method, route: req.routeSpec?.path ?? 'undeclared', status: String(res.statusCode) });
   });
   next();
-};
-
-export const metricsHandler: RequestHandler = async (_req, res) => {
-  res.type(registry.contentType).send(await registry.metrics());
 };

@@ -1,7 +1,7 @@
-// The OpenAPI 3.1 document, generated from the route table and its zod schemas (z.toJSONSchema),
-// so the document cannot drift from what the routes validate.
-import { ROUTES, type RouteSpec } from './catalog';
+// The OpenAPI 3.1 document, generated from the route table (catalog.ts) and its zod schemas
+// (z.toJSONSchema), so the document cannot drift from what the routes validate.
 import { schemaOf } from './json-schema';
+import type { RouteSpec } from './route-spec';
 
 type Json = Record<string, unknown>;
 
@@ -41,6 +41,7 @@ function operation(spec: RouteSpec): Json {
   responses['429'] = problemResponse('Rate limited; see Retry-After');
   return {
     summary: spec.summary,
+    ...(spec.description ? { description: spec.description } : {}),
     tags: [spec.tag],
     operationId: `${spec.method.toLowerCase()}${spec.path.replace(/[^A-Za-z0-9]+(.)?/g, (_, c: string | undefined) => (c ?? '').toUpperCase())}`,
     'x-required-role': spec.role,
@@ -53,16 +54,18 @@ function operation(spec: RouteSpec): Json {
   };
 }
 
-let cached: Json | undefined;
+const cached = new WeakMap<readonly RouteSpec[], Json>();
 
-/** The whole document (built once per process). */
-export function openApiDocument(): Json {
-  return (cached ??= build());
+/** The whole document for a route table (built once per table). */
+export function openApiDocument(routes: readonly RouteSpec[]): Json {
+  let doc = cached.get(routes);
+  if (!doc) cached.set(routes, (doc = build(routes)));
+  return doc;
 }
 
-function build(): Json {
+function build(routes: readonly RouteSpec[]): Json {
   const paths: Record<string, Json> = {};
-  for (const spec of ROUTES) (paths[spec.path] ??= {})[spec.method.toLowerCase()] = operation(spec);
+  for (const spec of routes) (paths[spec.path] ??= {})[spec.method.toLowerCase()] = operation(spec);
   return {
     openapi: '3.1.0',
     info: {

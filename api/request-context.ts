@@ -1,6 +1,6 @@
 // What the middleware chain learns about a request, for the handlers after it.
 import type { Principal } from './auth/roles';
-import type { RouteSpec } from './catalog';
+import type { RouteSpec } from './route-spec';
 
 declare module 'express-serve-static-core' {
   interface Request {

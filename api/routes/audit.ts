@@ -1,11 +1,10 @@
 // /audit: the audit trail of mutating calls, for admins.
-import { Router } from 'express';
-import type pg from 'pg';
 import { z } from 'zod';
 import { readAudit } from '../audit';
+import { BASE, type RouteSpec } from '../route-spec';
 import { parse, withoutNul } from '../validate';
 
-export const auditQuery = z
+const auditQuery = z
   .object({
     actor: withoutNul(z.string().min(1).max(200))
       .optional()
@@ -19,10 +18,16 @@ export const auditQuery = z
   })
   .strict();
 
-export function auditRouter(pool: pg.Pool): Router {
-  const r = Router();
-  r.get('/audit', async (req, res) => {
-    res.json({ entries: await readAudit(pool, parse(auditQuery, req.query, 'query')) });
-  });
-  return r;
-}
+export const routes: RouteSpec[] = [
+  {
+    method: 'GET',
+    path: `${BASE}/audit`,
+    role: 'admin',
+    tag: 'audit',
+    summary: 'The audit trail of mutating calls, newest first',
+    query: auditQuery,
+    handler: async (req, res, { pool }) => {
+      res.json({ entries: await readAudit(pool, parse(auditQuery, req.query, 'query')) });
+    },
+  },
+];

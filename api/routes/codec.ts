@@ -1,11 +1,11 @@
 // The remote codec endpoint the Temporal Web UI (and `temporal --codec-endpoint`) calls to show
 // decrypted payloads: POST /codec/decode and /codec/encode with {"payloads":[{metadata,data}]},
 // bytes as base64. CORS admits the configured Temporal UI origins only.
-import { Router, type RequestHandler } from 'express';
+import type { RequestHandler } from 'express';
 import { z } from 'zod';
-import type { AesGcmPayloadCodec } from '../../lib/codec';
 import type { Config } from '../../lib/config';
 import { ProblemError, badRequest } from '../../lib/errors';
+import { BASE, type Handler, type RouteSpec } from '../route-spec';
 import { parse } from '../validate';
 
 const base64 = z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, 'base64');
@@ -28,8 +28,12 @@ const toWire = (p: { metadata?: Record<string, Uint8Array> | null; data?: Uint8A
   data: Buffer.from(p.data ?? new Uint8Array()).toString('base64'),
 });
 
-/** CORS for the Temporal UI: it calls from its own origin, with credentials when configured so. */
-function uiCors(origins: string[]): RequestHandler {
+/**
+ * CORS for the Temporal UI on every /codec path (the app mounts it): it calls from its own origin,
+ * with credentials when configured so.
+ */
+export function codecCors(config: Config): RequestHandler {
+  const origins = config.payloads.uiOrigins;
   return (req, res, next) => {
     const origin = req.headers.origin;
     if (origin && origins.includes(origin)) {
@@ -47,26 +51,41 @@ function uiCors(origins: string[]): RequestHandler {
   };
 }
 
-export function codecRouter(config: Config, codec: AesGcmPayloadCodec | undefined): Router {
-  const r = Router();
-  r.use('/codec', uiCors(config.payloads.uiOrigins));
-  for (const op of ['encode', 'decode'] as const) {
-    r.post(`/codec/${op}`, async (req, res) => {
-      if (!codec) {
-        throw new ProblemError(
-          404,
-          'Not Found',
-          'Payload encryption is off (no CLAUDE_FLOW_PAYLOAD_KEY): payloads are plain JSON',
-        );
-      }
-      const { payloads } = parse(body, req.body, 'body');
-      try {
-        const out = await codec[op](payloads.map(fromWire));
-        res.json({ payloads: out.map(toWire) });
-      } catch (err) {
-        throw badRequest(`Could not ${op} the payloads: ${(err as Error).message}`);
-      }
-    });
-  }
-  return r;
-}
+/** Encodes or decodes the posted payloads; 404 when payload encryption is off. */
+const run =
+  (op: 'encode' | 'decode'): Handler =>
+  async (req, res, { codec }) => {
+    if (!codec) {
+      throw new ProblemError(
+        404,
+        'Not Found',
+        'Payload encryption is off (no CLAUDE_FLOW_PAYLOAD_KEY): payloads are plain JSON',
+      );
+    }
+    const { payloads } = parse(body, req.body, 'body');
+    try {
+      const out = await codec[op](payloads.map(fromWire));
+      res.json({ payloads: out.map(toWire) });
+    } catch (err) {
+      throw badRequest(`Could not ${op} the payloads: ${(err as Error).message}`);
+    }
+  };
+
+export const routes: RouteSpec[] = [
+  {
+    method: 'POST',
+    path: `${BASE}/codec/decode`,
+    role: 'viewer',
+    tag: 'codec',
+    summary: 'Decode Temporal payloads',
+    handler: run('decode'),
+  },
+  {
+    method: 'POST',
+    path: `${BASE}/codec/encode`,
+    role: 'operator',
+    tag: 'codec',
+    summary: 'Encode Temporal payloads',
+    handler: run('encode'),
+  },
+];

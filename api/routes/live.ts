@@ -1,14 +1,14 @@
-// GET /live/sse?channels=a,b: the live stream as server-sent events, for curl and EventSource.
+// The live stream: GET /live is a WebSocket (served by live/ws.ts on the HTTP server's upgrade);
+// GET /live/sse?channels=a,b is the same stream as server-sent events, for curl and EventSource.
 // Resume with the Last-Event-ID header (or ?lastEventId=). Comments every 15 s keep proxies open.
-import { Router } from 'express';
 import { z } from 'zod';
 import { liveConnections, liveDropped } from '../../lib/metrics';
 import { channelName } from '../live/channels';
-import type { LiveHub } from '../live/hub';
 import { LiveStream } from '../live/stream';
+import { BASE, type RouteSpec } from '../route-spec';
 import { parse } from '../validate';
 
-export const sseQuery = z
+const sseQuery = z
   .object({
     channels: z
       .string()
@@ -24,52 +24,53 @@ export const sseQuery = z
   })
   .strict();
 
-export interface LiveOptions {
-  /** Unsent bytes after which a client is dropped. @default 1 MiB */
-  maxBufferedBytes?: number;
-  /** @default 15000 (SSE comments) / 30000 (WebSocket pings) */
-  heartbeatMs?: number;
-}
-
-export function liveRouter(hub: LiveHub, opts: LiveOptions = {}): Router {
-  const r = Router();
-  r.get('/live/sse', async (req, res) => {
-    const q = parse(sseQuery, req.query, 'query');
-    const header = req.headers['last-event-id'];
-    const lastEventId = q.lastEventId ?? (typeof header === 'string' && /^\d{1,19}$/.test(header) ? header : undefined);
-    res.writeHead(200, {
-      'Content-Type': 'text/event-stream',
-      'Cache-Control': 'no-store',
-      Connection: 'keep-alive',
-      'X-Accel-Buffering': 'no',
-    });
-    res.write(': connected\n\n');
-    liveConnections.inc({ transport: 'sse' });
-    const stream = new LiveStream(
-      hub,
-      {
-        send: (e) => res.write(`id: ${e.id}\nevent: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`),
-        buffered: () => res.writableLength,
-        dropSlow: () => {
-          liveDropped.inc({ transport: 'sse' });
-          res.destroy();
+export const routes: RouteSpec[] = [
+  { method: 'GET', path: `${BASE}/live`, role: 'viewer', tag: 'live', summary: 'WebSocket: subscribe to live events' },
+  {
+    method: 'GET',
+    path: `${BASE}/live/sse`,
+    role: 'viewer',
+    tag: 'live',
+    summary: 'Server-sent events: the live stream for curl and EventSource',
+    query: sseQuery,
+    handler: async (req, res, { hub, live: opts }) => {
+      const q = parse(sseQuery, req.query, 'query');
+      const header = req.headers['last-event-id'];
+      const lastEventId =
+        q.lastEventId ?? (typeof header === 'string' && /^\d{1,19}$/.test(header) ? header : undefined);
+      res.writeHead(200, {
+        'Content-Type': 'text/event-stream',
+        'Cache-Control': 'no-store',
+        Connection: 'keep-alive',
+        'X-Accel-Buffering': 'no',
+      });
+      res.write(': connected\n\n');
+      liveConnections.inc({ transport: 'sse' });
+      const stream = new LiveStream(
+        hub,
+        {
+          send: (e) => res.write(`id: ${e.id}\nevent: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`),
+          buffered: () => res.writableLength,
+          dropSlow: () => {
+            liveDropped.inc({ transport: 'sse' });
+            res.destroy();
+          },
         },
-      },
-      opts.maxBufferedBytes ?? 1024 * 1024,
-    );
-    const beat = setInterval(() => res.write(': ping\n\n'), opts.heartbeatMs ?? 15_000);
-    res.on('close', () => {
-      clearInterval(beat);
-      stream.close();
-      liveConnections.dec({ transport: 'sse' });
-    });
-    try {
-      await stream.add(q.channels, lastEventId);
-      res.write(': subscribed\n\n');
-    } catch (err) {
-      req.log.error({ err }, 'live stream failed');
-      res.end();
-    }
-  });
-  return r;
-}
+        opts.maxBufferedBytes ?? 1024 * 1024,
+      );
+      const beat = setInterval(() => res.write(': ping\n\n'), opts.heartbeatMs ?? 15_000);
+      res.on('close', () => {
+        clearInterval(beat);
+        stream.close();
+        liveConnections.dec({ transport: 'sse' });
+      });
+      try {
+        await stream.add(q.channels, lastEventId);
+        res.write(': subscribed\n\n');
+      } catch (err) {
+        req.log.error({ err }, 'live stream failed');
+        res.end();
+      }
+    },
+  },
+];

@@ -3,10 +3,14 @@
 // the namespace (`/memory/entries/sessions/abc/summary` → namespace `sessions/abc/`, key
 // `summary`); a `/` inside a key is sent as %2F. Every failure is a problem+json 4xx naming what is
 // wrong, raised before anything is written.
-import express, { Router, type Request } from 'express';
+import express, { type Request } from 'express';
 import { z } from 'zod';
+import type { Config } from '../../lib/config';
 import { badRequest, notFound } from '../../lib/errors';
-import { MAX_IMPORT_BYTES, MAX_PAGE_SIZE, MAX_SEARCH_LIMIT, SEARCH_MODES, type MemoryStore } from '../../lib/memory';
+import { MAX_IMPORT_BYTES, MAX_PAGE_SIZE, MAX_SEARCH_LIMIT, SEARCH_MODES } from '../../lib/memory';
+import { isUnder } from '../../lib/memory/names';
+import type { Role } from '../auth/roles';
+import { BASE, type RouteSpec } from '../route-spec';
 import { parse } from '../validate';
 
 const provenance = z
@@ -19,7 +23,7 @@ const provenance = z
   .strict();
 
 /** One write; `namespace` and `key` come from the path (PUT) or the item (bulk). */
-export const entryBody = z
+const entryBody = z
   .object({
     value: z.unknown().optional().describe('Any JSON value; a string is stored as text unless valueType is "json"'),
     valueType: z.enum(['json', 'text']).optional(),
@@ -32,7 +36,7 @@ export const entryBody = z
   })
   .strict();
 
-export const bulkBody = z
+const bulkBody = z
   .object({
     entries: z
       .array(entryBody.extend({ namespace: z.string(), key: z.string() }))
@@ -52,14 +56,14 @@ const filterQuery = {
   from: z.iso.datetime({ offset: true }).optional().describe('Written at or after (ISO 8601)'),
   to: z.iso.datetime({ offset: true }).optional().describe('Written before (ISO 8601)'),
 };
-export const listQuery = z
+const listQuery = z
   .object({
     ...filterQuery,
     cursor: z.string().optional(),
     limit: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).optional(),
   })
   .strict();
-export const searchQuery = z
+const searchQuery = z
   .object({
     ...filterQuery,
     q: z.string(),
@@ -72,12 +76,12 @@ export const searchQuery = z
       ),
   })
   .strict();
-export const deleteQuery = z.object({ expectedVersion: z.coerce.number().int().min(0).optional() }).strict();
-export const transferBody = z
+const deleteQuery = z.object({ expectedVersion: z.coerce.number().int().min(0).optional() }).strict();
+const transferBody = z
   .object({ from: z.string(), to: z.string(), overwrite: z.boolean().optional(), provenance: provenance.optional() })
   .strict();
 
-export const namespacesQuery = z.object({ namespace: z.string().optional() }).strict();
+const namespacesQuery = z.object({ namespace: z.string().optional() }).strict();
 
 /** Namespace and key from the wildcard segments of an entry path. */
 function address(req: Request): { namespace: string; key: string } {
@@ -99,84 +103,229 @@ function namespacePath(req: Request): string {
   return segments.map((s) => `${s}/`).join('');
 }
 
-export function memoryRouter(store: MemoryStore): Router {
-  const r = Router();
+const exportQuery = z.object({ namespace: z.string().optional() }).strict();
 
-  r.get('/memory/entries', async (req, res) => {
-    res.json(await store.list(parse(listQuery, req.query, 'query')));
-  });
-  r.get('/memory/entries/*path', async (req, res) => {
-    const { namespace, key } = address(req);
-    const entry = await store.get(namespace, key);
-    if (!entry) throw notFound(`no entry ${namespace}${key} (it was never written, was deleted, or expired)`);
-    res.json(entry);
-  });
-  r.put('/memory/entries/*path', async (req, res) => {
-    const body = parse(entryBody, req.body ?? {}, 'body');
-    // A missing value stays undefined: the store rejects it with its one message.
-    const info = await store.set({ ...body, value: body.value, ...address(req) });
-    res.status(info.version === 1 ? 201 : 200).json(info);
-  });
-  r.delete('/memory/entries/*path', async (req, res) => {
-    const { namespace, key } = address(req);
-    const q = parse(deleteQuery, req.query, 'query');
-    const version = await store.delete(namespace, key, q);
-    if (version === undefined) throw notFound(`no entry ${namespace}${key} to delete`);
-    res.status(204).end();
-  });
-  r.get('/memory/versions/*path', async (req, res) => {
-    const { namespace, key } = address(req);
-    const versions = await store.versions(namespace, key);
-    if (versions.length === 0) throw notFound(`no entry ${namespace}${key}`);
-    res.json({ namespace, key, versions });
-  });
-  r.get('/memory/search', async (req, res) => {
-    const q = parse(searchQuery, req.query, 'query');
-    const { mode, hits, note } = await store.searchResult(q);
-    res.json({ query: q.q, mode, hits, ...(note ? { note } : {}) });
-  });
-  r.post('/memory/bulk', async (req, res) => {
-    const body = parse(bulkBody, req.body ?? {}, 'body');
-    res.json({ entries: await store.bulkSet(body.entries.map((e) => ({ ...e, value: e.value }))) });
-  });
-  r.get('/memory/namespaces', async (req, res) => {
-    const q = parse(namespacesQuery, req.query, 'query');
-    res.json({ namespaces: await store.namespaces(q.namespace) });
-  });
-  r.post('/memory/namespaces/copy', async (req, res) => {
-    const b = parse(transferBody, req.body ?? {}, 'body');
-    res.json(await store.copyNamespace(b.from, b.to, b));
-  });
-  r.post('/memory/namespaces/move', async (req, res) => {
-    const b = parse(transferBody, req.body ?? {}, 'body');
-    res.json(await store.moveNamespace(b.from, b.to, b));
-  });
-  // Export: JSONL (manifest line, then one line per entry), streamed; see lib/memory/export.ts.
-  r.get('/memory/export', async (req, res) => {
-    const q = parse(z.object({ namespace: z.string().optional() }).strict(), req.query, 'query');
-    const lines = store.export(q.namespace);
-    res.type('application/x-ndjson');
-    res.setHeader('Content-Disposition', 'attachment; filename="claude-flow-memory.jsonl"');
-    for await (const line of lines) {
-      if (!res.write(`${line}\n`)) await new Promise<void>((resolve) => res.once('drain', () => resolve()));
+/** Segments after `prefix` in the request path, decoded. */
+function segmentsAfter(req: Request, prefix: string): string[] {
+  const rest = req.path
+    .slice(BASE.length + prefix.length)
+    .split('/')
+    .filter(Boolean);
+  return rest.map((s) => {
+    try {
+      return decodeURIComponent(s);
+    } catch {
+      return s;
     }
-    res.end();
   });
-  // Import: the body is an export document sent as application/x-ndjson (or text/plain).
-  r.post(
-    '/memory/import',
-    express.text({ type: ['application/x-ndjson', 'application/jsonl', 'text/plain'], limit: MAX_IMPORT_BYTES }),
-    async (req, res) => {
+}
+const sealed = (config: Config, namespace: unknown) =>
+  typeof namespace === 'string' && config.memory.sealed.some((p) => isUnder(namespace, p) || isUnder(p, namespace));
+/** Admin when the entry path (`/memory/entries/<ns>/<key>`) is in a sealed namespace. */
+const sealedEntry =
+  (prefix: string) =>
+  (req: Request, config: Config): Role | undefined => {
+    const segs = segmentsAfter(req, prefix);
+    const ns = segs
+      .slice(0, -1)
+      .map((s) => `${s}/`)
+      .join('');
+    return ns && config.memory.sealed.some((p) => isUnder(ns, p)) ? 'admin' : undefined;
+  };
+/** Admin when a namespace filter (query) or the body names a sealed namespace. */
+const sealedQuery = (req: Request, config: Config): Role | undefined =>
+  sealed(config, (req.query as Record<string, unknown>).namespace) ? 'admin' : undefined;
+const sealedBody = (req: Request, config: Config): Role | undefined => {
+  const b = (req.body ?? {}) as { from?: unknown; to?: unknown; entries?: { namespace?: unknown }[] };
+  const names = [b.from, b.to, ...(Array.isArray(b.entries) ? b.entries.map((e) => e?.namespace) : [])];
+  return names.some((n) => sealed(config, n)) ? 'admin' : undefined;
+};
+
+const M = `${BASE}/memory`;
+
+export const routes: RouteSpec[] = [
+  {
+    method: 'GET',
+    path: `${M}/entries`,
+    role: 'viewer',
+    escalate: sealedQuery,
+    tag: 'memory',
+    summary: 'List entries',
+    query: listQuery,
+    handler: async (req, res, { memory }) => {
+      res.json(await memory.list(parse(listQuery, req.query, 'query')));
+    },
+  },
+  {
+    method: 'GET',
+    path: `${M}/entries/{path}`,
+    role: 'viewer',
+    escalate: sealedEntry('/memory/entries'),
+    tag: 'memory',
+    summary: 'Read one entry (path: namespace/key)',
+    handler: async (req, res, { memory }) => {
+      const { namespace, key } = address(req);
+      const entry = await memory.get(namespace, key);
+      if (!entry) throw notFound(`no entry ${namespace}${key} (it was never written, was deleted, or expired)`);
+      res.json(entry);
+    },
+  },
+  {
+    method: 'PUT',
+    path: `${M}/entries/{path}`,
+    role: 'operator',
+    escalate: sealedEntry('/memory/entries'),
+    tag: 'memory',
+    summary: 'Write one entry',
+    body: entryBody,
+    handler: async (req, res, { memory }) => {
+      const body = parse(entryBody, req.body ?? {}, 'body');
+      // A missing value stays undefined: the store rejects it with its one message.
+      const info = await memory.set({ ...body, value: body.value, ...address(req) });
+      res.status(info.version === 1 ? 201 : 200).json(info);
+    },
+  },
+  {
+    method: 'DELETE',
+    path: `${M}/entries/{path}`,
+    role: 'operator',
+    escalate: sealedEntry('/memory/entries'),
+    tag: 'memory',
+    summary: 'Delete one entry',
+    query: deleteQuery,
+    handler: async (req, res, { memory }) => {
+      const { namespace, key } = address(req);
+      const q = parse(deleteQuery, req.query, 'query');
+      const version = await memory.delete(namespace, key, q);
+      if (version === undefined) throw notFound(`no entry ${namespace}${key} to delete`);
+      res.status(204).end();
+    },
+  },
+  {
+    method: 'GET',
+    path: `${M}/versions/{path}`,
+    role: 'viewer',
+    escalate: sealedEntry('/memory/versions'),
+    tag: 'memory',
+    summary: 'Kept versions of one entry, newest first',
+    handler: async (req, res, { memory }) => {
+      const { namespace, key } = address(req);
+      const versions = await memory.versions(namespace, key);
+      if (versions.length === 0) throw notFound(`no entry ${namespace}${key}`);
+      res.json({ namespace, key, versions });
+    },
+  },
+  {
+    method: 'GET',
+    path: `${M}/search`,
+    role: 'viewer',
+    escalate: sealedQuery,
+    tag: 'memory',
+    summary: 'Ranked full-text search',
+    query: searchQuery,
+    handler: async (req, res, { memory }) => {
+      const q = parse(searchQuery, req.query, 'query');
+      const { mode, hits, note } = await memory.searchResult(q);
+      res.json({ query: q.q, mode, hits, ...(note ? { note } : {}) });
+    },
+  },
+  {
+    method: 'POST',
+    path: `${M}/bulk`,
+    role: 'operator',
+    escalate: sealedBody,
+    tag: 'memory',
+    summary: 'Write many entries in one transaction',
+    body: bulkBody,
+    handler: async (req, res, { memory }) => {
+      const body = parse(bulkBody, req.body ?? {}, 'body');
+      res.json({ entries: await memory.bulkSet(body.entries.map((e) => ({ ...e, value: e.value }))) });
+    },
+  },
+  {
+    method: 'GET',
+    path: `${M}/namespaces`,
+    role: 'viewer',
+    tag: 'memory',
+    summary: 'Namespaces with entry counts and sizes',
+    query: namespacesQuery,
+    handler: async (req, res, { memory }) => {
+      const q = parse(namespacesQuery, req.query, 'query');
+      res.json({ namespaces: await memory.namespaces(q.namespace) });
+    },
+  },
+  {
+    method: 'POST',
+    path: `${M}/namespaces/copy`,
+    role: 'operator',
+    escalate: sealedBody,
+    tag: 'memory',
+    summary: 'Copy a namespace subtree',
+    body: transferBody,
+    handler: async (req, res, { memory }) => {
+      const b = parse(transferBody, req.body ?? {}, 'body');
+      res.json(await memory.copyNamespace(b.from, b.to, b));
+    },
+  },
+  {
+    method: 'POST',
+    path: `${M}/namespaces/move`,
+    role: 'operator',
+    escalate: sealedBody,
+    tag: 'memory',
+    summary: 'Move a namespace subtree',
+    body: transferBody,
+    handler: async (req, res, { memory }) => {
+      const b = parse(transferBody, req.body ?? {}, 'body');
+      res.json(await memory.moveNamespace(b.from, b.to, b));
+    },
+  },
+  {
+    method: 'DELETE',
+    path: `${M}/namespaces/{path}`,
+    role: 'admin',
+    tag: 'memory',
+    summary: 'Clear a namespace and everything under it',
+    handler: async (req, res, { memory }) => {
+      res.json({ deleted: await memory.clearNamespace(namespacePath(req)) });
+    },
+  },
+  // Export and import can carry sealed namespaces in bulk: admin until they filter by role.
+  {
+    method: 'GET',
+    path: `${M}/export`,
+    role: 'admin',
+    tag: 'memory',
+    summary: 'Export entries as JSONL',
+    // JSONL (manifest line, then one line per entry), streamed; see lib/memory/export.ts.
+    handler: async (req, res, { memory }) => {
+      const q = parse(exportQuery, req.query, 'query');
+      const lines = memory.export(q.namespace);
+      res.type('application/x-ndjson');
+      res.setHeader('Content-Disposition', 'attachment; filename="claude-flow-memory.jsonl"');
+      for await (const line of lines) {
+        if (!res.write(`${line}\n`)) await new Promise<void>((resolve) => res.once('drain', () => resolve()));
+      }
+      res.end();
+    },
+  },
+  {
+    method: 'POST',
+    path: `${M}/import`,
+    role: 'admin',
+    tag: 'memory',
+    summary: 'Import entries from JSONL',
+    // The body is an export document sent as application/x-ndjson (or text/plain): parsed here.
+    before: [
+      express.text({ type: ['application/x-ndjson', 'application/jsonl', 'text/plain'], limit: MAX_IMPORT_BYTES }),
+    ],
+    handler: async (req, res, { memory }) => {
       if (typeof req.body !== 'string') {
         throw badRequest(
           'send the export document as the request body with Content-Type: application/x-ndjson (one JSON value per line)',
         );
       }
-      res.json(await store.import(req.body));
+      res.json(await memory.import(req.body));
     },
-  );
-  r.delete('/memory/namespaces/*path', async (req, res) => {
-    res.json({ deleted: await store.clearNamespace(namespacePath(req)) });
-  });
-  return r;
-}
+  },
+];

@@ -8,11 +8,10 @@ import {
   type ScheduleDescription,
   type ScheduleHandle,
 } from '@temporalio/client';
-import { Router } from 'express';
 import { z } from 'zod';
-import type { Config } from '../../lib/config';
 import { ProblemError, badRequest, notFound, unavailable } from '../../lib/errors';
 import { requireType, validateInput } from '../../lib/workflow-runs';
+import { BASE, type RouteSpec } from '../route-spec';
 import { parse } from '../validate';
 
 const scheduleId = z.string().regex(/^[A-Za-z0-9._-]{1,100}$/, 'letters, digits and . _ - (1-100 characters)');
@@ -30,7 +29,7 @@ const cron = z
     'a cron expression with 5 fields ("0 3 * * *") or @daily/@hourly/…',
   );
 
-export const createScheduleBody = z
+const createScheduleBody = z
   .object({
     scheduleId: scheduleId.describe("Name of the schedule (also the prefix of its runs' workflow ids)"),
     type: z.string().min(1).max(100).describe('A type from GET /workflows/types'),
@@ -47,8 +46,8 @@ export const createScheduleBody = z
   .strict()
   .refine((b) => Boolean(b.cron) !== Boolean(b.every), { message: 'give exactly one of cron or every' });
 
-export const noteBody = z.object({ note: z.string().max(500).optional() }).strict();
-export const backfillBody = z
+const noteBody = z.object({ note: z.string().max(500).optional() }).strict();
+const backfillBody = z
   .object({
     start: z.iso.datetime({ offset: true }),
     end: z.iso.datetime({ offset: true }),
@@ -95,108 +94,163 @@ function view(d: ScheduleDescription) {
   };
 }
 
-export function schedulesRouter(deps: { config: Config; temporal: Client }): Router {
-  const r = Router();
-  const { temporal, config } = deps;
-
-  async function describe(id: string): Promise<{ handle: ScheduleHandle; d: ScheduleDescription }> {
-    const handle = temporal.schedule.getHandle(parse(scheduleId, id, 'path'));
-    try {
-      return { handle, d: await handle.describe() };
-    } catch (err) {
-      if (err instanceof ScheduleNotFoundError) throw notFound(`No schedule ${id}`);
-      throw err;
-    }
+/** The schedule named in the path and its description; 404 when there is none. */
+async function describe(
+  temporal: Client,
+  pathId: unknown,
+): Promise<{ handle: ScheduleHandle; d: ScheduleDescription }> {
+  const id = parse(scheduleId, pathId, 'path');
+  const handle = temporal.schedule.getHandle(id);
+  try {
+    return { handle, d: await handle.describe() };
+  } catch (err) {
+    if (err instanceof ScheduleNotFoundError) throw notFound(`No schedule ${id}`);
+    throw err;
   }
-
-  r.post('/schedules', async (req, res) => {
-    if (!config.enabled) throw unavailable('Claude Flow is disabled (CLAUDE_FLOW_ENABLED=false)');
-    const body = parse(createScheduleBody, req.body, 'body');
-    const def = requireType(body.type);
-    const input = validateInput(def, body.input, config);
-    try {
-      const handle = await temporal.schedule.create({
-        scheduleId: body.scheduleId,
-        spec: body.cron ? { cronExpressions: [body.cron] } : { intervals: [{ every: body.every as '1h' }] },
-        action: {
-          type: 'startWorkflow',
-          workflowType: def.type,
-          workflowId: body.scheduleId,
-          taskQueue: config.temporal.taskQueue,
-          args: input === undefined ? [] : [input],
-        },
-        policies: { overlap: OVERLAP[body.overlap] },
-        state: { paused: body.paused ?? false, ...(body.note ? { note: body.note } : {}) },
-        memo: { cron: body.cron, every: body.every, createdBy: req.principal?.name } satisfies ScheduleMemo,
-      });
-      res.status(201).json(view(await handle.describe()));
-    } catch (err) {
-      if (err instanceof ScheduleAlreadyRunning) {
-        throw new ProblemError(
-          409,
-          'Conflict',
-          `A schedule named ${body.scheduleId} exists: delete it or pick another name`,
-        );
-      }
-      // The server is the judge of cron syntax and intervals; say what it said.
-      if (/invalid|cron|interval/i.test((err as Error).message)) throw badRequest((err as Error).message);
-      throw err;
-    }
-  });
-
-  r.get('/schedules', async (_req, res) => {
-    const schedules: unknown[] = [];
-    for await (const s of temporal.schedule.list({ pageSize: 100 })) {
-      schedules.push({
-        scheduleId: s.scheduleId,
-        type: s.action?.workflowType,
-        ...(s.memo as ScheduleMemo | undefined),
-        paused: s.state.paused,
-        ...(s.state.note ? { note: s.state.note } : {}),
-        nextRuns: s.info.nextActionTimes.slice(0, 3).map((t) => t.toISOString()),
-        lastRun: s.info.recentActions.at(-1)?.takenAt.toISOString(),
-      });
-      if (schedules.length >= 1000) break;
-    }
-    res.json({ schedules });
-  });
-
-  r.get('/schedules/:scheduleId', async (req, res) => {
-    res.json(view((await describe(req.params.scheduleId)).d));
-  });
-
-  r.post('/schedules/:scheduleId/pause', async (req, res) => {
-    const body = parse(noteBody, req.body ?? {}, 'body');
-    const { handle } = await describe(req.params.scheduleId);
-    await handle.pause(body.note ?? `paused by ${req.principal?.name ?? 'a user'}`);
-    res.json(view(await handle.describe()));
-  });
-
-  r.post('/schedules/:scheduleId/unpause', async (req, res) => {
-    const body = parse(noteBody, req.body ?? {}, 'body');
-    const { handle } = await describe(req.params.scheduleId);
-    await handle.unpause(body.note ?? `unpaused by ${req.principal?.name ?? 'a user'}`);
-    res.json(view(await handle.describe()));
-  });
-
-  r.post('/schedules/:scheduleId/trigger', async (req, res) => {
-    const { handle } = await describe(req.params.scheduleId);
-    await handle.trigger('ALLOW_ALL');
-    res.status(202).json({ scheduleId: handle.scheduleId, triggered: true });
-  });
-
-  r.post('/schedules/:scheduleId/backfill', async (req, res) => {
-    const body = parse(backfillBody, req.body, 'body');
-    const { handle } = await describe(req.params.scheduleId);
-    await handle.backfill({ start: new Date(body.start), end: new Date(body.end), overlap: 'ALLOW_ALL' });
-    res.status(202).json({ scheduleId: handle.scheduleId, backfill: body });
-  });
-
-  r.delete('/schedules/:scheduleId', async (req, res) => {
-    const { handle } = await describe(req.params.scheduleId);
-    await handle.delete();
-    res.status(204).end();
-  });
-
-  return r;
 }
+
+const S = `${BASE}/schedules`;
+
+export const routes: RouteSpec[] = [
+  {
+    method: 'POST',
+    path: S,
+    role: 'operator',
+    tag: 'schedules',
+    summary: 'Create a Temporal Schedule for a workflow type (cron or interval)',
+    body: createScheduleBody,
+    handler: async (req, res, { temporal, config }) => {
+      if (!config.enabled) throw unavailable('Claude Flow is disabled (CLAUDE_FLOW_ENABLED=false)');
+      const body = parse(createScheduleBody, req.body, 'body');
+      const def = requireType(body.type);
+      const input = validateInput(def, body.input, config);
+      try {
+        const handle = await temporal.schedule.create({
+          scheduleId: body.scheduleId,
+          spec: body.cron ? { cronExpressions: [body.cron] } : { intervals: [{ every: body.every as '1h' }] },
+          action: {
+            type: 'startWorkflow',
+            workflowType: def.type,
+            workflowId: body.scheduleId,
+            taskQueue: config.temporal.taskQueue,
+            args: input === undefined ? [] : [input],
+          },
+          policies: { overlap: OVERLAP[body.overlap] },
+          state: { paused: body.paused ?? false, ...(body.note ? { note: body.note } : {}) },
+          memo: { cron: body.cron, every: body.every, createdBy: req.principal?.name } satisfies ScheduleMemo,
+        });
+        res.status(201).json(view(await handle.describe()));
+      } catch (err) {
+        if (err instanceof ScheduleAlreadyRunning) {
+          throw new ProblemError(
+            409,
+            'Conflict',
+            `A schedule named ${body.scheduleId} exists: delete it or pick another name`,
+          );
+        }
+        // The server is the judge of cron syntax and intervals; say what it said.
+        if (/invalid|cron|interval/i.test((err as Error).message)) throw badRequest((err as Error).message);
+        throw err;
+      }
+    },
+  },
+  {
+    method: 'GET',
+    path: S,
+    role: 'viewer',
+    tag: 'schedules',
+    summary: 'List schedules',
+    handler: async (_req, res, { temporal }) => {
+      const schedules: unknown[] = [];
+      for await (const s of temporal.schedule.list({ pageSize: 100 })) {
+        schedules.push({
+          scheduleId: s.scheduleId,
+          type: s.action?.workflowType,
+          ...(s.memo as ScheduleMemo | undefined),
+          paused: s.state.paused,
+          ...(s.state.note ? { note: s.state.note } : {}),
+          nextRuns: s.info.nextActionTimes.slice(0, 3).map((t) => t.toISOString()),
+          lastRun: s.info.recentActions.at(-1)?.takenAt.toISOString(),
+        });
+        if (schedules.length >= 1000) break;
+      }
+      res.json({ schedules });
+    },
+  },
+  {
+    method: 'GET',
+    path: `${S}/{scheduleId}`,
+    role: 'viewer',
+    tag: 'schedules',
+    summary: 'A schedule: spec, state, next and recent runs',
+    handler: async (req, res, { temporal }) => {
+      res.json(view((await describe(temporal, req.params.scheduleId)).d));
+    },
+  },
+  {
+    method: 'POST',
+    path: `${S}/{scheduleId}/pause`,
+    role: 'operator',
+    tag: 'schedules',
+    summary: 'Pause a schedule',
+    body: noteBody,
+    handler: async (req, res, { temporal }) => {
+      const body = parse(noteBody, req.body ?? {}, 'body');
+      const { handle } = await describe(temporal, req.params.scheduleId);
+      await handle.pause(body.note ?? `paused by ${req.principal?.name ?? 'a user'}`);
+      res.json(view(await handle.describe()));
+    },
+  },
+  {
+    method: 'POST',
+    path: `${S}/{scheduleId}/unpause`,
+    role: 'operator',
+    tag: 'schedules',
+    summary: 'Unpause a schedule',
+    body: noteBody,
+    handler: async (req, res, { temporal }) => {
+      const body = parse(noteBody, req.body ?? {}, 'body');
+      const { handle } = await describe(temporal, req.params.scheduleId);
+      await handle.unpause(body.note ?? `unpaused by ${req.principal?.name ?? 'a user'}`);
+      res.json(view(await handle.describe()));
+    },
+  },
+  {
+    method: 'POST',
+    path: `${S}/{scheduleId}/trigger`,
+    role: 'operator',
+    tag: 'schedules',
+    summary: 'Start a run of a schedule now',
+    handler: async (req, res, { temporal }) => {
+      const { handle } = await describe(temporal, req.params.scheduleId);
+      await handle.trigger('ALLOW_ALL');
+      res.status(202).json({ scheduleId: handle.scheduleId, triggered: true });
+    },
+  },
+  {
+    method: 'POST',
+    path: `${S}/{scheduleId}/backfill`,
+    role: 'operator',
+    tag: 'schedules',
+    summary: 'Run a schedule for the times it would have fired in a past range',
+    body: backfillBody,
+    handler: async (req, res, { temporal }) => {
+      const body = parse(backfillBody, req.body, 'body');
+      const { handle } = await describe(temporal, req.params.scheduleId);
+      await handle.backfill({ start: new Date(body.start), end: new Date(body.end), overlap: 'ALLOW_ALL' });
+      res.status(202).json({ scheduleId: handle.scheduleId, backfill: body });
+    },
+  },
+  {
+    method: 'DELETE',
+    path: `${S}/{scheduleId}`,
+    role: 'operator',
+    tag: 'schedules',
+    summary: 'Delete a schedule (its past runs stay)',
+    handler: async (req, res, { temporal }) => {
+      const { handle } = await describe(temporal, req.params.scheduleId);
+      await handle.delete();
+      res.status(204).end();
+    },
+  },
+];

@@ -1,16 +1,10 @@
 // /api/claude-flow/sessions: sessions are workflows (`session-<id>`); the API starts them, sends
 // their updates and signals, and reads their state (queries) or the Postgres projection (lists).
 import { randomUUID } from 'node:crypto';
-import {
-  WorkflowExecutionAlreadyStartedError,
-  WorkflowNotFoundError,
-  type Client,
-  type WorkflowHandle,
-} from '@temporalio/client';
-import { Router, type Request } from 'express';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
+import type { Request } from 'express';
 import { z } from 'zod';
 import type { Config } from '../../lib/config';
-import type { PrismaClient } from '../../lib/db';
 import { ProblemError, badRequest, notFound, unavailable } from '../../lib/errors';
 import { rebuildSessionProjection } from '../../lib/session-projection';
 import { requireType, validateInput } from '../../lib/workflow-runs';
@@ -40,6 +34,7 @@ import {
   stateFromConversation,
   type SessionInput,
 } from '../../workflows/contract/session';
+import { BASE, type ApiContext, type RouteSpec } from '../route-spec';
 import { parse, withoutNul } from '../validate';
 
 const STATUSES = ['active', 'paused', 'waiting_approval', 'ended', 'failed'] as const;
@@ -56,7 +51,7 @@ const route = z
   .min(1)
   .max(5);
 
-export const createSessionBody = z
+const createSessionBody = z
   .object({
     title: z.string().trim().min(1).max(200),
     owner: z.string().min(1).max(200).optional(),
@@ -94,7 +89,7 @@ export const createSessionBody = z
   })
   .strict();
 
-export const sendMessageBody = z
+const sendMessageBody = z
   .object({
     text: z.string().min(1).max(SESSION_LIMITS.messageChars),
     stream: z.boolean().optional().describe('Stream the reply as live events (default true)'),
@@ -104,7 +99,7 @@ export const sendMessageBody = z
   })
   .strict();
 
-export const listQuery = z
+const listQuery = z
   .object({
     status: z.enum(STATUSES).optional(),
     owner: withoutNul(z.string().max(200)).optional(),
@@ -114,11 +109,11 @@ export const listQuery = z
   })
   .strict();
 
-export const reasonBody = z.object({ reason: z.string().max(500).optional() }).strict();
-export const checkpointBody = z.object({ label: z.string().max(SESSION_LIMITS.labelChars).optional() }).strict();
-export const checkpointRef = z.object({ checkpointId: z.string().uuid() }).strict();
-export const forkBody = z.object({ checkpointId: z.string().uuid(), title: z.string().max(200).optional() }).strict();
-export const approvalBody = z
+const reasonBody = z.object({ reason: z.string().max(500).optional() }).strict();
+const checkpointBody = z.object({ label: z.string().max(SESSION_LIMITS.labelChars).optional() }).strict();
+const checkpointRef = z.object({ checkpointId: z.string().uuid() }).strict();
+const forkBody = z.object({ checkpointId: z.string().uuid(), title: z.string().max(200).optional() }).strict();
+const approvalBody = z
   .object({
     title: withoutNul(z.string().trim().min(1).max(500)),
     details: withoutNul(z.string().max(20_000)).optional(),
@@ -126,13 +121,13 @@ export const approvalBody = z
     defaultOutcome: z.enum(['approve', 'reject']).optional(),
   })
   .strict();
-export const decideBody = z
+const decideBody = z
   .object({ decision: z.enum(['approve', 'reject']), comment: z.string().max(5_000).optional() })
   .strict();
-export const runBody = z.object({ type: z.string().min(1).max(100), params: z.unknown().optional() }).strict();
+const runBody = z.object({ type: z.string().min(1).max(100), params: z.unknown().optional() }).strict();
 /** Message positions are PostgreSQL integers: a bound past 2^31-1 is refused here, not by the database. */
 const INT4_MAX = 2_147_483_647;
-export const messagesQuery = z
+const messagesQuery = z
   .object({
     from: z.coerce.number().int().min(1).max(INT4_MAX).optional(),
     to: z.coerce.number().int().min(1).max(INT4_MAX).optional(),
@@ -140,7 +135,7 @@ export const messagesQuery = z
   })
   .strict();
 
-export const importBody = z
+const importBody = z
   .object({
     format: z.literal('claude-flow-session'),
     version: z.literal(1),
@@ -175,7 +170,7 @@ export const importBody = z
   })
   .strict();
 
-export const workflowIdOf = sessionWorkflowId;
+const workflowIdOf = sessionWorkflowId;
 
 /** The 409 for a session whose workflow has closed. */
 const ended = (sessionId: string, status: string) =>
@@ -191,260 +186,386 @@ function closedMidRequest(err: unknown): never {
   throw err;
 }
 
-export function sessionsRouter(deps: { config: Config; temporal: Client; prisma: PrismaClient }): Router {
-  const r = Router();
-  const { temporal, prisma, config } = deps;
-
-  /** The session's workflow handle; 404 when there is none, 409 when `running` and it has closed. */
-  async function handle(req: Request, opts: { running?: boolean } = {}): Promise<WorkflowHandle> {
-    const sessionId = parse(id, req.params.sessionId, 'path');
-    const h = temporal.workflow.getHandle(workflowIdOf(sessionId));
-    let status: string;
-    try {
-      status = (await h.describe()).status.name;
-    } catch (err) {
-      if (err instanceof WorkflowNotFoundError) throw notFound(`No session ${sessionId}`);
-      throw err;
-    }
-    if (opts.running && status !== 'RUNNING') throw ended(sessionId, status.toLowerCase());
-    return h;
+/** The session's workflow handle; 404 when there is none, 409 when `running` and it has closed. */
+async function handle(
+  { temporal }: ApiContext,
+  req: Request,
+  opts: { running?: boolean } = {},
+): Promise<WorkflowHandle> {
+  const sessionId = parse(id, req.params.sessionId, 'path');
+  const h = temporal.workflow.getHandle(workflowIdOf(sessionId));
+  let status: string;
+  try {
+    status = (await h.describe()).status.name;
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) throw notFound(`No session ${sessionId}`);
+    throw err;
   }
-  /** Starts the session's workflow; 409 when a session with that id exists. */
-  async function startSession(input: SessionInput): Promise<void> {
-    try {
-      await temporal.workflow.start('session', {
-        taskQueue: config.temporal.taskQueue,
-        workflowId: workflowIdOf(input.sessionId),
-        args: [input],
-      });
-    } catch (err) {
-      if (err instanceof WorkflowExecutionAlreadyStartedError) {
-        throw new ProblemError(409, 'Conflict', `Session ${input.sessionId} already exists`);
-      }
-      throw err;
-    }
-  }
-
-  const requireEnabled = () => {
-    if (!config.enabled)
-      throw unavailable('Claude Flow is disabled (CLAUDE_FLOW_ENABLED=false): sessions cannot be started');
-  };
-
-  r.post('/sessions', async (req, res) => {
-    requireEnabled();
-    const body = parse(createSessionBody, req.body, 'body');
-    const sessionId = body.sessionId ?? randomUUID();
-    const input: SessionInput = {
-      sessionId,
-      title: body.title,
-      owner: body.owner ?? 'local',
-      project: body.project,
-      settings: body.settings,
-    };
-    await startSession(input);
-    res.status(201).json({ sessionId, workflowId: workflowIdOf(sessionId) });
-  });
-
-  r.get('/sessions', async (req, res) => {
-    const q = parse(listQuery, req.query, 'query');
-    const where = { status: q.status, owner: q.owner, project: q.project };
-    const [total, rows] = await Promise.all([
-      prisma.session.count({ where }),
-      prisma.session.findMany({ where, orderBy: { lastActivityAt: 'desc' }, take: q.limit, skip: q.offset }),
-    ]);
-    res.json({
-      total,
-      sessions: rows.map((s) => ({ ...s, sessionId: s.id, costUsd: Number(s.costUsd) })),
-    });
-  });
-
-  r.get('/sessions/:sessionId', async (req, res) => {
-    res.json(await (await handle(req)).query(stateQuery));
-  });
-
-  r.get('/sessions/:sessionId/messages', async (req, res) => {
-    const sessionId = parse(id, req.params.sessionId, 'path');
-    const q = parse(messagesQuery, req.query, 'query');
-    const rows = await prisma.sessionMessage.findMany({
-      where: { sessionId, active: true, position: { gte: q.from, lte: q.to } },
-      orderBy: { position: 'asc' },
-      take: q.limit,
-    });
-    if (rows.length === 0) await handle(req); // 404 for an unknown session, [] for an empty one
-    res.json({
-      messages: rows.map((m) => ({
-        no: m.no,
-        position: m.position,
-        role: m.role,
-        content: m.content,
-        provider: m.provider,
-        model: m.model,
-        at: m.createdAt,
-      })),
-    });
-  });
-
-  r.post('/sessions/:sessionId/messages', async (req, res) => {
-    requireEnabled();
-    const body = parse(sendMessageBody, req.body, 'body');
-    const h = await handle(req, { running: true });
-    res.json(await h.executeUpdate(sendMessageUpdate, { args: [body] }).catch(closedMidRequest));
-  });
-
-  r.get('/sessions/:sessionId/checkpoints', async (req, res) => {
-    res.json({ checkpoints: await (await handle(req)).query(checkpointsQuery) });
-  });
-  r.post('/sessions/:sessionId/checkpoints', async (req, res) => {
-    const body = parse(checkpointBody, req.body ?? {}, 'body');
-    const h = await handle(req, { running: true });
-    res.status(201).json(await h.executeUpdate(checkpointUpdate, { args: [body] }).catch(closedMidRequest));
-  });
-  r.post('/sessions/:sessionId/rollback', async (req, res) => {
-    const body = parse(checkpointRef, req.body, 'body');
-    const h = await handle(req, { running: true });
-    res.json(await h.executeUpdate(rollbackUpdate, { args: [body] }).catch(closedMidRequest));
-  });
-  r.post('/sessions/:sessionId/fork', async (req, res) => {
-    const body = parse(forkBody, req.body, 'body');
-    const h = await handle(req, { running: true });
-    res.status(201).json(await h.executeUpdate(forkUpdate, { args: [body] }).catch(closedMidRequest));
-  });
-
-  r.get('/sessions/:sessionId/approvals', async (req, res) => {
-    res.json({ pending: await (await handle(req)).query(pendingQuery) });
-  });
-  r.post('/sessions/:sessionId/approvals', async (req, res) => {
-    const body = parse(approvalBody, req.body, 'body');
-    const h = await handle(req, { running: true });
-    res.status(201).json(await h.executeUpdate(requestApprovalUpdate, { args: [body] }).catch(closedMidRequest));
-  });
-  r.post('/sessions/:sessionId/approvals/:requestId', async (req, res) => {
-    const body = parse(decideBody, req.body, 'body');
-    const requestId = parse(z.string().min(1).max(200), req.params.requestId, 'path');
-    const h = await handle(req, { running: true });
-    res.json(
-      await h.executeUpdate(decideUpdate, { args: [{ ...body, requestId, by: 'user' }] }).catch(closedMidRequest),
-    );
-  });
-
-  r.post('/sessions/:sessionId/workflows', async (req, res) => {
-    requireEnabled();
-    const body = parse(runBody, req.body, 'body');
-    // Checked against the catalog here, so a bad input is a 400 naming the field, not a failed child.
-    const def = requireType(body.type);
-    const params = validateInput(def, body.params, config);
-    const h = await handle(req, { running: true });
-    res
-      .status(201)
-      .json(await h.executeUpdate(runWorkflowUpdate, { args: [{ type: def.type, params }] }).catch(closedMidRequest));
-  });
-
-  r.get('/sessions/:sessionId/export', async (req, res) => {
-    const h = await handle(req);
-    const state = await h.query(stateQuery);
-    const messages = await prisma.sessionMessage.findMany({
-      where: { sessionId: state.sessionId, active: true },
-      orderBy: { position: 'asc' },
-    });
-    res.json({
-      format: 'claude-flow-session',
-      version: 1,
-      session: {
-        title: state.title,
-        owner: state.owner,
-        project: state.project,
-        settings: state.settings,
-        parent: state.parent,
-      },
-      totals: state.totals,
-      checkpoints: state.checkpoints.map((c) => ({
-        label: c.label,
-        messageCount: c.messageCount,
-        gitRef: c.gitRef,
-        createdAt: c.createdAt,
-      })),
-      messages: messages.map((m) => ({
-        position: m.position,
-        role: m.role,
-        content: m.content,
-        provider: m.provider,
-        model: m.model,
-        at: m.createdAt.toISOString(),
-      })),
-    });
-  });
-
-  r.post('/sessions/import', async (req, res) => {
-    requireEnabled();
-    const doc = parse(importBody, req.body, 'body');
-    const sessionId = doc.sessionId ?? randomUUID();
-    const positions = doc.messages.map((m) => m.position);
-    if (positions.some((p, i) => p !== i + 1)) throw badRequest('messages: positions must run 1, 2, 3, … in order');
-    // Refuse an existing id before writing anything: the messages must not land in another session.
-    const exists = await temporal.workflow
-      .getHandle(workflowIdOf(sessionId))
-      .describe()
-      .then(
-        () => true,
-        (err: unknown) => {
-          if (err instanceof WorkflowNotFoundError) return false;
-          throw err;
-        },
-      );
-    if (exists || (await prisma.sessionMessage.count({ where: { sessionId } })) > 0) {
-      throw new ProblemError(409, 'Conflict', `Session ${sessionId} already exists`);
-    }
-    await prisma.sessionMessage.createMany({
-      data: doc.messages.map((m, i) => ({
-        sessionId,
-        no: i + 1,
-        position: m.position,
-        role: m.role,
-        content: m.content,
-        provider: m.provider ?? null,
-        model: m.model ?? null,
-      })),
-      skipDuplicates: true,
-    });
-    const now = new Date().toISOString();
-    const recent = doc.messages.slice(-SESSION_LIMITS.recentWindow).map((m, i, arr) => ({
-      no: doc.messages.length - arr.length + i + 1,
-      position: m.position,
-      role: m.role,
-      preview: previewOf(m.content),
-      at: m.at ?? now,
-    }));
-    const totals = doc.totals ?? { inputTokens: 0, outputTokens: 0, costUsd: 0 };
-    const input: SessionInput = {
-      sessionId,
-      title: doc.session.title,
-      owner: doc.session.owner,
-      project: doc.session.project,
-      settings: doc.session.settings,
-      carried: { ...stateFromConversation({ messageCount: doc.messages.length, recent, totals }, now), totals },
-    };
-    await startSession(input);
-    res.status(201).json({ sessionId, workflowId: workflowIdOf(sessionId), messages: doc.messages.length });
-  });
-
-  r.post('/sessions/rebuild-projection', async (_req, res) => {
-    res.json(await rebuildSessionProjection(temporal, prisma, config.temporal.taskQueue));
-  });
-
-  for (const [action, signal] of [
-    ['pause', pauseSignal],
-    ['resume', resumeSignal],
-    ['end', endSignal],
-  ] as const) {
-    r.post(`/sessions/:sessionId/${action}`, async (req, res) => {
-      const body = parse(reasonBody, req.body ?? {}, 'body');
-      const h = await handle(req, { running: true });
-      await (action === 'resume' ? h.signal(resumeSignal) : h.signal(signal as typeof pauseSignal, body)).catch(
-        closedMidRequest,
-      );
-      res.status(202).json({ accepted: action });
-    });
-  }
-
-  return r;
+  if (opts.running && status !== 'RUNNING') throw ended(sessionId, status.toLowerCase());
+  return h;
 }
+
+/** Starts the session's workflow; 409 when a session with that id exists. */
+async function startSession({ temporal, config }: ApiContext, input: SessionInput): Promise<void> {
+  try {
+    await temporal.workflow.start('session', {
+      taskQueue: config.temporal.taskQueue,
+      workflowId: workflowIdOf(input.sessionId),
+      args: [input],
+    });
+  } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError) {
+      throw new ProblemError(409, 'Conflict', `Session ${input.sessionId} already exists`);
+    }
+    throw err;
+  }
+}
+
+const requireEnabled = (config: Config) => {
+  if (!config.enabled)
+    throw unavailable('Claude Flow is disabled (CLAUDE_FLOW_ENABLED=false): sessions cannot be started');
+};
+
+/** POST /sessions/{sessionId}/pause, /resume and /end: signals, accepted (202) once sent. */
+const signalRoutes = (
+  [
+    ['pause', pauseSignal, 'Pause'],
+    ['resume', resumeSignal, 'Resume'],
+    ['end', endSignal, 'End the session'],
+  ] as const
+).map(([action, signal, summary]): RouteSpec => ({
+  method: 'POST',
+  path: `${BASE}/sessions/{sessionId}/${action}`,
+  role: 'operator',
+  tag: 'sessions',
+  summary,
+  body: reasonBody,
+  handler: async (req, res, ctx) => {
+    const body = parse(reasonBody, req.body ?? {}, 'body');
+    const h = await handle(ctx, req, { running: true });
+    await (action === 'resume' ? h.signal(resumeSignal) : h.signal(signal as typeof pauseSignal, body)).catch(
+      closedMidRequest,
+    );
+    res.status(202).json({ accepted: action });
+  },
+}));
+
+const S = `${BASE}/sessions/{sessionId}`;
+
+export const routes: RouteSpec[] = [
+  {
+    method: 'POST',
+    path: `${BASE}/sessions`,
+    role: 'operator',
+    tag: 'sessions',
+    summary: 'Start a session',
+    body: createSessionBody,
+    handler: async (req, res, ctx) => {
+      requireEnabled(ctx.config);
+      const body = parse(createSessionBody, req.body, 'body');
+      const sessionId = body.sessionId ?? randomUUID();
+      const input: SessionInput = {
+        sessionId,
+        title: body.title,
+        owner: body.owner ?? 'local',
+        project: body.project,
+        settings: body.settings,
+      };
+      await startSession(ctx, input);
+      res.status(201).json({ sessionId, workflowId: workflowIdOf(sessionId) });
+    },
+  },
+  {
+    method: 'GET',
+    path: `${BASE}/sessions`,
+    role: 'viewer',
+    tag: 'sessions',
+    summary: 'List sessions',
+    query: listQuery,
+    handler: async (req, res, { prisma }) => {
+      const q = parse(listQuery, req.query, 'query');
+      const where = { status: q.status, owner: q.owner, project: q.project };
+      const [total, rows] = await Promise.all([
+        prisma.session.count({ where }),
+        prisma.session.findMany({ where, orderBy: { lastActivityAt: 'desc' }, take: q.limit, skip: q.offset }),
+      ]);
+      res.json({
+        total,
+        sessions: rows.map((s) => ({ ...s, sessionId: s.id, costUsd: Number(s.costUsd) })),
+      });
+    },
+  },
+  {
+    method: 'POST',
+    path: `${BASE}/sessions/import`,
+    role: 'operator',
+    tag: 'sessions',
+    summary: 'Import a session exported with GET /sessions/{sessionId}/export (starts a new session)',
+    body: importBody,
+    handler: async (req, res, ctx) => {
+      const { temporal, prisma } = ctx;
+      requireEnabled(ctx.config);
+      const doc = parse(importBody, req.body, 'body');
+      const sessionId = doc.sessionId ?? randomUUID();
+      const positions = doc.messages.map((m) => m.position);
+      if (positions.some((p, i) => p !== i + 1)) throw badRequest('messages: positions must run 1, 2, 3, … in order');
+      // Refuse an existing id before writing anything: the messages must not land in another session.
+      const exists = await temporal.workflow
+        .getHandle(workflowIdOf(sessionId))
+        .describe()
+        .then(
+          () => true,
+          (err: unknown) => {
+            if (err instanceof WorkflowNotFoundError) return false;
+            throw err;
+          },
+        );
+      if (exists || (await prisma.sessionMessage.count({ where: { sessionId } })) > 0) {
+        throw new ProblemError(409, 'Conflict', `Session ${sessionId} already exists`);
+      }
+      await prisma.sessionMessage.createMany({
+        data: doc.messages.map((m, i) => ({
+          sessionId,
+          no: i + 1,
+          position: m.position,
+          role: m.role,
+          content: m.content,
+          provider: m.provider ?? null,
+          model: m.model ?? null,
+        })),
+        skipDuplicates: true,
+      });
+      const now = new Date().toISOString();
+      const recent = doc.messages.slice(-SESSION_LIMITS.recentWindow).map((m, i, arr) => ({
+        no: doc.messages.length - arr.length + i + 1,
+        position: m.position,
+        role: m.role,
+        preview: previewOf(m.content),
+        at: m.at ?? now,
+      }));
+      const totals = doc.totals ?? { inputTokens: 0, outputTokens: 0, costUsd: 0 };
+      const input: SessionInput = {
+        sessionId,
+        title: doc.session.title,
+        owner: doc.session.owner,
+        project: doc.session.project,
+        settings: doc.session.settings,
+        carried: { ...stateFromConversation({ messageCount: doc.messages.length, recent, totals }, now), totals },
+      };
+      await startSession(ctx, input);
+      res.status(201).json({ sessionId, workflowId: workflowIdOf(sessionId), messages: doc.messages.length });
+    },
+  },
+  {
+    method: 'POST',
+    path: `${BASE}/sessions/rebuild-projection`,
+    role: 'admin',
+    tag: 'sessions',
+    summary: 'Rewrite the sessions table from Temporal (the source of truth)',
+    handler: async (_req, res, { temporal, prisma, config }) => {
+      res.json(await rebuildSessionProjection(temporal, prisma, config.temporal.taskQueue));
+    },
+  },
+  {
+    method: 'GET',
+    path: S,
+    role: 'viewer',
+    tag: 'sessions',
+    summary: "A session's state",
+    handler: async (req, res, ctx) => {
+      res.json(await (await handle(ctx, req)).query(stateQuery));
+    },
+  },
+  {
+    method: 'GET',
+    path: `${S}/export`,
+    role: 'viewer',
+    tag: 'sessions',
+    summary: 'Export a session as JSON (conversation, settings, totals)',
+    handler: async (req, res, ctx) => {
+      const h = await handle(ctx, req);
+      const state = await h.query(stateQuery);
+      const messages = await ctx.prisma.sessionMessage.findMany({
+        where: { sessionId: state.sessionId, active: true },
+        orderBy: { position: 'asc' },
+      });
+      res.json({
+        format: 'claude-flow-session',
+        version: 1,
+        session: {
+          title: state.title,
+          owner: state.owner,
+          project: state.project,
+          settings: state.settings,
+          parent: state.parent,
+        },
+        totals: state.totals,
+        checkpoints: state.checkpoints.map((c) => ({
+          label: c.label,
+          messageCount: c.messageCount,
+          gitRef: c.gitRef,
+          createdAt: c.createdAt,
+        })),
+        messages: messages.map((m) => ({
+          position: m.position,
+          role: m.role,
+          content: m.content,
+          provider: m.provider,
+          model: m.model,
+          at: m.createdAt.toISOString(),
+        })),
+      });
+    },
+  },
+  {
+    method: 'GET',
+    path: `${S}/messages`,
+    role: 'viewer',
+    tag: 'sessions',
+    summary: 'Messages of a session',
+    query: messagesQuery,
+    handler: async (req, res, ctx) => {
+      const sessionId = parse(id, req.params.sessionId, 'path');
+      const q = parse(messagesQuery, req.query, 'query');
+      const rows = await ctx.prisma.sessionMessage.findMany({
+        where: { sessionId, active: true, position: { gte: q.from, lte: q.to } },
+        orderBy: { position: 'asc' },
+        take: q.limit,
+      });
+      if (rows.length === 0) await handle(ctx, req); // 404 for an unknown session, [] for an empty one
+      res.json({
+        messages: rows.map((m) => ({
+          no: m.no,
+          position: m.position,
+          role: m.role,
+          content: m.content,
+          provider: m.provider,
+          model: m.model,
+          at: m.createdAt,
+        })),
+      });
+    },
+  },
+  {
+    method: 'POST',
+    path: `${S}/messages`,
+    role: 'operator',
+    tag: 'sessions',
+    summary: 'Send a message; returns the reply',
+    body: sendMessageBody,
+    handler: async (req, res, ctx) => {
+      requireEnabled(ctx.config);
+      const body = parse(sendMessageBody, req.body, 'body');
+      const h = await handle(ctx, req, { running: true });
+      res.json(await h.executeUpdate(sendMessageUpdate, { args: [body] }).catch(closedMidRequest));
+    },
+  },
+  {
+    method: 'GET',
+    path: `${S}/checkpoints`,
+    role: 'viewer',
+    tag: 'sessions',
+    summary: 'Checkpoints of a session',
+    handler: async (req, res, ctx) => {
+      res.json({ checkpoints: await (await handle(ctx, req)).query(checkpointsQuery) });
+    },
+  },
+  {
+    method: 'POST',
+    path: `${S}/checkpoints`,
+    role: 'operator',
+    tag: 'sessions',
+    summary: 'Take a checkpoint',
+    body: checkpointBody,
+    handler: async (req, res, ctx) => {
+      const body = parse(checkpointBody, req.body ?? {}, 'body');
+      const h = await handle(ctx, req, { running: true });
+      res.status(201).json(await h.executeUpdate(checkpointUpdate, { args: [body] }).catch(closedMidRequest));
+    },
+  },
+  {
+    method: 'POST',
+    path: `${S}/rollback`,
+    role: 'operator',
+    tag: 'sessions',
+    summary: 'Roll back to a checkpoint',
+    body: checkpointRef,
+    handler: async (req, res, ctx) => {
+      const body = parse(checkpointRef, req.body, 'body');
+      const h = await handle(ctx, req, { running: true });
+      res.json(await h.executeUpdate(rollbackUpdate, { args: [body] }).catch(closedMidRequest));
+    },
+  },
+  {
+    method: 'POST',
+    path: `${S}/fork`,
+    role: 'operator',
+    tag: 'sessions',
+    summary: 'Fork a new session from a checkpoint',
+    body: forkBody,
+    handler: async (req, res, ctx) => {
+      const body = parse(forkBody, req.body, 'body');
+      const h = await handle(ctx, req, { running: true });
+      res.status(201).json(await h.executeUpdate(forkUpdate, { args: [body] }).catch(closedMidRequest));
+    },
+  },
+  {
+    method: 'GET',
+    path: `${S}/approvals`,
+    role: 'viewer',
+    tag: 'sessions',
+    summary: 'Pending approvals',
+    handler: async (req, res, ctx) => {
+      res.json({ pending: await (await handle(ctx, req)).query(pendingQuery) });
+    },
+  },
+  {
+    method: 'POST',
+    path: `${S}/approvals`,
+    role: 'operator',
+    tag: 'sessions',
+    summary: 'Request an approval',
+    body: approvalBody,
+    handler: async (req, res, ctx) => {
+      const body = parse(approvalBody, req.body, 'body');
+      const h = await handle(ctx, req, { running: true });
+      res.status(201).json(await h.executeUpdate(requestApprovalUpdate, { args: [body] }).catch(closedMidRequest));
+    },
+  },
+  {
+    method: 'POST',
+    path: `${S}/approvals/{requestId}`,
+    role: 'operator',
+    tag: 'sessions',
+    summary: 'Approve or reject',
+    body: decideBody,
+    handler: async (req, res, ctx) => {
+      const body = parse(decideBody, req.body, 'body');
+      const requestId = parse(z.string().min(1).max(200), req.params.requestId, 'path');
+      const h = await handle(ctx, req, { running: true });
+      res.json(
+        await h.executeUpdate(decideUpdate, { args: [{ ...body, requestId, by: 'user' }] }).catch(closedMidRequest),
+      );
+    },
+  },
+  {
+    method: 'POST',
+    path: `${S}/workflows`,
+    role: 'operator',
+    tag: 'sessions',
+    summary: 'Run a workflow from the session',
+    body: runBody,
+    handler: async (req, res, ctx) => {
+      requireEnabled(ctx.config);
+      const body = parse(runBody, req.body, 'body');
+      // Checked against the catalog here, so a bad input is a 400 naming the field, not a failed child.
+      const def = requireType(body.type);
+      const params = validateInput(def, body.params, ctx.config);
+      const h = await handle(ctx, req, { running: true });
+      res
+        .status(201)
+        .json(await h.executeUpdate(runWorkflowUpdate, { args: [{ type: def.type, params }] }).catch(closedMidRequest));
+    },
+  },
+  ...signalRoutes,
+];

@@ -1,0 +1,38 @@
+// Operations, outside the API's base path: Prometheus metrics, liveness and readiness.
+import { registry } from '../../lib/metrics';
+import { readiness } from '../health';
+import type { RouteSpec } from '../route-spec';
+
+export const routes: RouteSpec[] = [
+  {
+    method: 'GET',
+    path: '/metrics',
+    role: 'viewer',
+    tag: 'operations',
+    summary: 'Prometheus metrics',
+    handler: async (_req, res) => {
+      res.type(registry.contentType).send(await registry.metrics());
+    },
+  },
+  {
+    method: 'GET',
+    path: '/healthz',
+    role: 'public',
+    tag: 'operations',
+    summary: 'Liveness',
+    handler: (_req, res) => {
+      res.json({ status: 'ok', uptimeSeconds: Math.round(process.uptime()) });
+    },
+  },
+  {
+    method: 'GET',
+    path: '/readyz',
+    role: 'public',
+    tag: 'operations',
+    summary: 'Readiness of Postgres, migrations, Temporal and a worker',
+    handler: async (_req, res, { config, pool, temporal }) => {
+      const r = await readiness(config, pool, temporal);
+      res.status(r.ready ? 200 : 503).json({ status: r.ready ? 'ready' : 'not ready', ...r.checks });
+    },
+  },
+];
