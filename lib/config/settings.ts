@@ -2,6 +2,7 @@
 // default, written only there), what is allowed and what it means. lib/config/load.ts reads them.
 import { z } from 'zod';
 import { NAMESPACE_PATTERN } from '../memory/names';
+import { PROVIDERS, TASK_KINDS, routeEntry } from '../../workflows/contract/routes';
 
 /** A setting: its environment name, where it lives in the JSON files, how it is checked and what it means. */
 export interface SettingSpec {
@@ -59,12 +60,8 @@ const listOf = <T extends z.ZodType>(item: T) =>
     return Array.isArray(parsed) ? parsed : v.split(',').map((s) => s.trim());
   }, z.array(item));
 
-/** What a model call is for; each kind has its own provider chain. */
-export const TASK_KINDS = ['chat', 'review', 'summarize', 'plan', 'code-context', 'embed'] as const;
-export type TaskKind = (typeof TASK_KINDS)[number];
-export const PROVIDERS = ['anthropic', 'openai', 'auggie'] as const;
-export type ProviderName = (typeof PROVIDERS)[number];
-const routeEntry = z.string().regex(/^(anthropic|openai|auggie)(:.+)?$/);
+// Task kinds, providers and route entries are the contract's (API bodies and workflow inputs use them too).
+export { PROVIDERS, TASK_KINDS, type ProviderName, type TaskKind } from '../../workflows/contract/routes';
 const priceEntry = z.object({
   input: z.number().min(0),
   output: z.number().min(0),
@@ -488,7 +485,7 @@ export const SETTINGS = {
     env: 'CLAUDE_FLOW_AI_ROUTES',
     file: 'ai.routes',
     schema: optional(jsonObject(z.partialRecord(z.enum(TASK_KINDS), z.array(routeEntry).min(1)))),
-    allowed: `JSON mapping task kinds (${TASK_KINDS.join(', ')}) to ordered lists of "provider" or "provider:model" (providers: anthropic, openai, auggie)`,
+    allowed: `JSON mapping task kinds (${TASK_KINDS.join(', ')}) to ordered lists of "provider" or "provider:model" (providers: ${PROVIDERS.join(', ')})`,
     doc: 'Routing chains per task kind; see "AI providers and routing".',
   },
   aiPricing: {

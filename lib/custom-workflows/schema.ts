@@ -2,7 +2,7 @@
 // envelope and nesting are walked by validate.ts so every error can name its exact field).
 import { z } from 'zod';
 import { MAX_LOOP_ITERATIONS } from '../../workflows/contract/custom-types';
-import { TASK_KINDS } from '../config';
+import { route, TASK_KINDS } from '../../workflows/contract/routes';
 
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
@@ -146,11 +146,7 @@ export const aiSchema = z
     system: z.string().optional(),
     task: z.enum(TASK_KINDS).default('chat'),
     maxTokens: z.number().int().min(1).max(64_000).optional(),
-    route: z
-      .array(z.string().regex(/^(anthropic|openai|auggie)(:.+)?$/, 'a route entry is provider or provider:model'))
-      .min(1)
-      .max(5)
-      .optional(),
+    route: route.optional(),
   })
   .strict();
 
