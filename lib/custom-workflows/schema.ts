@@ -40,7 +40,7 @@ const scalar = z.union([z.string(), z.number(), z.boolean()], {
 const TEMPLATE = /\$\{\{/;
 
 export const ID_PATTERN = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
-export const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
+export { NAME_PATTERN } from '../../workflows/contract/inputs/custom';
 
 export const shellSchema = z
   .object({

@@ -1,86 +1,8 @@
 // The catalog entry of testRun: a repository's tests in a subprocess, parsed, flaky ones found by a rerun.
-import path from 'node:path';
-import { z } from 'zod';
+import { testRunInput } from '../../workflows/contract/inputs/test-run';
 import type { WorkflowTypeDef } from './types';
 
-export const repoPath = z
-  .string()
-  .min(1, 'path is required: the absolute path of the repository, e.g. /home/me/project')
-  .max(4_096)
-  .refine((p) => path.isAbsolute(p), 'path must be absolute, e.g. /home/me/project')
-  .refine((p) => !p.includes('\0'), 'path must not contain NUL bytes')
-  .describe('Absolute path of the repository on the worker machine');
-
-const command = (what: string, example: string) =>
-  z
-    .string()
-    .max(4_000, `${what} is longer than 4000 characters`)
-    .refine((c) => c.trim().length > 0, `${what} is empty; give a command line, e.g. "${example}"`)
-    .refine((c) => !c.includes('\0'), `${what} must not contain NUL bytes`);
-
-/** Milliseconds between 1 second and `maxHours` hours. */
-export const durationMs = (what: string, maxHours: number) =>
-  z
-    .number()
-    .int(`${what} is whole milliseconds`)
-    .min(1_000, `${what} must be at least 1000 (1 second)`)
-    .max(maxHours * 3_600_000, `${what} must be at most ${maxHours * 3_600_000} (${maxHours} hours)`);
-
-const reportFile = z
-  .string()
-  .min(1)
-  .max(1_000)
-  .refine(
-    (f) => !path.isAbsolute(f) && !path.normalize(f).startsWith('..') && !f.includes('\0'),
-    'reportFile must be a path relative to the repository, inside it (e.g. "reports/junit.xml")',
-  );
-
-const junitNeedsFile = (v: { format: string; reportFile?: string; command: string }, ctx: z.RefinementCtx) => {
-  if (v.format === 'junit' && !v.reportFile && !/junit/.test(v.command)) {
-    ctx.addIssue({
-      code: 'custom',
-      path: ['reportFile'],
-      message:
-        'JUnit reports are usually written to a file: give reportFile (e.g. "junit.xml") unless the command prints the XML',
-    });
-  }
-};
-
-const testShape = {
-  command: command('command', 'node --test --test-reporter=tap').describe(
-    'The test command line, run by /bin/sh in the repository, e.g. "node --test --test-reporter=tap" or "npx jest --json --outputFile=jest.json"',
-  ),
-  format: z
-    .enum(['auto', 'junit', 'tap', 'jest'])
-    .default('auto')
-    .describe('Report format; "auto" detects it from the report file or stdout'),
-  reportFile: reportFile
-    .optional()
-    .describe(
-      'Report the command writes (JUnit XML or Jest JSON), relative to the repository; without it stdout is parsed',
-    ),
-  timeoutMs: durationMs('timeoutMs', 6).default(600_000).describe('Kill the whole process tree after this long (ms)'),
-  rerunFailures: z
-    .boolean()
-    .default(true)
-    .describe(
-      'Rerun failed tests once (by name filter for node --test, jest and vitest, else the whole command); tests that pass are flaky',
-    ),
-  triage: z
-    .boolean()
-    .default(true)
-    .describe('AI triage of failures (skipped with the reason when no AI provider is configured)'),
-};
-
-/** The test settings without the repository path (deployPrep nests them). */
-export const testSettings = z.object(testShape).strict().superRefine(junitNeedsFile);
-
-export const testRunInput = z
-  .object({ path: repoPath, ...testShape })
-  .strict()
-  .superRefine(junitNeedsFile);
-
-export const testRunDef: WorkflowTypeDef = {
+export const testRunDef: WorkflowTypeDef<'testRun'> = {
   type: 'testRun',
   description:
     "Runs a repository's tests (JUnit XML, TAP or Jest JSON), reruns failures to find flaky tests, AI triage",

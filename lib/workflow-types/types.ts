@@ -1,14 +1,17 @@
 // The shape of one entry in the catalog of workflow types that users can start.
-import type { z } from 'zod';
 import type { Config } from '../config';
+import type { StartableWorkflowType, WORKFLOW_INPUTS } from '../../workflows/contract/inputs';
 
-export interface WorkflowTypeDef {
+export interface WorkflowTypeDef<T extends StartableWorkflowType = StartableWorkflowType> {
   /** The Temporal workflow type (the exported workflow function's name). */
-  type: string;
+  type: T;
   /** One line for lists (API, CLI, dashboard). */
   description: string;
-  /** Validates the one argument the workflow takes; its JSON Schema is published by the API. */
-  input: z.ZodType;
+  /**
+   * Validates the one argument the workflow takes: the contract's schema of this type
+   * (workflows/contract/inputs/), which the workflow parses too. The API publishes it as JSON Schema.
+   */
+  input: (typeof WORKFLOW_INPUTS)[T];
   /**
    * Builds this type's input from a GitHub webhook delivery (`event`, `action`, parsed payload), or
    * returns a reason it cannot. Types without it cannot be mapped to webhooks.

@@ -505,4 +505,19 @@ describe('the catalog entry', () => {
       'is not inside a git repository',
     );
   });
+
+  test('started raw (the temporal CLI, a schedule), the workflow checks its input with the same schema', async () => {
+    const err = await app.client.workflow
+      .execute(codeReview, {
+        taskQueue: app.config.temporal.taskQueue,
+        workflowId: `review-raw-${Date.now()}`,
+        args: [{ path: 'relative/dir', maxChunks: 0 }],
+      })
+      .catch((e: unknown) => e as Error);
+    expect((err as { cause?: unknown }).cause).toMatchObject({
+      type: 'InvalidRequest',
+      nonRetryable: true,
+      message: expect.stringMatching(/^Invalid codeReview input: path: path must be an absolute path.*; maxChunks: /),
+    });
+  });
 });

@@ -8,10 +8,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
-import { deployPrepInput } from '../../lib/workflow-types/deploy-prep';
+import { deployPrepInput, type DeployPrepInput } from '../../workflows/contract/inputs/deploy-prep';
 import { deployPrep } from '../../workflows';
 import { progressQuery } from '../../workflows/dev/common';
-import type { DeployPrepInput } from '../../workflows/dev/deploy-prep';
 import {
   approvalDecidedSignal,
   decideUpdate,
@@ -333,6 +332,8 @@ test('the catalog schema: defaults, and errors that say what to fix', () => {
     buildTimeoutMs: 900_000,
     tagPrefix: 'v',
     aiNotes: true,
+    // An absent approval gets its fields' defaults (written once, in the schema).
+    approval: { timeoutMs: 86_400_000, defaultOutcome: 'reject' },
     dryRun: false,
   });
   const bad = deployPrepInput.safeParse({

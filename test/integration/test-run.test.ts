@@ -6,10 +6,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ActivityFailure, WorkflowFailedError } from '@temporalio/client';
-import { testRunInput } from '../../lib/workflow-types/test-run';
+import { testRunInput, type TestRunInput } from '../../workflows/contract/inputs/test-run';
 import { testRun } from '../../workflows';
 import { progressQuery } from '../../workflows/dev/common';
-import type { TestRunInput } from '../../workflows/dev/test-run';
 import { startTestApp, type TestApp } from '../helpers/stack';
 
 jest.setTimeout(60_000);

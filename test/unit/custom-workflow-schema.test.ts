@@ -254,7 +254,11 @@ describe('files and inputs', () => {
       expect.stringMatching(/^name: name is the file name without \.yaml/),
       expect.stringMatching(/^inputs: /),
     ]);
-    expect(customDef.input.parse({ name: 'example' })).toEqual({ name: 'example', inputs: {} });
+    // Defaults are the schema's (written once; the workflow parses its input with it too).
+    expect(customDef.input.parse({ name: 'example' })).toEqual({ name: 'example', inputs: {}, depth: 0 });
+    expect(customDef.input.safeParse({ name: 'example', depth: 6 }).error?.issues[0].message).toBe(
+      'custom workflows nest at most 5 deep',
+    );
   });
 });
 

@@ -120,17 +120,6 @@ export interface CustomDefinition {
   outputs?: Record<string, unknown>;
 }
 
-/** The `custom` workflow's input. */
-export interface CustomInput {
-  /** File name under .claude-flow/workflows/ without .yaml. */
-  name: string;
-  inputs?: Record<string, unknown>;
-  /** Run an earlier version: the sha256 a previous run pinned (kept in memory `workflows/definitions/`). */
-  hash?: string;
-  /** How deep in a chain of custom workflows starting each other this run is (set by the parent). */
-  depth?: number;
-}
-
 /** What loading pins: the definition as it was, and the inputs resolved against it. */
 export interface PinnedDefinition {
   name: string;

@@ -3,22 +3,15 @@
 // run answers, and the shapes it reports. Plain JSON only: these cross Temporal as payloads and are
 // read by the API, the CLI and the dashboard.
 import { defineQuery, defineSignal } from '@temporalio/workflow';
+import { WORKFLOW_TYPE_NAMES, type StartableWorkflowType } from './inputs';
 import type { RunEnd } from './session';
 
-/** The workflow types a session may start as children (its runWorkflow update); equal to the catalog in lib/workflow-types (a static test checks). */
-export const CHILD_WORKFLOW_TYPES = [
-  'systemCheck',
-  'aiTask',
-  'codeReview',
-  'securityAudit',
-  'perfMonitor',
-  'promptEval',
-  'modelUpdate',
-  'custom',
-  'testRun',
-  'deployPrep',
-] as const;
-export type ChildWorkflowType = (typeof CHILD_WORKFLOW_TYPES)[number];
+/**
+ * The workflow types a session may start as children (its runWorkflow update): every type that has
+ * an input schema in the contract, which lib/workflow-types catalogs one by one.
+ */
+export const CHILD_WORKFLOW_TYPES = WORKFLOW_TYPE_NAMES;
+export type ChildWorkflowType = StartableWorkflowType;
 
 export type StepStatus = 'pending' | 'running' | 'done' | 'skipped' | 'failed';
 

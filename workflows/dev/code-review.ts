@@ -2,7 +2,7 @@
 // activity; only chunk descriptors come back), static checks, the repository's linter, AI review of
 // each chunk in parallel with bounded concurrency, merge and dedupe, then one GitHub review (line
 // comments on the diff's right side) or a Markdown + JSON report, and a summary in memory `code/`.
-import { ActivityFailure, ApplicationFailure, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
 import type { ChunkReview, CollectedDiff, PublishResult } from '../../activities/dev/code-review/types';
 import { ai } from '../ai';
@@ -11,32 +11,8 @@ import { Progress } from './common';
 import { countBySeverity, mergeFindings } from '../contract/findings';
 import type { WorkflowProgress } from '../contract/runs';
 import type { Finding, Severity } from '../contract/findings';
-
-export interface CodeReviewInput {
-  /** Pull request mode: `owner/name` and the pull request number. */
-  repo?: string;
-  pullRequest?: number;
-  /** Local mode: an absolute path inside a git repository, and the range. */
-  path?: string;
-  /** @default merge-base with the default branch, else head's parent */
-  base?: string;
-  /** @default HEAD */
-  head?: string;
-  /** Providers for the AI review ("provider" or "provider:model"), instead of the `review` route. */
-  route?: string[];
-  /** AI chunk reviews running at once. @default 4 */
-  maxConcurrency?: number;
-  /** Token budget of one AI chunk. @default 6000 */
-  chunkTokens?: number;
-  /** @default 40 */
-  maxChunks?: number;
-  /** Files reviewed at most (the rest are counted, not read). @default 300 */
-  maxFiles?: number;
-  /** Pull request mode: post the review. @default true */
-  post?: boolean;
-  /** Local mode: where reports go. @default <repository>/.claude-flow/reports */
-  reportDir?: string;
-}
+import { codeReviewInput, type CodeReviewInput } from '../contract/inputs/code-review';
+import { parseInput } from '../contract/inputs/parse';
 
 export interface CodeReviewResult {
   mode: 'pr' | 'local';
@@ -64,10 +40,6 @@ const acts = proxyActivities<Activities>({
   retry: { initialInterval: '1 second', maximumInterval: '1 minute', maximumAttempts: 6 },
 });
 
-function invalid(message: string): never {
-  throw ApplicationFailure.create({ type: 'InvalidWorkflowInput', nonRetryable: true, message });
-}
-
 function causeOf(err: unknown): string {
   const e = err instanceof ActivityFailure && err.cause ? err.cause : (err as Error);
   return e?.message ?? String(err);
@@ -86,19 +58,12 @@ async function pooled<T, R>(items: T[], limit: number, fn: (item: T) => Promise<
   return results;
 }
 
-export async function codeReview(input: CodeReviewInput): Promise<CodeReviewResult> {
+export async function codeReview(raw: CodeReviewInput): Promise<CodeReviewResult> {
   const progress = new Progress('codeReview', STEPS);
-  const pr = input?.repo !== undefined || input?.pullRequest !== undefined;
-  const local = input?.path !== undefined;
-  if (pr === local)
-    invalid('give either {repo, pullRequest} (a GitHub pull request) or {path} (a local repository), not both');
-  if (pr && (input.repo === undefined || input.pullRequest === undefined))
-    invalid('pull request mode needs both repo and pullRequest');
-  const maxConcurrency = input.maxConcurrency ?? 4;
-  const chunkTokens = input.chunkTokens ?? 6000;
-  const maxChunks = input.maxChunks ?? 40;
-  const maxFiles = input.maxFiles ?? 300;
-  const post = input.post ?? true;
+  // The contract's schema, parsed here as well (see contract/inputs/parse.ts): defaults applied,
+  // mode checked; a bad input is an InvalidRequest failure before anything runs.
+  const input = parseInput('codeReview', codeReviewInput, raw);
+  const { maxConcurrency, chunkTokens, maxChunks, maxFiles, post } = input;
   const notes: string[] = [];
 
   const diff: CollectedDiff = await progress.step(

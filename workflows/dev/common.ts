@@ -10,6 +10,12 @@ import { progressQuery, type PendingApproval, type StepProgress, type WorkflowPr
 export { progressQuery };
 
 /**
+ * The patch under which perfMonitor, promptEval and modelUpdate parse their input in the workflow
+ * (contract/inputs/parse.ts); runs started before it parsed in a local activity (parse*Input).
+ */
+export const INPUT_PARSED_IN_WORKFLOW = 'input-parsed-in-workflow';
+
+/**
  * The steps of one run. Create it first thing in the workflow: it answers the `progress` query
  * and publishes every change as a live event (`workflow:<id>`, type `progress`).
  */

@@ -11,13 +11,14 @@ import { Progress } from './common';
 import { bookkeeping } from './proxies';
 import { evalExpr, parseCondition, renderValue, type Scope } from '../contract/custom-expr';
 import {
-  type CustomInput,
   type CustomResult,
   type CustomStep,
   MAX_CUSTOM_DEPTH,
   type PinnedDefinition,
   type StepResult,
 } from '../contract/custom-types';
+import { customInput, type CustomInput } from '../contract/inputs/custom';
+import { parseInput } from '../contract/inputs/parse';
 
 const github = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',
@@ -307,12 +308,12 @@ function summary(step: CustomStep, output: unknown): string {
 }
 
 /** Runs `.claude-flow/workflows/<name>.yaml` as it is when the run starts. */
-export async function custom(input: CustomInput): Promise<CustomResult> {
+export async function custom(raw: CustomInput): Promise<CustomResult> {
   const progress = new Progress('custom', ['load']);
-  const depth = input.depth ?? 0;
-  if (depth > MAX_CUSTOM_DEPTH) {
-    throw ApplicationFailure.nonRetryable(`custom workflows nest at most ${MAX_CUSTOM_DEPTH} deep`, STEP_FAILED);
-  }
+  // The contract's schema, parsed here as well (see contract/inputs/parse.ts): defaults applied,
+  // depth at most MAX_CUSTOM_DEPTH; a bad input is an InvalidRequest failure before anything runs.
+  const input = parseInput('custom', customInput, raw);
+  const { depth } = input;
   const pinned = await progress
     .step(
       'load',

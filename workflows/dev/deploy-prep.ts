@@ -14,31 +14,9 @@ import type { PostedRelease } from '../../activities/github/types';
 import { ai } from '../ai';
 import type { ApprovalOutcome } from '../contract/session';
 import { Progress } from './common';
-import { testRun, type TestRunInput, type TestRunResult } from './test-run';
-
-export interface DeployPrepInput {
-  /** Absolute path of the repository (a git work tree). */
-  path: string;
-  /** Build command line (run by /bin/sh); no build step when absent. */
-  build?: string;
-  /** @default 900000 (15 minutes) */
-  buildTimeoutMs?: number;
-  /** The tests, run as a child testRun; no test step when absent. */
-  test?: Omit<TestRunInput, 'path'>;
-  /** Version tags look like `<tagPrefix><semver>`. @default 'v' */
-  tagPrefix?: string;
-  /** Release this version instead of the computed one (e.g. "1.0.0"). */
-  version?: string;
-  /** Write release notes with AI (the changelog alone when skipped). @default true */
-  aiNotes?: boolean;
-  release?: {
-    github?: { repo: string; draft?: boolean; prerelease?: boolean };
-    webhook?: { url: string };
-  };
-  approval?: { timeoutMs?: number; defaultOutcome?: 'approve' | 'reject' };
-  /** Everything up to the release notes; no approval, no release. @default false */
-  dryRun?: boolean;
-}
+import { deployPrepInput, type DeployPrepInput } from '../contract/inputs/deploy-prep';
+import { parseInput } from '../contract/inputs/parse';
+import { testRun, type TestRunResult } from './test-run';
 
 export type DeployPrepOutcome =
   'released' | 'ready' | 'rejected' | 'build-failed' | 'tests-failed' | 'nothing-to-release';
@@ -64,8 +42,6 @@ export interface DeployPrepResult {
 }
 
 const STEPS = ['build', 'test', 'changelog', 'version', 'release notes', 'approval', 'release'];
-const DEFAULT_BUILD_TIMEOUT_MS = 900_000;
-const DEFAULT_APPROVAL_TIMEOUT_MS = 24 * 60 * 60 * 1000;
 
 const git = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',
@@ -77,8 +53,11 @@ const publish = proxyActivities<Activities>({
   retry: { initialInterval: '1 second', maximumInterval: '1 minute', maximumAttempts: 8 },
 });
 
-export async function deployPrep(input: DeployPrepInput): Promise<DeployPrepResult> {
+export async function deployPrep(raw: DeployPrepInput): Promise<DeployPrepResult> {
   const progress = new Progress('deployPrep', STEPS);
+  // The contract's schema, parsed here as well (see contract/inputs/parse.ts): defaults applied;
+  // a bad input is an InvalidRequest failure before anything runs.
+  const input = parseInput('deployPrep', deployPrepInput, raw);
   const info = workflowInfo();
   const rest = async (from: string, reason: string) => {
     for (const s of STEPS.slice(STEPS.indexOf(from))) await progress.skip(s, reason);
@@ -87,7 +66,7 @@ export async function deployPrep(input: DeployPrepInput): Promise<DeployPrepResu
   // Build.
   let build: BuildResult | undefined;
   if (input.build) {
-    const timeoutMs = input.buildTimeoutMs ?? DEFAULT_BUILD_TIMEOUT_MS;
+    const timeoutMs = input.buildTimeoutMs;
     const builder = proxyActivities<Activities>({
       startToCloseTimeout: timeoutMs + 60_000,
       heartbeatTimeout: '20 seconds',
@@ -132,7 +111,7 @@ export async function deployPrep(input: DeployPrepInput): Promise<DeployPrepResu
   await progress.start('changelog');
   const plan: ReleasePlan = await git.releasePlan({
     path: input.path,
-    tagPrefix: input.tagPrefix ?? 'v',
+    tagPrefix: input.tagPrefix,
     version: input.version,
     date: new Date().toISOString().slice(0, 10),
   });
@@ -162,7 +141,7 @@ export async function deployPrep(input: DeployPrepInput): Promise<DeployPrepResu
 
   // Release notes: AI's summary over the changelog, or the changelog alone.
   await progress.start('release notes');
-  const written = input.aiNotes === false ? { skipped: 'aiNotes is off' } : await aiNotes(input, plan);
+  const written = input.aiNotes ? await aiNotes(plan) : { skipped: 'aiNotes is off' };
   const notes = 'text' in written ? `${written.text.trim()}\n\n${plan.changelog}` : plan.changelog;
   const notesSource = 'text' in written ? ('ai' as const) : ('changelog' as const);
   if ('text' in written) await progress.done('release notes', 'written by AI');
@@ -186,8 +165,8 @@ export async function deployPrep(input: DeployPrepInput): Promise<DeployPrepResu
   const approval = await progress.approval({
     title: `Release ${plan.tag} (${targets.join(' and ')})`,
     details: notes.length > 4_000 ? `${notes.slice(0, 4_000)}…` : notes,
-    timeoutMs: input.approval?.timeoutMs ?? DEFAULT_APPROVAL_TIMEOUT_MS,
-    defaultOutcome: input.approval?.defaultOutcome ?? 'reject',
+    timeoutMs: input.approval.timeoutMs,
+    defaultOutcome: input.approval.defaultOutcome,
   });
   const by = `${approval.decidedBy ?? 'someone'}${approval.comment ? `: ${approval.comment}` : ''}`;
   if (approval.outcome !== 'approved') {
@@ -207,7 +186,7 @@ export async function deployPrep(input: DeployPrepInput): Promise<DeployPrepResu
       name: plan.tag,
       body: notes,
       targetCommitish: plan.head,
-      draft: github.draft ?? false,
+      draft: github.draft,
       prerelease: github.prerelease ?? plan.nextVersion.includes('-'),
       step: 'release',
     });
@@ -237,7 +216,7 @@ export async function deployPrep(input: DeployPrepInput): Promise<DeployPrepResu
   return { ...ready, approval, release, outcome: 'released', reason: `${plan.tag} released (${where})` };
 }
 
-async function aiNotes(input: DeployPrepInput, plan: ReleasePlan): Promise<{ text: string } | { skipped: string }> {
+async function aiNotes(plan: ReleasePlan): Promise<{ text: string } | { skipped: string }> {
   try {
     const reply = await ai.callModel({
       task: 'summarize',

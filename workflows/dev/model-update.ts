@@ -2,13 +2,19 @@
 // child workflow), propose the routing change when the candidate does at least as well, ask a human,
 // and record the decision with its evidence in memory (`decisions/routing/<task>`). Routes come from
 // configuration, so an approved change is returned as the exact setting to change; no file is written.
-import { executeChild, proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
+import { executeChild, patched, proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
 import type { TaskKind } from '../../activities/ai/types';
-import type { ConfigurationReport, CurrentRoute, PromptEvalResult, RoutingChange } from '../../activities/dev/prompt-eval';
-import type { ModelUpdateInput } from '../../lib/workflow-types/model-update';
+import type {
+  ConfigurationReport,
+  CurrentRoute,
+  PromptEvalResult,
+  RoutingChange,
+} from '../../activities/dev/prompt-eval';
+import { modelUpdateInput, type ModelUpdateInput } from '../contract/inputs/model-update';
+import { parseInput } from '../contract/inputs/parse';
 import type { ApprovalOutcome } from '../contract/session';
-import { Progress } from './common';
+import { INPUT_PARSED_IN_WORKFLOW, Progress } from './common';
 import { promptEval } from './prompt-eval';
 
 export interface ModelUpdateResult {
@@ -115,7 +121,13 @@ export async function modelUpdate(raw: ModelUpdateInput): Promise<ModelUpdateRes
     'approval',
     'record',
   ]);
-  const input = await progress.step('validate', () => local.parseModelUpdateInput(raw));
+  // The contract's schema, parsed here (see contract/inputs/parse.ts); runs started before that
+  // parsed it in a local activity, and replay the same way.
+  const input = await progress.step('validate', async () =>
+    patched(INPUT_PARSED_IN_WORKFLOW)
+      ? parseInput('modelUpdate', modelUpdateInput, raw)
+      : await local.parseModelUpdateInput(raw),
+  );
   const { workflowId } = workflowInfo();
   const task = input.task as TaskKind;
   const now: CurrentRoute = await progress.step(

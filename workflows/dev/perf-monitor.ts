@@ -1,12 +1,13 @@
 // perfMonitor: probe HTTP endpoints, store each run in memory (`performance/<name>/`) with a
 // baseline, publish the figures to analytics, and alert (GitHub issue and/or webhook) on a
 // regression. Probing happens in activities; this file only orchestrates.
-import { ActivityFailure, proxyActivities, proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, patched, proxyActivities, proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
 import type { EndpointReport } from '../../activities/dev/perf-monitor';
 import type { PostedIssue } from '../../activities/github/types';
-import type { PerfMonitorInput } from '../../lib/workflow-types/perf-monitor';
-import { Progress } from './common';
+import { perfMonitorInput, type PerfMonitorInput } from '../contract/inputs/perf-monitor';
+import { parseInput } from '../contract/inputs/parse';
+import { INPUT_PARSED_IN_WORKFLOW, Progress } from './common';
 
 export interface PerfMonitorResult {
   endpoints: EndpointReport[];
@@ -35,7 +36,13 @@ const fmt = (ms: number | undefined) => (ms === undefined ? 'n/a' : `${ms} ms`);
 
 export async function perfMonitor(raw: PerfMonitorInput): Promise<PerfMonitorResult> {
   const progress = new Progress('perfMonitor', ['validate', 'probe', 'record', 'alert']);
-  const input = await progress.step('validate', () => local.parsePerfMonitorInput(raw));
+  // The contract's schema, parsed here (see contract/inputs/parse.ts); runs started before that
+  // parsed it in a local activity, and replay the same way.
+  const input = await progress.step('validate', async () =>
+    patched(INPUT_PARSED_IN_WORKFLOW)
+      ? parseInput('perfMonitor', perfMonitorInput, raw)
+      : await local.parsePerfMonitorInput(raw),
+  );
   const { workflowId } = workflowInfo();
 
   // Worst case per endpoint: every request waits its full timeout, `concurrency` at a time.

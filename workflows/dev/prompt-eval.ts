@@ -2,13 +2,14 @@
 // with the configuration's route), judge-scored cases graded by a judge model, and a report of
 // quality, latency, tokens and cost per configuration. With no provider for a configuration its
 // calls are skipped (optional calls), and with none at all the whole evaluation reports skipped.
-import { ActivityFailure, ApplicationFailure, proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, patched, proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
 import type { ModelRequest, ModelResult, TaskKind } from '../../activities/ai/types';
 import type { CallRecord, CaseResult, PromptEvalResult, ScoreItem } from '../../activities/dev/prompt-eval/types';
-import type { EvalCase, PromptEvalInput } from '../../lib/workflow-types/prompt-eval';
+import { promptEvalInput, type EvalCase, type PromptEvalInput } from '../contract/inputs/prompt-eval';
+import { parseInput } from '../contract/inputs/parse';
 import { ai } from '../ai';
-import { Progress } from './common';
+import { INPUT_PARSED_IN_WORKFLOW, Progress } from './common';
 
 const local = proxyLocalActivities<Activities>({
   startToCloseTimeout: '1 minute',
@@ -58,7 +59,13 @@ const tokensOf = (r: CallRecord) => (r.outcome === 'ok' ? r.usage.inputTokens + 
 
 export async function promptEval(raw: PromptEvalInput): Promise<PromptEvalResult> {
   const progress = new Progress('promptEval', ['validate', 'answer', 'report']);
-  const input = await progress.step('validate', () => local.parsePromptEvalInput(raw));
+  // The contract's schema, parsed here (see contract/inputs/parse.ts); runs started before that
+  // parsed it in a local activity, and replay the same way.
+  const input = await progress.step('validate', async () =>
+    patched(INPUT_PARSED_IN_WORKFLOW)
+      ? parseInput('promptEval', promptEvalInput, raw)
+      : await local.parsePromptEvalInput(raw),
+  );
   const { workflowId } = workflowInfo();
   const task = input.task as TaskKind;
   const configs = input.configurations.map((c) => ({ label: c.label ?? c.route.join(' > '), route: c.route }));

@@ -1,7 +1,7 @@
 // securityAudit: a local repository's files scanned for secrets (patterns, entropy, an allowlist)
 // and risky code, `npm audit` where there is a lockfile (an unreachable registry is a clear skip),
 // optional AI triage, a SARIF 2.1.0 file and a Markdown summary, and optionally a GitHub issue.
-import { ActivityFailure, ApplicationFailure, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
 import type { DependencyAudit, ScanResult, TriagedFinding } from '../../activities/dev/security-audit';
 import { ai } from '../ai';
@@ -10,26 +10,8 @@ import { Progress } from './common';
 import { SEVERITIES, countBySeverity, mergeFindings, severityRank } from '../contract/findings';
 import type { WorkflowProgress } from '../contract/runs';
 import type { Finding, Severity } from '../contract/findings';
-
-export interface SecurityAuditInput {
-  /** Absolute path of the repository (its working tree is scanned). */
-  path: string;
-  /** Repository-relative allowlist file. @default .claude-flow/secrets-allowlist */
-  allowlistFile?: string;
-  /** Run `npm audit` when there is a package-lock.json. @default true */
-  npmAudit?: boolean;
-  /** Ask the model which findings are real (the first `triageLimit`). @default true */
-  triage?: boolean;
-  /** @default 30 */
-  triageLimit?: number;
-  route?: string[];
-  /** Where the SARIF and Markdown files go. @default <path>/.claude-flow/reports */
-  reportDir?: string;
-  /** @default 20000 */
-  maxFiles?: number;
-  /** Open a GitHub issue with the summary when findings reach `minSeverity` (default high). */
-  createIssue?: { repo: string; labels?: string[]; minSeverity?: Severity };
-}
+import { securityAuditInput, type SecurityAuditInput } from '../contract/inputs/security-audit';
+import { parseInput } from '../contract/inputs/parse';
 
 export interface SecurityAuditResult {
   /** Path of the SARIF 2.1.0 file. */
@@ -62,16 +44,12 @@ const acts = proxyActivities<Activities>({
 const causeOf = (err: unknown) =>
   (err instanceof ActivityFailure && err.cause ? err.cause : (err as Error))?.message ?? String(err);
 
-export async function securityAudit(input: SecurityAuditInput): Promise<SecurityAuditResult> {
+export async function securityAudit(raw: SecurityAuditInput): Promise<SecurityAuditResult> {
   const progress = new Progress('securityAudit', STEPS);
-  if (!input || typeof input.path !== 'string' || !input.path.startsWith('/')) {
-    throw ApplicationFailure.create({
-      type: 'InvalidWorkflowInput',
-      nonRetryable: true,
-      message: 'securityAudit needs {path}: the absolute path of a local repository',
-    });
-  }
-  const maxFiles = input.maxFiles ?? 20_000;
+  // The contract's schema, parsed here as well (see contract/inputs/parse.ts): defaults applied;
+  // a bad input is an InvalidRequest failure before anything runs.
+  const input = parseInput('securityAudit', securityAuditInput, raw);
+  const { maxFiles } = input;
   const notes: string[] = [];
 
   const scan = (check: 'secrets' | 'risky') =>
@@ -83,7 +61,7 @@ export async function securityAudit(input: SecurityAuditInput): Promise<Security
   notes.push(...secrets.notes, ...risky.notes.filter((n) => !n.startsWith('allowlist:')));
 
   let dependencies: SecurityAuditResult['dependencies'];
-  if (input.npmAudit === false) {
+  if (!input.npmAudit) {
     dependencies = { outcome: 'skipped', reason: 'dependency audit skipped: npmAudit is false' };
     await progress.skip('dependencies', dependencies.reason);
   } else {
@@ -110,8 +88,8 @@ export async function securityAudit(input: SecurityAuditInput): Promise<Security
   );
 
   let triage: SecurityAuditResult['triage'];
-  const limit = input.triageLimit ?? 30;
-  if (input.triage === false) {
+  const limit = input.triageLimit;
+  if (!input.triage) {
     triage = { outcome: 'skipped', reason: 'triage is false' };
     await progress.skip('ai-triage', triage.reason);
   } else if (findings.length === 0) {
@@ -195,7 +173,7 @@ export async function securityAudit(input: SecurityAuditInput): Promise<Security
   if (!wanted) {
     await progress.skip('issue', 'createIssue not requested');
   } else {
-    const min = wanted.minSeverity ?? 'high';
+    const min = wanted.minSeverity;
     const serious = findings.filter((f) => severityRank(f.severity) <= severityRank(min));
     if (serious.length === 0) {
       await progress.skip('issue', `no findings at ${min} or above`);

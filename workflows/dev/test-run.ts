@@ -3,38 +3,16 @@
 // rerun once to tell flaky tests from failing ones, and an optional AI triage of what failed.
 import { ActivityCancellationType, isCancellation, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
-import type {
-  ReportFormat,
-  RunTestsResult,
-  TestCase,
-  TestFailure,
-  TestRunResult,
-} from '../../activities/dev/test-run/types';
+import type { RunTestsResult, TestCase, TestFailure, TestRunResult } from '../../activities/dev/test-run/types';
 import { ai } from '../ai';
 import { Progress } from './common';
 import type { Skipped } from '../contract/runs';
+import { testRunInput, type TestRunInput, type TestRunOptions } from '../contract/inputs/test-run';
+import { parseInput } from '../contract/inputs/parse';
 
 export type { TestRunResult };
 
-export interface TestRunInput {
-  /** Absolute path of the repository; the command runs there. */
-  path: string;
-  /** The test command line (run by /bin/sh), e.g. "node --test --test-reporter=tap". */
-  command: string;
-  /** @default 'auto' (detected from the report or stdout) */
-  format?: ReportFormat | 'auto';
-  /** Where the command writes its JUnit XML or Jest JSON report, relative to the repository. */
-  reportFile?: string;
-  /** @default 600000 (10 minutes) */
-  timeoutMs?: number;
-  /** Rerun failed tests once; those that pass are reported as flaky. @default true */
-  rerunFailures?: boolean;
-  /** Ask AI to triage failures (skipped with the reason when no provider is configured). @default true */
-  triage?: boolean;
-}
-
 const STEPS = ['run', 'rerun', 'triage'];
-const DEFAULT_TIMEOUT_MS = 600_000;
 
 const count = (cases: TestCase[], status: TestCase['status']) => cases.filter((c) => c.status === status).length;
 
@@ -44,9 +22,12 @@ function summary(r: RunTestsResult): string {
   return `${r.reportError ? r.reportError : counts} (exit ${r.exitCode}, ${r.durationMs} ms)`;
 }
 
-export async function testRun(input: TestRunInput): Promise<TestRunResult> {
+export async function testRun(raw: TestRunInput): Promise<TestRunResult> {
   const progress = new Progress('testRun', STEPS);
-  const timeoutMs = input.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  // The contract's schema, parsed here as well (see contract/inputs/parse.ts): defaults applied;
+  // a bad input is an InvalidRequest failure before anything runs.
+  const input = parseInput('testRun', testRunInput, raw);
+  const { timeoutMs } = input;
   // Heartbeats every few seconds carry cancellation to the activity, which kills the process tree
   // before the workflow hears the activity is done (WAIT_CANCELLATION_COMPLETED).
   const tests = proxyActivities<Activities>({
@@ -59,7 +40,7 @@ export async function testRun(input: TestRunInput): Promise<TestRunResult> {
     tests.runTests({
       path: input.path,
       command: input.command,
-      format: input.format ?? 'auto',
+      format: input.format,
       reportFile: input.reportFile,
       timeoutMs,
       ...(only ? { only: only.map((c) => ({ name: c.name, title: c.title })) } : {}),
@@ -70,7 +51,7 @@ export async function testRun(input: TestRunInput): Promise<TestRunResult> {
 
   let flaky: string[] = [];
   let rerun: TestRunResult['rerun'];
-  if (input.rerunFailures === false) await progress.skip('rerun', 'rerunFailures is off');
+  if (!input.rerunFailures) await progress.skip('rerun', 'rerunFailures is off');
   else if (first.timedOut) await progress.skip('rerun', 'the run timed out');
   else if (failedCases.length === 0) await progress.skip('rerun', 'no test failed');
   else {
@@ -115,7 +96,7 @@ export async function testRun(input: TestRunInput): Promise<TestRunResult> {
     outputTail: first.outputTail,
   };
 
-  if (input.triage === false) await progress.skip('triage', 'triage is off');
+  if (!input.triage) await progress.skip('triage', 'triage is off');
   else if (failures.length === 0 && flaky.length === 0) await progress.skip('triage', 'nothing failed');
   else {
     await progress.start('triage');
@@ -130,7 +111,7 @@ function passedIn(r: RunTestsResult, c: TestCase): boolean {
   return r.cases.some((x) => x.name === c.name && x.status === 'passed');
 }
 
-async function triage(input: TestRunInput, r: TestRunResult): Promise<string | Skipped> {
+async function triage(input: TestRunOptions, r: TestRunResult): Promise<string | Skipped> {
   const failures = r.failures
     .slice(0, 20)
     .map((f) => `### ${f.name}${f.file ? ` (${f.file})` : ''}\n${f.message}`)

@@ -1,26 +1,14 @@
 // The perfMonitor activities: validate the input, probe one endpoint, record a run against its
 // baseline in memory (`performance/<name>/`) and analytics, and post a regression webhook.
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import type { z } from 'zod';
 import { publish } from '../../../lib/live';
-import { type PerfMonitorOptions, perfMonitorInput } from '../../../lib/workflow-types/perf-monitor';
+import { parseInput } from '../../../workflows/contract/inputs/parse';
+import { type PerfMonitorOptions, perfMonitorInput } from '../../../workflows/contract/inputs/perf-monitor';
 import type { ActivityDeps } from '../../deps';
 import { type ProbeInput, type ProbeResult, probeEndpoint } from './probe';
 import { type Comparison, compareRuns, type RegressionRule } from './stats';
 
 export type { ProbeResult };
-
-/** A workflow input checked against its catalog schema (defaults applied), or a non-retryable failure saying what to fix. */
-export function parseWorkflowInput<S extends z.ZodType>(type: string, schema: S, input: unknown): z.output<S> {
-  const parsed = schema.safeParse(input ?? {});
-  if (parsed.success) return parsed.data;
-  const problems = parsed.error.issues.map((i) => `${i.path.length ? i.path.join('.') : 'input'}: ${i.message}`);
-  throw ApplicationFailure.create({
-    type: 'InvalidWorkflowInput',
-    nonRetryable: true,
-    message: `Invalid ${type} input: ${problems.join('; ')}`,
-  });
-}
 
 export interface RecordRunInput {
   workflowId: string;
@@ -44,8 +32,9 @@ const RUN_TTL_SECONDS = 90 * 24 * 3600;
 
 export function createPerfActivities({ memory, pool }: ActivityDeps) {
   return {
+    /** Kept for runs that parsed their input here before the workflow parsed it itself (patch input-parsed-in-workflow). */
     async parsePerfMonitorInput(input: unknown): Promise<PerfMonitorOptions> {
-      return parseWorkflowInput('perfMonitor', perfMonitorInput, input);
+      return parseInput('perfMonitor', perfMonitorInput, input);
     },
 
     /** Sends the requests and measures them; heartbeats as requests complete. */

@@ -1,7 +1,7 @@
 // Probing one HTTP endpoint: N requests with bounded concurrency through Node's fetch (undici),
 // each timed from send to the last byte of the body.
 import { type LatencySummary, summarize } from './stats';
-import type { PerfEndpoint } from '../../../lib/workflow-types/perf-monitor';
+import type { PerfEndpoint } from '../../../workflows/contract/inputs/perf-monitor';
 
 export interface ProbeInput {
   endpoint: PerfEndpoint;

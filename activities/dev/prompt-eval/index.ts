@@ -2,11 +2,11 @@
 // analytics event), the current route of a task kind, and the routing decision record in memory.
 import { publish } from '../../../lib/live';
 import { SETTINGS, type TaskKind } from '../../../lib/config';
-import { type ModelUpdateOptions, modelUpdateInput } from '../../../lib/workflow-types/model-update';
-import { type PromptEvalOptions, promptEvalInput } from '../../../lib/workflow-types/prompt-eval';
+import { type ModelUpdateOptions, modelUpdateInput } from '../../../workflows/contract/inputs/model-update';
+import { parseInput } from '../../../workflows/contract/inputs/parse';
+import { type PromptEvalOptions, promptEvalInput } from '../../../workflows/contract/inputs/prompt-eval';
 import { configuredProviders, DEFAULT_CHAINS, parseRoute, resolveChain } from '../../../lib/ai/router';
 import type { ActivityDeps } from '../../deps';
-import { parseWorkflowInput } from '../perf-monitor';
 import { evalReport, scoreItem } from './report';
 import type { CaseResult, PromptEvalResult, Score, ScoreItem } from './types';
 
@@ -43,12 +43,14 @@ export interface CurrentRoute {
 
 export function createEvalActivities({ config, memory, pool }: ActivityDeps) {
   return {
+    /** Kept for runs that parsed their input here before the workflows parsed it themselves (patch input-parsed-in-workflow). */
     async parsePromptEvalInput(input: unknown): Promise<PromptEvalOptions> {
-      return parseWorkflowInput('promptEval', promptEvalInput, input);
+      return parseInput('promptEval', promptEvalInput, input);
     },
 
+    /** Kept for runs that parsed their input here before the workflows parsed it themselves (patch input-parsed-in-workflow). */
     async parseModelUpdateInput(input: unknown): Promise<ModelUpdateOptions> {
-      return parseWorkflowInput('modelUpdate', modelUpdateInput, input);
+      return parseInput('modelUpdate', modelUpdateInput, input);
     },
 
     /** Scores a batch of answers (judge verdicts parsed here too). */

@@ -1,7 +1,7 @@
 // Scoring evaluation answers: exact, contains, regex (run under a time limit: patterns are user
 // input) and LLM-as-judge verdicts parsed defensively. Pure functions, unit tested.
 import vm from 'node:vm';
-import { compileExpected, type EvalCase } from '../../../lib/workflow-types/prompt-eval';
+import { compileExpected, type EvalCase } from '../../../workflows/contract/inputs/prompt-eval';
 
 export interface Score {
   /** Null when the case could not be scored (its judge did not run). */
