@@ -3,16 +3,15 @@
 // (interval, task queue), so every process that starts can call it.
 import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
 import type { Config } from './config';
+import { parseDuration } from '../workflows/contract/duration';
 
 export const MEMORY_MAINTENANCE_SCHEDULE_ID = 'claude-flow-memory-maintenance';
 
-const UNIT_MS = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
-
-/** `30m`, `1h`, `1d` … in milliseconds. */
+/** The interval in milliseconds: `30m`, `1h`, `1d`, `90 minutes` … (the contract's duration grammar). */
 export function intervalMs(interval: string): number {
-  const m = /^([1-9]\d*)([smhd])$/.exec(interval);
-  if (!m) throw new Error(`"${interval}" is not an interval like 30m, 1h or 1d`);
-  return Number(m[1]) * UNIT_MS[m[2] as keyof typeof UNIT_MS];
+  const ms = parseDuration(interval);
+  if (ms === undefined) throw new Error(`"${interval}" is not an interval like 30m, 1h or 1d`);
+  return ms;
 }
 
 /**

@@ -2,6 +2,7 @@
 // default, written only there), what is allowed and what it means. lib/config/load.ts reads them.
 import { z } from 'zod';
 import { NAMESPACE_PATTERN } from '../memory/names';
+import { parseDuration } from '../../workflows/contract/duration';
 import { PROVIDERS, TASK_KINDS, routeEntry } from '../../workflows/contract/routes';
 
 /** A setting: its environment name, where it lives in the JSON files, how it is checked and what it means. */
@@ -288,9 +289,9 @@ export const SETTINGS = {
     file: 'memory.maintenanceInterval',
     schema: z
       .string()
-      .regex(/^(off|[1-9]\d*[smhd])$/)
+      .refine((v) => v === 'off' || (parseDuration(v) ?? 0) >= 1_000)
       .default('1h'),
-    allowed: 'a duration such as 30m, 1h, 1d (s, m, h, d), or off',
+    allowed: 'a duration of at least a second such as 30m, 1h, 1d or "2 hours", or off',
     doc: 'How often the memory maintenance workflow runs (Temporal Schedule); off deletes the schedule.',
   },
   memorySummarizeOver: {

@@ -2,19 +2,20 @@
 // envelope and nesting are walked by validate.ts so every error can name its exact field).
 import { z } from 'zod';
 import { MAX_LOOP_ITERATIONS } from '../../workflows/contract/custom-types';
+import { parseDuration as parseContractDuration } from '../../workflows/contract/duration';
 import { route, TASK_KINDS } from '../../workflows/contract/routes';
 
-const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-
-/** Parses `500ms`, `30s`, `5m`, `1h`, `2d` or a number of milliseconds. */
+/**
+ * A duration as custom workflow files write it: the contract's grammar (`500ms`, `30s`, `5m`,
+ * `1.5h`, `2 days`, …; see workflows/contract/duration.ts) or a whole number of milliseconds.
+ */
 export function parseDuration(v: unknown): number | undefined {
-  if (typeof v === 'number' && Number.isInteger(v) && v >= 0) return v;
-  if (typeof v !== 'string') return undefined;
-  const m = /^\s*(\d+)\s*(ms|s|m|h|d)\s*$/.exec(v);
-  return m ? Number(m[1]) * UNITS[m[2]] : undefined;
+  if (typeof v === 'number') return Number.isInteger(v) && v >= 0 ? v : undefined;
+  const ms = parseContractDuration(v);
+  return ms === undefined ? undefined : Math.round(ms);
 }
 
-/** A duration field: `30s`, `5m`, `1h` or milliseconds, between min and max. */
+/** A duration field: `30s`, `5m`, `1h`, `2 hours` or milliseconds, between min and max. */
 export const duration = (min: number, max: number, example: string) =>
   z.unknown().transform((v, ctx) => {
     const ms = parseDuration(v);

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ConfigError, documentedDefault, loadConfig, SETTINGS } from '../../lib/config';
+import { intervalMs } from '../../lib/memory-schedule';
 
 function project(files: Record<string, unknown> = {}): string {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'cf-config-'));
@@ -138,4 +139,16 @@ test('settings that are decoded or moved reach their Config fields', () => {
   expect(c.payloads.uiOrigins).toContain('http://ui.example:8080');
   expect(c.logLevel).toBe('warn');
   expect(c.memory.ai).toBe(c.ai);
+});
+
+test('the memory maintenance interval is a duration in the one grammar (at least a second), or off', () => {
+  const interval = (v: string) =>
+    loadConfig({ env: { CLAUDE_FLOW_MEMORY_MAINTENANCE_INTERVAL: v }, projectRoot: project() }).memory
+      .maintenanceInterval;
+  for (const v of ['30m', '1h', '1d', '90 minutes', '2 hours', '1.5h', 'off']) expect(interval(v)).toBe(v);
+  expect(intervalMs('90 minutes')).toBe(5_400_000);
+  expect(intervalMs('1.5h')).toBe(5_400_000);
+  for (const v of ['0s', '500ms', '15', 'hourly']) {
+    expect(() => interval(v)).toThrow(`Invalid setting CLAUDE_FLOW_MEMORY_MAINTENANCE_INTERVAL="${v}"`);
+  }
 });

@@ -166,6 +166,27 @@ test('a valid definition is normalised: durations in ms, defaults, parallel bran
   expect(b?.kind === 'http' && b.http).toMatchObject({ method: 'POST', timeoutMs: 120_000, retries: 0 });
 });
 
+test('durations follow the one grammar (workflows/contract/duration.ts), or are milliseconds', () => {
+  const timeoutOf = (timeout: string) => {
+    const def = parseDefinition(
+      `steps:\n  - id: a\n    shell: {command: echo, timeout: ${timeout}}\n`,
+      FILE,
+      'demo',
+      OPTIONS,
+    );
+    const step = def.steps[0];
+    return step.kind === 'shell' ? step.shell.timeoutMs : undefined;
+  };
+  expect(timeoutOf('500ms')).toBe(500);
+  expect(timeoutOf('30s')).toBe(30_000);
+  expect(timeoutOf('0.5h')).toBe(1_800_000);
+  expect(timeoutOf('"90 seconds"')).toBe(90_000);
+  expect(timeoutOf('2500')).toBe(2500);
+  expect(problems('steps:\n  - id: a\n    shell: {command: echo, timeout: 5 parsecs}\n')).toEqual([
+    `${FILE}:3:37 steps[0].shell.timeout: "5 parsecs" is not a duration; write e.g. 30s (ms, s, m, h, d)`,
+  ]);
+});
+
 describe('expressions', () => {
   const scope = {
     inputs: { branch: 'main', n: 3, list: ['a', 'b'] },
