@@ -1,25 +1,112 @@
-// Rate limits per API key and per client address: fixed windows counted in Postgres (one upsert
-// per bucket), so every API copy shares them. Over a limit: 429 with Retry-After (seconds to the
-// next window). A limit of 0 is off.
+// Rate limits per API key and per client address: fixed windows, shared by every API copy through
+// Postgres (table rate_limit), counted in memory in between. Over a limit: 429 with Retry-After
+// (seconds to the next window). A limit of 0 is off.
+//
+// A process admits a request from memory while its unshared count for the bucket is a small share
+// of what the bucket has left (RATE_SHARE of limit minus the shared count); past that, and at least
+// every FLUSH_MS, it adds its count to Postgres in one statement and learns the shared total. So a
+// small limit is exact across copies (every request is shared), and a large one costs about one
+// statement per FLUSH_MS instead of one per request, overshooting by at most RATE_SHARE of the
+// headroom per copy.
 import type { RequestHandler } from 'express';
 import type pg from 'pg';
 import type { Config } from '../lib/config';
 import { ProblemError } from '../lib/errors';
 import './request-context';
 
-/** Counts one request in each bucket; returns each bucket's count in the current window. */
-async function count(db: Pick<pg.Pool, 'query'>, buckets: string[], windowStart: Date): Promise<number[]> {
-  const res = await db.query<{ bucket: string; count: number }>(
-    `INSERT INTO rate_limit (bucket, window_start, count) SELECT b, $2, 1 FROM unnest($1::text[]) AS b
-     ON CONFLICT (bucket, window_start) DO UPDATE SET count = rate_limit.count + 1
-     RETURNING bucket, count`,
-    [buckets, windowStart],
-  );
-  return buckets.map((b) => res.rows.find((r) => r.bucket === b)?.count ?? 0);
+/** The share of a bucket's headroom one process may admit before it must tell the others. */
+export const RATE_SHARE = 0.1;
+/** How often unshared counts are written, at the latest. */
+export const FLUSH_MS = 1_000;
+
+interface Bucket {
+  windowStart: number;
+  /** The shared count (all copies) as of this process's last write. */
+  shared: number;
+  /** Counted here since then. */
+  pending: number;
+}
+
+export class RateCounter {
+  private readonly buckets = new Map<string, Bucket>();
+  private flushing: Promise<void> | undefined;
+  private lastSweep = 0;
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(
+    private readonly db: Pick<pg.Pool, 'query'>,
+    private readonly windowMs: number,
+  ) {
+    this.timer = setInterval(() => void this.flush().catch(() => undefined), FLUSH_MS);
+    this.timer.unref();
+  }
+
+  /** Counts one request in each bucket; returns each bucket's count (all copies) in the current window. */
+  async hit(names: string[], limits: number[], now: number): Promise<number[]> {
+    const windowStart = Math.floor(now / this.windowMs) * this.windowMs;
+    const entries = names.map((name) => {
+      let b = this.buckets.get(name);
+      if (!b || b.windowStart !== windowStart) {
+        b = { windowStart, shared: 0, pending: 0 };
+        this.buckets.set(name, b);
+      }
+      b.pending++;
+      return b;
+    });
+    const mustShare = entries.some((b, i) => b.pending > Math.floor((limits[i] - b.shared) * RATE_SHARE));
+    if (mustShare) await this.flush();
+    return entries.map((b) => b.shared + b.pending);
+  }
+
+  /** Adds every unshared count to Postgres and learns the shared totals; one statement. */
+  async flush(): Promise<void> {
+    // One write at a time: counts that arrive meanwhile go with the next.
+    while (this.flushing) await this.flushing;
+    const owed = [...this.buckets].filter(([, b]) => b.pending > 0);
+    if (owed.length === 0) return;
+    this.flushing = (async () => {
+      const sent = owed.map(([, b]) => b.pending);
+      const res = await this.db.query<{ bucket: string; window_start: Date; count: number }>(
+        `INSERT INTO rate_limit (bucket, window_start, count)
+         SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::int[])
+         ON CONFLICT (bucket, window_start) DO UPDATE SET count = rate_limit.count + EXCLUDED.count
+         RETURNING bucket, window_start, count`,
+        [owed.map(([name]) => name), owed.map(([, b]) => new Date(b.windowStart)), sent],
+      );
+      owed.forEach(([name, b], i) => {
+        const row = res.rows.find((r) => r.bucket === name && r.window_start.getTime() === b.windowStart);
+        b.pending -= sent[i];
+        if (row) b.shared = row.count;
+      });
+      this.sweep(Date.now());
+    })();
+    try {
+      await this.flushing;
+    } finally {
+      this.flushing = undefined;
+    }
+  }
+
+  /** Forgets past windows here, and (every few minutes) in Postgres. */
+  private sweep(now: number) {
+    const current = Math.floor(now / this.windowMs) * this.windowMs;
+    for (const [name, b] of this.buckets) if (b.windowStart < current && b.pending === 0) this.buckets.delete(name);
+    if (now - this.lastSweep < 5 * 60_000) return;
+    this.lastSweep = now;
+    void this.db
+      .query('DELETE FROM rate_limit WHERE window_start < $1', [new Date(current - this.windowMs)])
+      .catch(() => undefined);
+  }
+
+  close(): void {
+    clearInterval(this.timer);
+  }
 }
 
 export function rateLimit(deps: { pool: Pick<pg.Pool, 'query'>; config: Config }): RequestHandler {
   const { windowSeconds, perKey, perIp } = deps.config.api.rateLimit;
+  const windowMs = windowSeconds * 1000;
+  const counter = new RateCounter(deps.pool, windowMs);
   return async (req, res, next) => {
     if (req.routeSpec?.path === '/healthz' || req.routeSpec?.path === '/readyz' || req.method === 'OPTIONS')
       return next();
@@ -27,22 +114,16 @@ export function rateLimit(deps: { pool: Pick<pg.Pool, 'query'>; config: Config }
     if (perIp > 0) limits.push([`ip:${req.ip ?? 'unknown'}`, perIp]);
     if (perKey > 0 && req.principal && req.principal.via !== 'local') limits.push([req.principal.actor, perKey]);
     if (limits.length === 0) return next();
-    const windowMs = windowSeconds * 1000;
     const now = Date.now();
-    const start = new Date(Math.floor(now / windowMs) * windowMs);
-    const counts = await count(
-      deps.pool,
+    const counts = await counter.hit(
       limits.map(([b]) => b),
-      start,
+      limits.map(([, l]) => l),
+      now,
     );
-    // Old windows are dead weight; a rare sweep keeps the table small without a timer.
-    if (Math.random() < 0.01)
-      void deps.pool
-        .query('DELETE FROM rate_limit WHERE window_start < $1', [new Date(start.getTime() - windowMs)])
-        .catch(() => undefined);
     const over = limits.findIndex(([, limit], i) => counts[i] > limit);
     if (over === -1) return next();
-    const retryAfter = Math.max(1, Math.ceil((start.getTime() + windowMs - now) / 1000));
+    const start = Math.floor(now / windowMs) * windowMs;
+    const retryAfter = Math.max(1, Math.ceil((start + windowMs - now) / 1000));
     res.setHeader('Retry-After', String(retryAfter));
     const [bucket, limit] = limits[over];
     const what = bucket.startsWith('ip:') ? 'from your address' : 'with your key';
