@@ -124,7 +124,21 @@ const approvalBody = z
 const decideBody = z
   .object({ decision: z.enum(['approve', 'reject']), comment: z.string().max(5_000).optional() })
   .strict();
-const runBody = z.object({ type: z.string().min(1).max(100), params: z.unknown().optional() }).strict();
+/** A run started from the session: `{type, input}` as in POST /workflows; `params` is the old name of `input`. */
+const runBody = z
+  .object({
+    type: z.string().min(1).max(100).describe('A type from GET /workflows/types'),
+    input: z.unknown().optional().describe("The type's input (see its inputSchema)"),
+    params: z
+      .unknown()
+      .optional()
+      .meta({ deprecated: true, description: 'Deprecated: the old name of input (give one of them, not both)' }),
+  })
+  .strict()
+  .refine((b) => b.input === undefined || b.params === undefined, {
+    message: 'give the run\'s input once, as "input" ("params" is its deprecated old name), not both',
+    path: ['params'],
+  });
 /** Message positions are PostgreSQL integers: a bound past 2^31-1 is refused here, not by the database. */
 const INT4_MAX = 2_147_483_647;
 const messagesQuery = z
@@ -553,18 +567,21 @@ export const routes: RouteSpec[] = [
     path: `${S}/workflows`,
     role: 'operator',
     tag: 'sessions',
-    summary: 'Run a workflow from the session',
+    summary: 'Start a run from the session (its child)',
+    description:
+      'Takes `{type, input}`, as POST /workflows does. `params` is the deprecated old name of `input`: still ' +
+      'accepted, but not together with `input` (a 400).',
     body: runBody,
     handler: async (req, res, ctx) => {
       requireEnabled(ctx.config);
       const body = parse(runBody, req.body, 'body');
       // Checked against the catalog here, so a bad input is a 400 naming the field, not a failed child.
       const def = requireType(body.type);
-      const params = validateInput(def, body.params, ctx.config);
+      const input = validateInput(def, body.input !== undefined ? body.input : body.params, ctx.config);
       const h = await handle(ctx, req, { running: true });
       res
         .status(201)
-        .json(await h.executeUpdate(runWorkflowUpdate, { args: [{ type: def.type, params }] }).catch(closedMidRequest));
+        .json(await h.executeUpdate(runWorkflowUpdate, { args: [{ type: def.type, input }] }).catch(closedMidRequest));
     },
   },
   ...signalRoutes,

@@ -138,10 +138,10 @@ export const routes: RouteSpec[] = [
       }
       // A session's child: the session starts it (and shows it in its state and approvals).
       const def = requireType(body.type);
-      const params = validateInput(def, body.input, config);
+      const input = validateInput(def, body.input, config);
       const session = temporal.workflow.getHandle(sessionWorkflowId(body.sessionId));
       try {
-        const { workflowId } = await session.executeUpdate(runWorkflowUpdate, { args: [{ type: def.type, params }] });
+        const { workflowId } = await session.executeUpdate(runWorkflowUpdate, { args: [{ type: def.type, input }] });
         const d = await temporal.workflow.getHandle(workflowId).describe();
         res.status(202).json({ workflowId, runId: d.runId, type: def.type, sessionId: body.sessionId });
       } catch (err) {

@@ -22,6 +22,15 @@ test('openapi.json is OpenAPI 3.1 with every declared route, its role and its zo
   }
   const put = res.body.paths['/api/claude-flow/memory/entries/{path}'].put;
   expect(put.requestBody.content['application/json'].schema.properties).toHaveProperty('expectedVersion');
+  // A session's run takes `input`, as POST /workflows does; `params` is marked deprecated.
+  const sessionRun = res.body.paths['/api/claude-flow/sessions/{sessionId}/workflows'].post;
+  const runBody = sessionRun.requestBody.content['application/json'].schema;
+  expect(Object.keys(runBody.properties)).toEqual(['type', 'input', 'params']);
+  expect(runBody.properties.params).toMatchObject({
+    deprecated: true,
+    description: expect.stringMatching(/^Deprecated/),
+  });
+  expect(sessionRun.description).toMatch(/`params` is the deprecated old name of `input`/);
   const usage = res.body.paths['/api/claude-flow/analytics/usage'].get;
   expect(usage.parameters.map((p: { name: string }) => p.name)).toEqual(
     expect.arrayContaining(['from', 'to', 'provider', 'groupBy']),

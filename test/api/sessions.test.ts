@@ -210,3 +210,31 @@ test('approval timeouts past a year and NUL characters are refused, through the 
   await expect(h.executeUpdate(requestApprovalUpdate, { args: [{ title: 'a\u0000b' }] })).rejects.toThrow();
   await request(http()).post(`${api}/sessions/${id}/approvals`).send({ title: 'Still fine?' }).expect(201);
 });
+
+test('a run from the session takes {type, input}; "params" still works as its deprecated name; both is a 400', async () => {
+  const id = await create({ title: 'Runs' });
+  const run = (body: object) => request(http()).post(`${api}/sessions/${id}/workflows`).send(body);
+  const ask = (content: string) => ({ messages: [{ role: 'user', content }] });
+  const viaInput = await run({ type: 'aiTask', input: ask('asked through input') }).expect(201);
+  const viaParams = await run({ type: 'aiTask', params: ask('asked through params') }).expect(201);
+  // Each run got its input: the model saw both questions.
+  for (const r of [viaInput, viaParams]) await app.client.workflow.getHandle(r.body.workflowId).result();
+  const asked = anthropic.requests.map((q) => JSON.stringify(q.body.messages));
+  expect(asked).toEqual(
+    expect.arrayContaining([
+      expect.stringContaining('asked through input'),
+      expect.stringContaining('asked through params'),
+    ]),
+  );
+
+  const both = await run({ type: 'aiTask', input: ask('a'), params: ask('b') }).expect(400);
+  expect(both.body.detail).toMatch(/params: .*"input".*not both/);
+  // A wrong input is a 400 naming the field, under either name.
+  for (const body of [
+    { type: 'aiTask', input: { messages: [] } },
+    { type: 'aiTask', params: { messages: [] } },
+  ]) {
+    const bad = await run(body).expect(400);
+    expect(bad.body.detail).toContain('messages');
+  }
+});
