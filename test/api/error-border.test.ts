@@ -188,7 +188,7 @@ describe('through the app', () => {
     const pool = createPool(url, 1);
     const prisma = createPrisma(url, 1);
     try {
-      // With the rate limiter off the route's own query fails; with it on, the limiter's does.
+      // With the rate limiter off only the route's own query can fail; with the defaults, whichever comes first.
       const quiet = testConfig({ CLAUDE_FLOW_RATE_LIMIT_PER_IP: '0', CLAUDE_FLOW_RATE_LIMIT_PER_KEY: '0' });
       const routeFirst = createApp({ config: quiet, logger: testLogger(quiet), pool, prisma, temporal: app.client });
       const limiterFirst = createApp({ ...app, pool, prisma, temporal: app.client });
