@@ -53,7 +53,7 @@ test('a reader that may not see sealed plaintext gets sealed entries withheld, o
   ]);
   expect(all.entries[1]).toMatchObject({ value: null, metadata: {}, withheld: true, sealed: true });
   expect(leaks(all)).toBe(false);
-  expect(leaks(await viewer.list({ tag: 'ops' }))).toBe(false);
+  expect(leaks(await viewer.list({ tags: ['ops'] }))).toBe(false);
   expect(leaks(await viewer.get('team/vault/', 'db-password'))).toBe(false);
   expect(leaks(await viewer.versions('team/vault/', 'db-password'))).toBe(false);
   const hits = await viewer.searchResult({ q: 'db-password' });
