@@ -4,10 +4,10 @@ import { z } from 'zod';
 
 type Json = Record<string, unknown>;
 
-/** JSON Schema 2020-12 (OpenAPI 3.1's dialect) for the input a schema accepts. */
-export function schemaOf(s: z.ZodType): Json {
+/** JSON Schema 2020-12 (OpenAPI 3.1's dialect) for the input a schema accepts (or, for answers, what it gives). */
+export function schemaOf(s: z.ZodType, io: 'input' | 'output' = 'input'): Json {
   const { $schema: _dialect, ...schema } = z.toJSONSchema(s, {
-    io: 'input',
+    io,
     unrepresentable: 'any',
     target: 'draft-2020-12',
   }) as Json;

@@ -30,10 +30,17 @@ function parameters(spec: RouteSpec): Json[] {
 }
 
 function operation(spec: RouteSpec): Json {
+  const ok = spec.response;
   const responses: Json = {
-    '200': { description: 'OK', content: { 'application/json': { schema: {} } } },
+    [String(ok?.status ?? 200)]: {
+      description: ok?.description ?? 'OK',
+      content: { 'application/json': { schema: ok ? schemaOf(ok.schema, 'output') : {} } },
+    },
     '400': problemResponse('Invalid input; `detail` names each bad field'),
   };
+  for (const [status, description] of Object.entries(spec.errors ?? {})) {
+    responses[status] = problemResponse(description as string);
+  }
   if (spec.role !== 'public') {
     responses['401'] = problemResponse('No, unknown or revoked API key');
     responses['403'] = problemResponse('The role is below the one needed');

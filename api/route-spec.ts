@@ -63,6 +63,10 @@ export interface RouteSpec {
   tag: string;
   query?: z.ZodType;
   body?: z.ZodType;
+  /** The success answer, for the OpenAPI document. @default 200 with an undescribed JSON body */
+  response?: { status?: number; description?: string; schema: z.ZodType };
+  /** Errors this route answers besides the common ones (400, 401, 403, 429), with what each means. */
+  errors?: Partial<Record<404 | 409 | 413 | 422 | 503, string>>;
   /** Middleware before the handler: a route that parses its own body (raw bytes, NDJSON). */
   before?: RequestHandler[];
   /** Undefined for a route served outside Express (the WebSocket upgrade at /live, api/live/ws.ts). */

@@ -7,7 +7,7 @@ import express, { type Request } from 'express';
 import { z } from 'zod';
 import type { Config } from '../../lib/config';
 import { badRequest, notFound } from '../../lib/errors';
-import { MAX_IMPORT_BYTES, MAX_PAGE_SIZE, MAX_SEARCH_LIMIT, SEARCH_MODES } from '../../lib/memory';
+import { MAX_IMPORT_BYTES, MAX_PAGE_SIZE, MAX_SEARCH_LIMIT, SEARCH_MODES, type MemoryStore } from '../../lib/memory';
 import { isUnder } from '../../lib/memory/names';
 import type { Role } from '../auth/roles';
 import { BASE, type RouteSpec } from '../route-spec';
@@ -141,6 +141,13 @@ const sealedBody = (req: Request, config: Config): Role | undefined => {
   return names.some((n) => sealed(config, n)) ? 'admin' : undefined;
 };
 
+/**
+ * Memory as this caller may read it: sealed values and metadata in plaintext for admins only,
+ * withheld for everyone else, whichever way the request reached them (no namespace filter, a tag).
+ */
+const readerFor = (req: Request, memory: MemoryStore) =>
+  memory.reader({ revealSealed: req.principal?.role === 'admin' });
+
 const M = `${BASE}/memory`;
 
 export const routes: RouteSpec[] = [
@@ -153,7 +160,7 @@ export const routes: RouteSpec[] = [
     summary: 'List entries',
     query: listQuery,
     handler: async (req, res, { memory }) => {
-      res.json(await memory.list(parse(listQuery, req.query, 'query')));
+      res.json(await readerFor(req, memory).list(parse(listQuery, req.query, 'query')));
     },
   },
   {
@@ -165,7 +172,7 @@ export const routes: RouteSpec[] = [
     summary: 'Read one entry (path: namespace/key)',
     handler: async (req, res, { memory }) => {
       const { namespace, key } = address(req);
-      const entry = await memory.get(namespace, key);
+      const entry = await readerFor(req, memory).get(namespace, key);
       if (!entry) throw notFound(`no entry ${namespace}${key} (it was never written, was deleted, or expired)`);
       res.json(entry);
     },
@@ -210,7 +217,7 @@ export const routes: RouteSpec[] = [
     summary: 'Kept versions of one entry, newest first',
     handler: async (req, res, { memory }) => {
       const { namespace, key } = address(req);
-      const versions = await memory.versions(namespace, key);
+      const versions = await readerFor(req, memory).versions(namespace, key);
       if (versions.length === 0) throw notFound(`no entry ${namespace}${key}`);
       res.json({ namespace, key, versions });
     },
@@ -225,7 +232,7 @@ export const routes: RouteSpec[] = [
     query: searchQuery,
     handler: async (req, res, { memory }) => {
       const q = parse(searchQuery, req.query, 'query');
-      const { mode, hits, note } = await memory.searchResult(q);
+      const { mode, hits, note } = await readerFor(req, memory).searchResult(q);
       res.json({ query: q.q, mode, hits, ...(note ? { note } : {}) });
     },
   },

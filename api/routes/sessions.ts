@@ -15,7 +15,6 @@ import {
   endSignal,
   forkUpdate,
   pauseSignal,
-  pendingQuery,
   requestApprovalUpdate,
   resumeSignal,
   rollbackUpdate,
@@ -23,7 +22,8 @@ import {
   sendMessageUpdate,
   stateQuery,
 } from '../../workflows/contract/session-messages';
-import { parseDuration } from '../../workflows/contract/duration';
+import { DURATION_HINT, parseDuration } from '../../workflows/contract/duration';
+import { route } from '../../workflows/contract/routes';
 import {
   SESSION_ID_PATTERN,
   SESSION_ID_RULE,
@@ -41,15 +41,12 @@ const STATUSES = ['active', 'paused', 'waiting_approval', 'ended', 'failed'] as 
 const id = z.string().regex(SESSION_ID_PATTERN, SESSION_ID_RULE);
 const duration = z
   .string()
-  .regex(/^\d+(\.\d+)?\s*(ms|s|m|h|d|seconds?|minutes?|hours?|days?)$/, 'a duration such as "30 minutes" or "7 days"')
+  .refine((d) => parseDuration(d) !== undefined, DURATION_HINT)
   .refine(
     (d) => (parseDuration(d) ?? 0) <= SESSION_LIMITS.maxDurationMs,
     `at most ${SESSION_LIMITS.maxDurationMs / 86_400_000} days`,
   );
-const route = z
-  .array(z.string().regex(/^(anthropic|openai|auggie)(:.+)?$/, '"provider" or "provider:model"'))
-  .min(1)
-  .max(5);
+const namespaceList = z.array(z.string().regex(/^([\w.-]+\/)+$/, 'a namespace ending in /')).max(20);
 
 const createSessionBody = z
   .object({
@@ -70,10 +67,16 @@ const createSessionBody = z
     settings: z
       .object({
         route: route.optional(),
-        memoryNamespaces: z
-          .array(z.string().regex(/^([\w.-]+\/)+$/, 'a namespace ending in /'))
-          .max(20)
-          .optional(),
+        memoryNamespaces: namespaceList
+          .optional()
+          .describe(
+            "The session's own memory: context is read from these namespaces, checkpoints capture them and rollback restores them (default: sessions/<sessionId>/). A fork gets copies of its own.",
+          ),
+        sharedNamespaces: namespaceList
+          .optional()
+          .describe(
+            'Namespaces the session only reads context from, shared with others: never captured, restored or copied into a fork',
+          ),
         idleExpiry: duration.optional(),
         continueAsNewAfter: z.number().int().min(2).max(100_000).optional(),
         contextTokens: z.number().int().min(0).max(100_000).optional(),
@@ -88,6 +91,63 @@ const createSessionBody = z
       .optional(),
   })
   .strict();
+
+// What these routes answer, for the OpenAPI document (test/api/sessions.test.ts checks real answers
+// against them). The shapes are the contract's (workflows/contract/session.ts).
+const checkpointRecord = z.object({
+  checkpointId: z.string(),
+  sessionId: z.string(),
+  label: z.string(),
+  messageCount: z.number().int().describe('Conversation length at the checkpoint'),
+  gitRef: z.string().optional().describe("The project repository's commit, where the session has one"),
+  memoryEntries: z.number().int().describe("Memory entries captured from the session's own namespaces"),
+  createdAt: z.string(),
+});
+const approvalRequest = z.object({
+  requestId: z.string(),
+  title: z.string(),
+  details: z.string().optional(),
+  from: z.string().describe('"session", or the id of the run that asked'),
+  requestedAt: z.string(),
+  deadline: z.string().optional(),
+  defaultOutcome: z.enum(['approve', 'reject']).optional(),
+});
+const approvalOutcome = z.object({
+  requestId: z.string(),
+  outcome: z.enum(['approved', 'rejected']),
+  decidedBy: z.string().describe('Who decided: a user, or "deadline" when the default outcome applied'),
+  comment: z.string().optional(),
+  decidedAt: z.string(),
+});
+const sessionView = z
+  .object({
+    sessionId: z.string(),
+    title: z.string(),
+    status: z.enum(STATUSES),
+    messageCount: z.number().int(),
+    checkpoints: z.array(checkpointRecord),
+    pending: z.array(approvalRequest),
+    decided: z.array(approvalOutcome).describe('The most recent decisions'),
+  })
+  .loose()
+  .describe('The session (the state query); more fields than listed here');
+const rollbackResult = sessionView.extend({
+  rollback: z.object({
+    checkpointId: z.string(),
+    branch: z
+      .string()
+      .optional()
+      .describe("The new branch the repository is on, made at the checkpoint's commit for this rollback"),
+    gitRef: z.string().optional().describe("The checkpoint's commit"),
+    memory: z.object({
+      restored: z.number().int().describe('Entries written back, each at a new, higher version'),
+      deleted: z.number().int().describe('Entries made after the checkpoint, deleted'),
+      expired: z.number().int().describe('Captured entries whose expiry has passed, not brought back'),
+    }),
+  }),
+});
+const forkResult = z.object({ sessionId: z.string(), workflowId: z.string() });
+const ENDED = 'The session has ended (start a new one or fork it), or is paused';
 
 const sendMessageBody = z
   .object({
@@ -480,6 +540,8 @@ export const routes: RouteSpec[] = [
     role: 'viewer',
     tag: 'sessions',
     summary: 'Checkpoints of a session',
+    response: { schema: z.object({ checkpoints: z.array(checkpointRecord) }) },
+    errors: { 404: 'No such session' },
     handler: async (req, res, ctx) => {
       res.json({ checkpoints: await (await handle(ctx, req)).query(checkpointsQuery) });
     },
@@ -490,7 +552,15 @@ export const routes: RouteSpec[] = [
     role: 'operator',
     tag: 'sessions',
     summary: 'Take a checkpoint',
+    description:
+      "Captures the conversation, the session's own memory namespaces (never sealed entries) and the project's commit.",
     body: checkpointBody,
+    response: { status: 201, schema: checkpointRecord },
+    errors: {
+      404: 'No such session',
+      409: `${ENDED}; or it has the most checkpoints it keeps`,
+      413: "The session's namespaces hold more entries than a checkpoint captures",
+    },
     handler: async (req, res, ctx) => {
       const body = parse(checkpointBody, req.body ?? {}, 'body');
       const h = await handle(ctx, req, { running: true });
@@ -503,7 +573,19 @@ export const routes: RouteSpec[] = [
     role: 'operator',
     tag: 'sessions',
     summary: 'Roll back to a checkpoint',
+    description:
+      "Restores the conversation, the session's own memory namespaces and the project's repository together, or " +
+      'none of them: every precondition (a clean working tree, no .git/index.lock, the commit still there, the ' +
+      'checkpoint intact) is checked first, and a later failure puts back what was changed. The repository is put ' +
+      "at the checkpoint's commit on a new branch (named in the answer); restored memory entries get new, higher " +
+      'versions, so a write with an expectedVersion from before the rollback is refused.',
     body: checkpointRef,
+    response: { schema: rollbackResult, description: 'The session after the rollback, and what the rollback did' },
+    errors: {
+      404: 'No such session, or no such checkpoint in it',
+      409: `${ENDED}; or the working tree has uncommitted changes or a stale .git/index.lock (nothing was changed)`,
+      422: 'The checkpoint is damaged, or its commit is no longer in the repository (nothing was changed)',
+    },
     handler: async (req, res, ctx) => {
       const body = parse(checkpointRef, req.body, 'body');
       const h = await handle(ctx, req, { running: true });
@@ -516,7 +598,13 @@ export const routes: RouteSpec[] = [
     role: 'operator',
     tag: 'sessions',
     summary: 'Fork a new session from a checkpoint',
+    description:
+      "The fork starts from the checkpoint's conversation with memory of its own, seeded from the checkpoint: " +
+      "each of the parent's namespaces has a copy under the fork (sessions/<fork>/… or forks/<fork>/…), so neither " +
+      'session can change the other. Shared namespaces (settings.sharedNamespaces) stay shared.',
     body: forkBody,
+    response: { status: 201, schema: forkResult },
+    errors: { 404: 'No such session, or no such checkpoint in it', 409: ENDED, 422: 'The checkpoint is damaged' },
     handler: async (req, res, ctx) => {
       const body = parse(forkBody, req.body, 'body');
       const h = await handle(ctx, req, { running: true });
@@ -528,9 +616,15 @@ export const routes: RouteSpec[] = [
     path: `${S}/approvals`,
     role: 'viewer',
     tag: 'sessions',
-    summary: 'Pending approvals',
+    summary: 'Approvals: pending, and the most recent decisions',
+    response: {
+      schema: z.object({ pending: z.array(approvalRequest), decided: z.array(approvalOutcome) }),
+    },
+    errors: { 404: 'No such session' },
     handler: async (req, res, ctx) => {
-      res.json({ pending: await (await handle(ctx, req)).query(pendingQuery) });
+      const state = await (await handle(ctx, req)).query(stateQuery);
+      // Sessions started before the state showed decisions report none.
+      res.json({ pending: state.pending, decided: state.decided ?? [] });
     },
   },
   {
@@ -553,6 +647,11 @@ export const routes: RouteSpec[] = [
     tag: 'sessions',
     summary: 'Approve or reject',
     body: decideBody,
+    response: { schema: approvalOutcome },
+    errors: {
+      404: 'No such session, or no pending approval with that id',
+      409: `${ENDED}; or the approval was already decided (by whom is in the detail)`,
+    },
     handler: async (req, res, ctx) => {
       const body = parse(decideBody, req.body, 'body');
       const requestId = parse(z.string().min(1).max(200), req.params.requestId, 'path');
