@@ -6,8 +6,9 @@
 //   read:  GET /api/claude-flow/sessions (count + the 50 most recent of 2,000 projection rows)
 //          vs the same two queries through pg, answered as JSON by node:http
 //   write: PUT /api/claude-flow/memory/entries/bench/<key> (the memory store's write: one
-//          transaction with the upsert, a kept version, pruning and a live event)
-//          vs an upsert, a version row and a pg_notify in one transaction through pg
+//          transaction with the upsert, a kept version, pruning and a live event; and the audit row)
+//          vs an upsert, a version row and a pg_notify in one transaction through pg ("bare"),
+//          and vs the store's own statements behind node:http ("store": the HTTP layer's share)
 //
 //   npx tsx bench/api.ts [seconds=8] [connections=50] [rounds=2] [rateLimit=10000000; 0: off]
 import fs from 'node:fs';
@@ -20,6 +21,7 @@ import autocannon from 'autocannon';
 import { createApp } from '../api/app';
 import { findProjectRoot, loadConfig } from '../lib/config';
 import { createPool, createPrisma } from '../lib/db';
+import { MemoryStore } from '../lib/memory';
 import { createLogger } from '../lib/logger';
 import { applyMigrations, migrationsDir } from '../lib/migrations';
 import { startEmbeddedPostgres } from '../stack/postgres';
@@ -161,24 +163,51 @@ async function main() {
       });
     });
     const bareUrl = await listen(bare);
+    // The memory store's own statements (the very queries the API's write runs), through pg, behind
+    // a bare node:http: what is left between it and the API is the HTTP layer.
+    const storeMemory = new MemoryStore(barePool, config.memory);
+    const storeServer = http.createServer((req, res) => {
+      let text = '';
+      req.on('data', (c: Buffer) => (text += c.toString()));
+      req.on('end', () => {
+        const key = decodeURIComponent(req.url?.split('/').pop() ?? 'k');
+        const { value } = JSON.parse(text) as { value: string };
+        storeMemory.set({ namespace: 'store/', key, value }).then(
+          (info) => {
+            res.writeHead(200, { 'content-type': 'application/json' });
+            res.end(JSON.stringify(info));
+          },
+          (err: unknown) => {
+            res.writeHead(500);
+            res.end(String(err));
+          },
+        );
+      });
+    });
+    const storeUrl = await listen(storeServer);
 
     const value = (i: number) => JSON.stringify({ value: `note ${i} ${'x'.repeat(200)}` });
-    const cases = {
-      read: { api: `${apiUrl}/api/claude-flow/sessions`, bare: `${bareUrl}/sessions`, method: 'GET' as const },
+    type Side = 'bare' | 'store' | 'api';
+    const cases: Record<string, { method: 'GET' | 'PUT'; urls: Partial<Record<Side, string>> }> = {
+      read: { method: 'GET', urls: { bare: `${bareUrl}/sessions`, api: `${apiUrl}/api/claude-flow/sessions` } },
       write: {
-        api: `${apiUrl}/api/claude-flow/memory/entries/bench`,
-        bare: `${bareUrl}/memory`,
-        method: 'PUT' as const,
+        method: 'PUT',
+        urls: {
+          bare: `${bareUrl}/memory`,
+          store: `${storeUrl}/memory`,
+          api: `${apiUrl}/api/claude-flow/memory/entries/bench`,
+        },
       },
     };
     process.stdout.write(
       `bench/api: ${CONNECTIONS} connections, ${SECONDS} s per run, ${ROUNDS} interleaved rounds, rate limiter on\n`,
     );
     for (const [name, c] of Object.entries(cases)) {
-      const results: Record<'api' | 'bare', Run[]> = { api: [], bare: [] };
+      const sides = (['bare', 'store', 'api'] as const).filter((side) => c.urls[side]);
+      const results: Record<Side, Run[]> = { bare: [], store: [], api: [] };
       for (let round = 0; round < ROUNDS; round++) {
-        for (const side of ['bare', 'api'] as const) {
-          const url = side === 'api' ? c.api : c.bare;
+        for (const side of sides) {
+          const url = c.urls[side] as string;
           const write = c.method === 'PUT';
           results[side].push(
             await load({
@@ -192,19 +221,21 @@ async function main() {
         }
       }
       const avg = (runs: Run[], f: (r: Run) => number) => runs.reduce((s, r) => s + f(r), 0) / runs.length;
-      const line = (side: 'api' | 'bare') =>
+      const line = (side: Side) =>
         `${side.padEnd(5)} ${avg(results[side], (r) => r.rps)
           .toFixed(0)
           .padStart(6)} req/s  p50 ${avg(results[side], (r) => r.p50).toFixed(
           1,
         )} ms  p99 ${avg(results[side], (r) => r.p99).toFixed(1)} ms  errors ${avg(results[side], (r) => r.errors)}`;
-      const ratio = avg(results.api, (r) => r.rps) / avg(results.bare, (r) => r.rps);
+      const rps = (side: Side) => avg(results[side], (r) => r.rps);
+      const ratios = [`api/bare ${(rps('api') / rps('bare')).toFixed(2)}x (target >= 0.5x)`];
+      if (c.urls.store) ratios.push(`api/store ${(rps('api') / rps('store')).toFixed(2)}x (the HTTP layer's share)`);
       process.stdout.write(
-        `\n${name} (${c.method})\n  ${line('bare')}\n  ${line('api')}\n  ratio ${ratio.toFixed(2)}x (target >= 0.5x)\n`,
+        `\n${name} (${c.method})\n${sides.map((side) => `  ${line(side)}\n`).join('')}  ${ratios.join(', ')}\n`,
       );
     }
     // Requests still in flight when the load stops finish before the pools close.
-    for (const server of [apiServer, bare]) {
+    for (const server of [apiServer, bare, storeServer]) {
       server.closeIdleConnections();
       await new Promise((r) => server.close(r));
     }

@@ -147,6 +147,23 @@ const rollbackResult = sessionView.extend({
   }),
 });
 const forkResult = z.object({ sessionId: z.string(), workflowId: z.string() });
+/** The sessions table's columns as the list answers them (the projection's field names). */
+const SESSION_ROW = [
+  'id',
+  'title',
+  'owner',
+  'project',
+  'parent_id AS "parentId"',
+  'status',
+  'status_reason AS "statusReason"',
+  'created_at AS "createdAt"',
+  'last_activity_at AS "lastActivityAt"',
+  'ended_at AS "endedAt"',
+  'message_count AS "messageCount"',
+  'input_tokens AS "inputTokens"',
+  'output_tokens AS "outputTokens"',
+  'cost_usd AS "costUsd"',
+].join(', ');
 const ENDED = 'The session has ended (start a new one or fork it), or is paused';
 
 const sendMessageBody = z
@@ -356,16 +373,26 @@ export const routes: RouteSpec[] = [
     tag: 'sessions',
     summary: 'List sessions',
     query: listQuery,
-    handler: async (req, res, { prisma }) => {
+    // The busiest read: two plain statements on the pool (through Prisma it measured about half
+    // the throughput; bench/api).
+    handler: async (req, res, { pool }) => {
       const q = parse(listQuery, req.query, 'query');
-      const where = { status: q.status, owner: q.owner, project: q.project };
-      const [total, rows] = await Promise.all([
-        prisma.session.count({ where }),
-        prisma.session.findMany({ where, orderBy: { lastActivityAt: 'desc' }, take: q.limit, skip: q.offset }),
+      const args: unknown[] = [];
+      const where = (['status', 'owner', 'project'] as const)
+        .filter((f) => q[f] !== undefined)
+        .map((f) => `${f} = $${args.push(q[f])}`);
+      const filter = where.length ? `WHERE ${where.join(' AND ')}` : '';
+      const [count, rows] = await Promise.all([
+        pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM session ${filter}`, args),
+        pool.query<Record<string, unknown>>(
+          `SELECT ${SESSION_ROW} FROM session ${filter} ORDER BY last_activity_at DESC
+            LIMIT $${args.length + 1} OFFSET $${args.length + 2}`,
+          [...args, q.limit, q.offset],
+        ),
       ]);
       res.json({
-        total,
-        sessions: rows.map((s) => ({ ...s, sessionId: s.id, costUsd: Number(s.costUsd) })),
+        total: count.rows[0].n,
+        sessions: rows.rows.map((s) => ({ ...s, sessionId: s.id, costUsd: Number(s.costUsd) })),
       });
     },
   },
