@@ -1,8 +1,11 @@
 // Liveness (/healthz: the process answers) and readiness (/readyz: everything it needs works).
+// A failing check names the part that is down: `postgres is shutting down (…)`, `postgres
+// unreachable (…)`; migrations that cannot be read say "not checked", never "pending".
 import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import type pg from 'pg';
 import type { Config } from '../lib/config';
+import { describeDatabaseError, watchOf } from '../lib/db';
 import { migrationsDir, pendingMigrations } from '../lib/migrations';
 
 export interface Check {
@@ -17,6 +20,8 @@ export interface Readiness {
 }
 
 const CHECK_TIMEOUT_MS = 3_000;
+/** SQLSTATE 42P01: the bookkeeping table does not exist. */
+const UNDEFINED_TABLE = '42P01';
 
 async function timed(fn: () => Promise<string>): Promise<Check> {
   const t0 = performance.now();
@@ -36,28 +41,59 @@ async function timed(fn: () => Promise<string>): Promise<Check> {
   }
 }
 
+/** gRPC UNAVAILABLE: the Temporal server is not there (yet). */
+const GRPC_UNAVAILABLE = 14;
+
+function temporalError(err: unknown, prefix: string): unknown {
+  const e = err as { code?: unknown; details?: unknown; message?: unknown };
+  if (e?.code !== GRPC_UNAVAILABLE) return err;
+  return new Error(`${prefix}Temporal unreachable (${String(e.details || e.message)})`);
+}
+
 export async function readiness(config: Config, pool: pg.Pool, client: Client): Promise<Readiness> {
   const { namespace, taskQueue } = config.temporal;
   const [postgres, migrations, temporalCheck, worker] = await Promise.all([
     timed(async () => {
-      await pool.query('SELECT 1');
+      await pool.query('SELECT 1').catch((err: unknown) => {
+        throw new Error(describeDatabaseError(err));
+      });
+      // In a smart shutdown a connection already open still answers; new ones are refused.
+      const watch = watchOf(pool);
+      if (watch?.state === 'shutting-down') throw new Error(`postgres is ${watch.detail}`);
       return 'reachable';
     }),
     timed(async () => {
-      const pending = await pendingMigrations((sql) => pool.query(sql), migrationsDir(config.projectRoot));
+      // pendingMigrations counts every migration as pending when it cannot read the bookkeeping
+      // table; that is true only when the table is missing (a database never migrated).
+      let unread: unknown;
+      const pending = await pendingMigrations(
+        (sql) =>
+          pool.query(sql).catch((err: unknown) => {
+            if ((err as { code?: string }).code !== UNDEFINED_TABLE) unread = err;
+            throw err;
+          }),
+        migrationsDir(config.projectRoot),
+      );
+      if (unread !== undefined) throw new Error(`not checked: ${describeDatabaseError(unread)}`);
       if (pending.length) throw new Error(`pending: ${pending.join(', ')}; start the stack or run \`npm run migrate\``);
       return 'all applied';
     }),
     timed(async () => {
-      await client.workflowService.describeNamespace({ namespace });
+      await client.workflowService.describeNamespace({ namespace }).catch((err: unknown) => {
+        throw temporalError(err, '');
+      });
       return `namespace ${namespace} reachable`;
     }),
     timed(async () => {
-      const res = await client.workflowService.describeTaskQueue({
-        namespace,
-        taskQueue: { name: taskQueue },
-        taskQueueType: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
-      });
+      const res = await client.workflowService
+        .describeTaskQueue({
+          namespace,
+          taskQueue: { name: taskQueue },
+          taskQueueType: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+        })
+        .catch((err: unknown) => {
+          throw temporalError(err, 'not checked: ');
+        });
       const pollers = res.pollers?.length ?? 0;
       if (pollers === 0)
         throw new Error(`no worker is polling task queue ${taskQueue}; start one with \`npm run worker\``);
