@@ -1,0 +1,137 @@
+// The app's database connections against a PostgreSQL of their own that is stopped with SIGTERM (a
+// "smart" shutdown: it refuses new connections and waits for every open one) while a pg pool,
+// Prisma, the live hub and a LISTEN connection the app cannot reach (like the memory caches') are
+// open. The shutdown completes, /readyz's checks name postgres meanwhile (never "migrations
+// pending"), and after a restart on the same port everything works again; the hub's subscriber,
+// connected throughout, gets the event written while its LISTEN connection was closed.
+import fs from 'node:fs';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import pg from 'pg';
+import { readiness } from '../../api/health';
+import { LiveHub } from '../../api/live/hub';
+import { findProjectRoot } from '../../lib/config';
+import { createPool, createPrisma, databaseWatch } from '../../lib/db';
+import { LiveListener, publish, type LiveEvent } from '../../lib/live';
+import { applyMigrations, migrationsDir } from '../../lib/migrations';
+import { startEmbeddedPostgres, type EmbeddedPostgres, type EmbeddedPostgresOptions } from '../../stack/postgres';
+import { freePort } from '../../stack/temporal-server';
+import { harness, testConfig } from '../helpers/stack';
+
+jest.setTimeout(60_000);
+
+const root = findProjectRoot();
+let options: EmbeddedPostgresOptions;
+let server: EmbeddedPostgres;
+let connection: Connection;
+const cleanups: (() => Promise<unknown>)[] = [];
+
+beforeAll(async () => {
+  const dir = fs.mkdtempSync(path.join(harness().tmpDir, 'db-heal-'));
+  fs.chmodSync(dir, 0o755); // the embedded PostgreSQL may run as another OS user
+  options = {
+    dataDir: path.join(dir, 'pg'),
+    port: await freePort(),
+    logFile: path.join(dir, 'pg.log'),
+    ephemeral: true,
+  };
+  server = await startEmbeddedPostgres(root, options);
+  await applyMigrations(server.url, migrationsDir(root));
+  connection = await Connection.connect({ address: harness().temporalAddress });
+});
+afterAll(async () => {
+  for (const c of cleanups.reverse()) await c().catch(() => undefined);
+  await connection?.close();
+  await server?.stop(2_000);
+});
+
+async function until(what: string, cond: () => boolean, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    p,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${what} did not happen within ${ms} ms`)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
+test('a smart shutdown completes with every kind of connection open, and they all heal after the restart', async () => {
+  const url = server.url;
+  const config = testConfig({ DATABASE_URL: url });
+  const client = new Client({ connection });
+  const pool = createPool(url, 4);
+  const prisma = createPrisma(url, 2);
+  cleanups.push(
+    () => pool.end(),
+    () => prisma.$disconnect(),
+  );
+  const watch = databaseWatch(url);
+  cleanups.push(watch.start(200));
+  const hub = new LiveHub(url, pool);
+  const unreachable = new LiveListener(url, pool);
+  cleanups.push(
+    () => hub.close(),
+    () => unreachable.close(),
+  );
+  const got: LiveEvent[] = [];
+  await hub.subscribe({ channels: new Set(['memory:heal/']), deliver: (e) => got.push(e) });
+  await unreachable.start();
+  // Idle connections in both pools, and one a writer opened before the shutdown.
+  await Promise.all([pool.query('SELECT pg_sleep(0.05)'), pool.query('SELECT 1'), prisma.$queryRaw`SELECT 1`]);
+  const writer = new pg.Client({ connectionString: url });
+  writer.on('error', () => undefined);
+  await writer.connect();
+  await publish(pool, 'memory:heal/', 'memory.set', { n: 1 });
+  await until('event 1', () => got.length === 1);
+
+  const t0 = Date.now();
+  process.kill(server.pid, 'SIGTERM');
+  await until('the watch to see the shutdown', () => watch.state === 'shutting-down');
+  const during = await readiness(config, pool, client);
+  expect(during.checks.postgres).toMatchObject({
+    ok: false,
+    detail: expect.stringMatching(/^postgres is shutting down/),
+  });
+  expect(during.checks.migrations.detail).not.toMatch(/pending/);
+  // Written after the hub let go of its LISTEN connection: only in live_event.
+  await publish(writer, 'memory:heal/', 'memory.set', { n: 2 });
+  await writer.end();
+
+  expect(await within(server.exited, 15_000, 'the shutdown')).toBe(0);
+  const shutdownMs = Date.now() - t0;
+  const down = await readiness(config, pool, client);
+  expect(down.checks.postgres).toMatchObject({ ok: false, detail: expect.stringMatching(/^postgres unreachable/) });
+  expect(down.checks.migrations.detail).toMatch(/^not checked: postgres unreachable/);
+
+  server = await startEmbeddedPostgres(root, options);
+  await until('the watch to see it back', () => watch.state === 'up');
+  const healedMs = Date.now() - t0;
+  await until('event 2 (caught up)', () => got.length === 2);
+  await publish(pool, 'memory:heal/', 'memory.set', { n: 3 });
+  await until('event 3', () => got.length === 3);
+  expect(got.map((e) => (e.data as { n: number }).n)).toEqual([1, 2, 3]);
+  expect(await prisma.$queryRaw`SELECT 1 AS one`).toEqual([{ one: 1 }]);
+  const after = await readiness(config, pool, client);
+  expect(after.checks.postgres.ok).toBe(true);
+  expect(after.checks.migrations).toMatchObject({ ok: true, detail: 'all applied' });
+  console.log(`smart shutdown completed in ${shutdownMs} ms; healthy again ${healedMs} ms after SIGTERM`);
+});
+
+test('a backlog is in id order across a change in digit count (9, 10, 11 — not 10, 11, 9)', async () => {
+  const pool = createPool(server.url, 1);
+  cleanups.push(() => pool.end());
+  const hub = new LiveHub(server.url, pool);
+  const ids: string[] = [];
+  for (let i = 0; i < 12; i++) ids.push((await publish(pool, 'workflow:order', 'step', { i })).id);
+  const first = (BigInt(ids[0]) - 1n).toString();
+  expect((await hub.backlog(['workflow:order'], first)).map((e) => e.id)).toEqual(ids);
+  expect((await hub.backlog(['workflow:order'], first, 3)).map((e) => e.id)).toEqual(ids.slice(0, 3));
+});
