@@ -89,6 +89,12 @@ export class StackLock {
     fs.writeFileSync(this.file, JSON.stringify(this.contents));
   }
 
+  /** Names the child `name` now runs as (after a restart), replacing the pid it had. */
+  setChild(name: string, pid: number): void {
+    this.contents.children = this.contents.children.filter((c) => c.name !== name);
+    this.addChild(name, pid);
+  }
+
   release(): void {
     try {
       const held = JSON.parse(fs.readFileSync(this.file, 'utf8')) as LockContents;

@@ -32,6 +32,8 @@ export interface EmbeddedPostgres {
   /** Fast shutdown (a checkpoint, nothing lost); SIGKILL after `graceMs`. */
   stop(graceMs?: number): Promise<void>;
   exited: Promise<number | null>;
+  /** The signal that ended the process, once it has exited (null: it exited by itself). */
+  exitSignal?(): NodeJS.Signals | null;
 }
 
 const OS_USER = 'postgres';
@@ -173,7 +175,14 @@ export async function startEmbeddedPostgres(
     await stop(2_000);
     throw err;
   }
-  return { url: `${base}/${database}`, adminUrl: `${base}/postgres`, pid: child.pid ?? -1, stop, exited };
+  return {
+    url: `${base}/${database}`,
+    adminUrl: `${base}/postgres`,
+    pid: child.pid ?? -1,
+    stop,
+    exited,
+    exitSignal: () => child.signalCode,
+  };
 }
 
 async function waitUntilReady(

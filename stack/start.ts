@@ -3,11 +3,24 @@
 // Starts what is not configured (a Temporal dev server unless TEMPORAL_ADDRESS is set, an embedded
 // PostgreSQL unless DATABASE_URL is set), applies migrations, then runs the worker and the API in
 // this process. Ctrl-C or SIGTERM stops everything in reverse order; nothing is left running.
+//
+// Faults heal. A Temporal dev server, PostgreSQL or worker of ours that ends on its own is started
+// again the same way (stack/supervise.ts: back-off from 1 s to 30 s; more than 5 restarts within
+// 5 minutes stops the stack), and says so on the terminal and in the log. The API and the worker
+// keep running through it and reconnect by themselves; the database connections heal as lib/db.ts
+// describes (a PostgreSQL shutting down is let go of, so its shutdown completes).
 import path from 'node:path';
 import { startApi, type ApiServer } from '../api/server';
 import { readiness } from '../api/health';
 import { ConfigError, loadConfig, type Config } from '../lib/config';
-import { createPool, createPrisma, redactUrl } from '../lib/db';
+import {
+  createPool,
+  createPrisma,
+  databaseWatch,
+  redactUrl,
+  type DatabaseStateChange,
+  type DatabaseWatch,
+} from '../lib/db';
 import { createLogger, type Logger } from '../lib/logger';
 import { ensureMemoryMaintenanceSchedule } from '../lib/memory-schedule';
 import { connectClient, connectWorker, ensureSearchAttributes } from '../lib/temporal';
@@ -17,12 +30,33 @@ import { BinaryNotFoundError, findBinary, TEMPORAL_CLI } from './binaries';
 import { AlreadyRunningError, StackLock } from './lock';
 import { applyMigrations, migrationsDir } from '../lib/migrations';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './postgres';
+import { Supervisor, type SupervisedPart } from './supervise';
 import { startSdkDownloadedServer, startTemporalServer, type TemporalServer } from './temporal-server';
 
 const say = (line = '') => process.stdout.write(`${line}\n`);
 const fail = (line: string) => process.stderr.write(`claude-flow: ${line}\n`);
 
 type Step = () => Promise<void>;
+
+/** How often a new connection is tried, which is how a PostgreSQL starting a smart shutdown shows. */
+const PROBE_EVERY_MS = 2_000;
+
+/** A child process of ours (the Temporal dev server, PostgreSQL) as a supervised part. */
+interface ChildPart<T> extends SupervisedPart {
+  child: T;
+}
+
+function childPart<T extends TemporalServer | EmbeddedPostgres>(child: T): ChildPart<T> {
+  return {
+    child,
+    ended: child.exited.then((code) => {
+      const signal = child.exitSignal?.();
+      return `exited (${signal ? `signal ${signal}` : `code ${code}`})`;
+    }),
+    stop: () => child.stop(),
+    describe: () => `pid ${child.pid}`,
+  };
+}
 
 async function main(): Promise<void> {
   const t0 = performance.now();
@@ -83,22 +117,44 @@ async function main(): Promise<void> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
 
+  /** A line for the terminal and the log (at info: warnings would reach the terminal a second time). */
+  const report = (line: string, level: 'info' | 'warn' | 'error') => {
+    if (level === 'info') say(line);
+    else fail(line);
+    logger.info({ severity: level }, line);
+  };
+  const supervise = <T extends SupervisedPart>(name: string, first: T, start: () => Promise<T>, seeLog: string) =>
+    new Supervisor<T>({
+      name,
+      first,
+      start,
+      report,
+      stopping: () => stopping,
+      giveUp: (why) => void stop(1, `${why}${seeLog}`),
+    });
+
   try {
     const [temporalServer, postgres] = await Promise.all([
       config.temporal.address ? undefined : startEmbeddedTemporal(config, logsDir, lock),
       config.database.url ? undefined : startPostgres(config, logsDir, lock),
     ]);
     if (temporalServer) {
-      teardown.push(() => temporalServer.stop());
-      void temporalServer.exited.then((c) =>
-        stop(1, `the Temporal dev server exited unexpectedly (code ${c}); see ${logsDir}/temporal.log`),
+      const temporalSupervisor = supervise(
+        'Temporal dev server',
+        childPart(temporalServer),
+        async () => childPart(await startEmbeddedTemporal(config, logsDir, lock)),
+        `; see ${logsDir}/temporal.log`,
       );
+      teardown.push(() => temporalSupervisor.stop());
     }
     if (postgres) {
-      teardown.push(() => postgres.stop());
-      void postgres.exited.then((c) =>
-        stop(1, `PostgreSQL exited unexpectedly (code ${c}); see ${logsDir}/postgres.log`),
+      const postgresSupervisor = supervise(
+        'PostgreSQL',
+        childPart(postgres),
+        async () => childPart(await startPostgres(config, logsDir, lock)),
+        `; see ${logsDir}/postgres.log`,
       );
+      teardown.push(() => postgresSupervisor.stop());
     }
     const resolved: Config = {
       ...config,
@@ -116,19 +172,45 @@ async function main(): Promise<void> {
       await prisma.$disconnect();
       await pool.end();
     });
+    const stopWatching = watchDatabase(databaseWatch(databaseUrl), report, () => stopping);
+    teardown.push(stopWatching);
 
-    const [client, nativeConnection] = await Promise.all([connectClient(resolved), connectWorker(resolved)]);
+    const [client, firstConnection] = await Promise.all([connectClient(resolved), connectWorker(resolved)]);
+    let nativeConnection = firstConnection;
     teardown.push(() => nativeConnection.close());
     teardown.push(() => client.connection.close());
     if (!temporalServer) await registerSearchAttributes(client, resolved, logger);
 
-    const worker: WorkerHandle = await startWorker({
-      config: resolved,
-      connection: nativeConnection,
-      deps: { prisma, pool, logger },
-    });
-    teardown.push(() => worker.shutdown());
-    worker.running.catch((err: Error) => void stop(1, `the worker stopped: ${err.message}`));
+    const launchWorker = async (): Promise<SupervisedPart> => {
+      const handle: WorkerHandle = await startWorker({
+        config: resolved,
+        connection: nativeConnection,
+        deps: { prisma, pool, logger },
+      });
+      return {
+        ended: handle.running.then(
+          () => 'stopped',
+          (err: Error) => `stopped: ${err.message}`,
+        ),
+        stop: () => handle.shutdown(),
+      };
+    };
+    let worker = await launchWorker();
+    const workerSupervisor = supervise(
+      'The worker',
+      worker,
+      async () => {
+        // What is left of the one that stopped, then a fresh connection: the old one may be what failed.
+        await worker.stop().catch(() => undefined);
+        const old = nativeConnection;
+        nativeConnection = await connectWorker(resolved);
+        await old.close().catch(() => undefined);
+        worker = await launchWorker();
+        return worker;
+      },
+      `; see ${logsDir}/claude-flow.log`,
+    );
+    teardown.push(() => workerSupervisor.stop());
     await ensureMemoryMaintenanceSchedule(client, resolved);
 
     const api: ApiServer = await startApi({ config: resolved, logger, pool, prisma, temporal: client });
@@ -139,6 +221,40 @@ async function main(): Promise<void> {
   } catch (err) {
     await stop(1, (err as Error).message);
   }
+}
+
+/**
+ * Says on the terminal (and in the log) when PostgreSQL starts shutting down, becomes unreachable
+ * and is reachable again, and keeps the watch's spare connection and probe going. Returns the stop.
+ */
+function watchDatabase(
+  watch: DatabaseWatch,
+  report: (line: string, level: 'info' | 'warn' | 'error') => void,
+  stopping: () => boolean,
+): () => Promise<void> {
+  const unlessStopping = (fn: (change: DatabaseStateChange) => void) => (change: DatabaseStateChange) => {
+    if (!stopping()) fn(change);
+  };
+  const onShuttingDown = unlessStopping(() =>
+    report(
+      'PostgreSQL is shutting down (new connections are refused); closing our idle connections so the shutdown can finish',
+      'warn',
+    ),
+  );
+  const onDown = unlessStopping((c) => report(`PostgreSQL ${c.detail}`, 'warn'));
+  const onUp = unlessStopping((c) =>
+    report(`PostgreSQL is reachable again (${((c.outageMs ?? 0) / 1000).toFixed(1)} s without it)`, 'info'),
+  );
+  watch.on('shutting-down', onShuttingDown);
+  watch.on('down', onDown);
+  watch.on('up', onUp);
+  const stopProbing = watch.start(PROBE_EVERY_MS);
+  return async () => {
+    watch.off('shutting-down', onShuttingDown);
+    watch.off('down', onDown);
+    watch.off('up', onUp);
+    await stopProbing();
+  };
 }
 
 async function startEmbeddedTemporal(config: Config, logsDir: string, lock: StackLock): Promise<TemporalServer> {
@@ -165,7 +281,7 @@ async function startEmbeddedTemporal(config: Config, logsDir: string, lock: Stac
     return await startSdkDownloadedServer(options);
   }
   const server = await startTemporalServer({ executable, ...options });
-  lock.addChild('temporal', server.pid);
+  lock.setChild('temporal', server.pid);
   return server;
 }
 
@@ -175,7 +291,7 @@ async function startPostgres(config: Config, logsDir: string, lock: StackLock): 
     port: config.database.embeddedPort,
     logFile: path.join(logsDir, 'postgres.log'),
   });
-  lock.addChild('postgres', pg.pid);
+  lock.setChild('postgres', pg.pid);
   return pg;
 }
 

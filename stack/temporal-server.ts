@@ -31,6 +31,8 @@ export interface TemporalServer {
   /** Resolves once the process has exited. Sends SIGTERM, then SIGKILL after `graceMs`. */
   stop(graceMs?: number): Promise<void>;
   exited: Promise<number | null>;
+  /** The signal that ended the process, once it has exited (null: it exited by itself). */
+  exitSignal?(): NodeJS.Signals | null;
 }
 
 async function portFree(ip: string, port: number): Promise<boolean> {
@@ -106,6 +108,7 @@ export async function startTemporalServer(opts: TemporalServerOptions): Promise<
     pid: child.pid ?? -1,
     stop,
     exited,
+    exitSignal: () => child.signalCode,
   };
 }
 
