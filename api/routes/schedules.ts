@@ -2,6 +2,7 @@
 // expression or interval. The schedule is Temporal's (visible and editable in its UI and CLI); the
 // API validates the type and input up front so a schedule never fires a run that cannot start.
 import {
+  isGrpcServiceError,
   ScheduleAlreadyRunning,
   ScheduleNotFoundError,
   type Client,
@@ -13,6 +14,9 @@ import { ProblemError, badRequest, notFound, unavailable } from '../../lib/error
 import { requireType, validateInput } from '../../lib/workflow-runs';
 import { BASE, type RouteSpec } from '../route-spec';
 import { parse } from '../validate';
+
+/** gRPC's status code INVALID_ARGUMENT. */
+const GRPC_INVALID_ARGUMENT = 3;
 
 const scheduleId = z.string().regex(/^[A-Za-z0-9._-]{1,100}$/, 'letters, digits and . _ - (1-100 characters)');
 const every = z
@@ -148,8 +152,13 @@ export const routes: RouteSpec[] = [
             `A schedule named ${body.scheduleId} exists: delete it or pick another name`,
           );
         }
-        // The server is the judge of cron syntax and intervals; say what it said.
-        if (/invalid|cron|interval/i.test((err as Error).message)) throw badRequest((err as Error).message);
+        // The SDK (a TypeError) and the server (INVALID_ARGUMENT) are the judges of cron syntax and
+        // intervals; say what they said.
+        const cause = (err as { cause?: unknown }).cause;
+        const invalid =
+          err instanceof TypeError ||
+          [err, cause].some((e) => isGrpcServiceError(e) && e.code === GRPC_INVALID_ARGUMENT);
+        if (invalid) throw badRequest((err as Error).message);
         throw err;
       }
     },
