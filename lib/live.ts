@@ -40,19 +40,9 @@ export async function publish(db: Queryable, channel: string, type: string, data
   return { id: res.rows[0].id, channel, type, data, at: res.rows[0].at.toISOString() };
 }
 
-/** Events on `channel` after `afterId`, oldest first (for resuming). */
-export async function eventsAfter(db: Queryable, channel: string, afterId: string, limit = 1000): Promise<LiveEvent[]> {
-  const res = await db.query<{ id: string; channel: string; type: string; data: unknown; at: Date }>(
-    `SELECT id::text AS id, channel, type, data, created_at AS at FROM live_event
-      WHERE channel = $1 AND id > $2::bigint ORDER BY id LIMIT $3`,
-    [channel, afterId, limit],
-  );
-  return res.rows.map((r) => ({ ...r, at: r.at.toISOString() }));
-}
-
 /**
  * One LISTEN connection per process, fanning events out to local subscribers. Reconnects after
- * losing its connection; events published meanwhile can be fetched with {@link eventsAfter}.
+ * losing its connection; events published meanwhile stay in live_event (the API's hub replays them).
  */
 export class LiveListener extends EventEmitter {
   private client: pg.Client | undefined;
