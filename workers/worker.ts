@@ -60,9 +60,13 @@ export async function startWorker(opts: StartWorkerOptions): Promise<WorkerHandl
     running,
     async shutdown() {
       if (worker.getState() === 'RUNNING') worker.shutdown();
-      await running;
-      if (!opts.deps.memory) await memory.close();
-      await memoryLive?.close();
+      try {
+        await running;
+      } finally {
+        // Also after a crash (running rejected): a restarted worker must not leak this one's LISTEN.
+        if (!opts.deps.memory) memory.close();
+        await memoryLive?.close();
+      }
     },
   };
 }
