@@ -24,7 +24,9 @@ const IO_PACKAGES = [
 ];
 
 export default tseslint.config(
-  { ignores: ['node_modules/', '.data/', '.tools/', 'lib/generated/', 'dist/', 'coverage/', 'web/vendor/'] },
+  {
+    ignores: ['node_modules/', '.data/', '.tools/', 'lib/generated/', 'dist/', 'coverage/', 'web/vendor/', 'web/dist/'],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

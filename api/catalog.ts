@@ -8,6 +8,7 @@ import { routes as analytics } from './routes/analytics';
 import { routes as audit } from './routes/audit';
 import { routes as auth } from './routes/auth';
 import { routes as codec } from './routes/codec';
+import { routes as dashboard } from './routes/dashboard';
 import { routes as docs } from './routes/docs';
 import { routes as keys } from './routes/keys';
 import { routes as live } from './routes/live';
@@ -39,6 +40,8 @@ export const ROUTES: readonly RouteSpec[] = [
   // Documentation and operations
   ...docs,
   ...operations,
+  // The web dashboard (web/): its page and files
+  ...dashboard,
 ];
 
 const compiled = ROUTES.map((spec) => ({

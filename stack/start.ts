@@ -341,6 +341,7 @@ function banner(
   const ns = config.temporal.namespace;
   say();
   say(`Claude Flow is ready in ${seconds.toFixed(1)} s`);
+  say(`  Dashboard    ${api.url}/`);
   say(`  API          ${api.url}/api/claude-flow`);
   say(`  Health       ${api.url}/readyz`);
   if (temporal?.uiUrl) say(`  Temporal UI  ${temporal.uiUrl}/namespaces/${ns}/workflows`);

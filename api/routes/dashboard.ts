@@ -1,0 +1,84 @@
+// The web dashboard (web/, built into web/dist/ by web/build.mjs): its page and files, served from
+// the API's own origin so the login cookie, CORS and the API's headers apply. The page and its
+// files hold no data (every view reads the API), so they are public; the dashboard's own routes
+// (/sessions, /sessions/{id}) answer the same page, which routes in the browser. Its CSP allows
+// scripts, styles and connections (fetch, the live WebSocket) from this origin only: no inline
+// script or style, no other host.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Request, Response } from 'express';
+import { ProblemError } from '../../lib/errors';
+import type { ApiContext, RouteSpec } from '../route-spec';
+
+export const DASHBOARD_CSP = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self'",
+  "font-src 'self'",
+  "connect-src 'self'",
+  "manifest-src 'self'",
+  "base-uri 'none'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+  "object-src 'none'",
+].join('; ');
+
+const distOf = (ctx: ApiContext) => path.join(ctx.config.projectRoot, 'web', 'dist');
+
+function notBuilt(): ProblemError {
+  return new ProblemError(
+    503,
+    'Dashboard not built',
+    'The dashboard has not been built on this machine: run `npm run build:web` (npm install does it too), then reload.',
+  );
+}
+
+function page(_req: Request, res: Response, ctx: ApiContext): void {
+  const file = path.join(distOf(ctx), 'index.html');
+  if (!fs.existsSync(file)) throw notBuilt();
+  res.setHeader('Content-Security-Policy', DASHBOARD_CSP);
+  res.setHeader('Cache-Control', 'no-cache');
+  res.type('html').send(fs.readFileSync(file));
+}
+
+const spaRoute = (p: string, summary: string): RouteSpec => ({
+  method: 'GET',
+  path: p,
+  role: 'public',
+  tag: 'dashboard',
+  summary,
+  handler: page,
+});
+
+export const routes: RouteSpec[] = [
+  spaRoute('/', 'The web dashboard (Overview)'),
+  spaRoute('/sessions', 'The web dashboard: sessions'),
+  spaRoute('/sessions/{sessionId}', 'The web dashboard: a session'),
+  {
+    method: 'GET',
+    path: '/assets/{path}',
+    role: 'public',
+    tag: 'dashboard',
+    summary: "The web dashboard's scripts, styles and images (content-hashed names, cached for good)",
+    handler: (req, res, ctx) => {
+      const dir = path.join(distOf(ctx), 'assets');
+      if (!fs.existsSync(dir)) throw notBuilt();
+      const name = ([] as string[]).concat(req.params.path as string | string[]).join('/');
+      if (!/^[\w.-]+$/.test(name)) throw new ProblemError(404, 'Not Found', `No dashboard file ${name}`);
+      res.setHeader('Content-Security-Policy', DASHBOARD_CSP);
+      res.sendFile(name, { root: dir, dotfiles: 'deny', immutable: true, maxAge: '365d' }, (err) => {
+        if (err && !res.headersSent)
+          res
+            .status(404)
+            .type('application/problem+json')
+            .json({
+              type: 'about:blank',
+              title: 'Not Found',
+              status: 404,
+              detail: `No dashboard file ${name}: reload the page (the dashboard may have been rebuilt).`,
+            });
+      });
+    },
+  },
+];

@@ -1,0 +1,155 @@
+// The API client: same-origin fetches (the login cookie rides along), JSON in and out, and every
+// failure turned into an ApiError carrying the API's problem+json title and detail.
+export const BASE = '/api/claude-flow';
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly title: string,
+    readonly detail: string,
+  ) {
+    super(detail);
+  }
+}
+
+export async function api<T>(path: string, init: { method?: string; body?: unknown } = {}): Promise<T> {
+  const method = init.method ?? 'GET';
+  let res: Response;
+  try {
+    res = await fetch(
+      path.startsWith('/') && !path.startsWith(BASE) && !path.startsWith('/readyz') ? BASE + path : path,
+      {
+        method,
+        credentials: 'same-origin',
+        headers:
+          method === 'GET'
+            ? { accept: 'application/json' }
+            : { accept: 'application/json', 'content-type': 'application/json' },
+        body: method === 'GET' ? undefined : JSON.stringify(init.body ?? {}),
+      },
+    );
+  } catch {
+    throw new ApiError(0, 'The API is unreachable', 'Check that `npm start` is still running, then try again.');
+  }
+  const text = await res.text();
+  let data: unknown;
+  try {
+    data = text ? JSON.parse(text) : undefined;
+  } catch {
+    data = undefined;
+  }
+  // /readyz answers 503 with its checks when something is down: that is an answer, not an error.
+  if (!res.ok && !(path === '/readyz' && data && typeof data === 'object' && 'status' in data)) {
+    const p = (data ?? {}) as { title?: string; detail?: string };
+    throw new ApiError(res.status, p.title ?? res.statusText, p.detail ?? (text.slice(0, 300) || `HTTP ${res.status}`));
+  }
+  return data as T;
+}
+
+export type Role = 'viewer' | 'operator' | 'admin';
+const RANK: Record<Role, number> = { viewer: 0, operator: 1, admin: 2 };
+export const allows = (have: Role, need: Role) => RANK[have] >= RANK[need];
+
+export interface Me {
+  actor: string;
+  name: string;
+  role: Role;
+  via: string;
+}
+
+export type SessionStatus = 'active' | 'paused' | 'waiting_approval' | 'ended' | 'failed';
+export const SESSION_STATUSES: SessionStatus[] = ['active', 'paused', 'waiting_approval', 'ended', 'failed'];
+
+export interface SessionRow {
+  sessionId: string;
+  title: string;
+  owner: string;
+  project: string | null;
+  status: SessionStatus;
+  lastActivityAt: string;
+  messageCount: number;
+  inputTokens: number;
+  outputTokens: number;
+  costUsd: number;
+}
+
+export interface Checkpoint {
+  checkpointId: string;
+  label: string;
+  messageCount: number;
+  gitRef?: string;
+  memoryEntries: number;
+  createdAt: string;
+}
+
+export interface Approval {
+  requestId: string;
+  title: string;
+  details?: string;
+  from: string;
+  requestedAt: string;
+  deadline?: string;
+  defaultOutcome?: 'approve' | 'reject';
+}
+
+export interface Decision {
+  requestId: string;
+  outcome: 'approved' | 'rejected';
+  decidedBy: string;
+  comment?: string;
+  decidedAt: string;
+}
+
+export interface SessionState {
+  sessionId: string;
+  title: string;
+  owner: string;
+  status: SessionStatus;
+  statusReason?: string;
+  project?: { repo?: string; path?: string; pullRequest?: number };
+  parent?: { sessionId: string; checkpointId: string };
+  messageCount: number;
+  totals: { inputTokens: number; outputTokens: number; costUsd: number };
+  checkpoints: Checkpoint[];
+  pending: Approval[];
+  decided: Decision[];
+  children: { workflowId: string; type: string; status: string; startedAt: string; endedAt?: string }[];
+  createdAt: string;
+  lastActivityAt: string;
+}
+
+export interface Message {
+  no: number;
+  position: number;
+  role: 'user' | 'assistant' | 'system';
+  content: string;
+  provider?: string | null;
+  model?: string | null;
+  at: string;
+}
+
+/** GET /readyz: `status`, and one check per part (postgres, migrations, temporal, worker). */
+export type Readiness = { status: 'ready' | 'not ready' } & Record<
+  string,
+  { ok: boolean; detail: string; ms: number } | string
+>;
+
+export interface Usage {
+  totals: { calls: number; failures: number; inputTokens: number; outputTokens: number; costUsd: number | null };
+}
+
+export interface RunSummary {
+  workflowId: string;
+  type: string;
+  status: string;
+  startTime: string;
+  closeTime?: string;
+  durationMs?: number;
+  sessionId?: string;
+}
+
+export const money = (usd: number | null | undefined) =>
+  usd === null || usd === undefined ? '—' : `$${usd < 0.01 && usd > 0 ? usd.toFixed(4) : usd.toFixed(2)}`;
+export const count = (n: number) => n.toLocaleString('en-US');
+export const plural = (n: number, one: string, many: string) => `${count(n)} ${n === 1 ? one : many}`;
+export const when = (iso: string | undefined) => (iso ? new Date(iso).toLocaleString() : '—');

@@ -1,0 +1,131 @@
+// Overview: the health of each part (/readyz, with the fix it names), active sessions, today's
+// tokens and cost, and the most recent workflow runs.
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { Link } from 'wouter';
+import { api, count, money, when, type Readiness, type RunSummary, type SessionRow, type Usage } from '../api';
+import { useLive } from '../live';
+import { ErrorBox, StatusBadge } from '../ui';
+
+const PARTS: Record<string, string> = {
+  postgres: 'PostgreSQL',
+  migrations: 'Migrations',
+  temporal: 'Temporal',
+  worker: 'Worker',
+};
+
+function startOfToday(): string {
+  const d = new Date();
+  d.setHours(0, 0, 0, 0);
+  return d.toISOString();
+}
+
+export function Overview() {
+  const client = useQueryClient();
+  // Usage, runs and evaluations announce themselves on `analytics`: refresh what they change.
+  useLive('analytics', () => {
+    void client.invalidateQueries({ queryKey: ['usage'] });
+    void client.invalidateQueries({ queryKey: ['runs'] });
+  });
+  const ready = useQuery({ queryKey: ['readyz'], queryFn: () => api<Readiness>('/readyz'), refetchInterval: 15_000 });
+  const active = useQuery({
+    queryKey: ['sessions', { status: 'active', limit: 1 }],
+    queryFn: () => api<{ total: number; sessions: SessionRow[] }>('/sessions?status=active&limit=1'),
+  });
+  const usage = useQuery({
+    queryKey: ['usage', 'today'],
+    queryFn: () => api<Usage>(`/analytics/usage?from=${encodeURIComponent(startOfToday())}`),
+  });
+  const runs = useQuery({
+    queryKey: ['runs', 'recent'],
+    queryFn: () => api<{ runs: RunSummary[] }>('/workflows?limit=8'),
+  });
+  return (
+    <>
+      <h1>Overview</h1>
+      <section aria-labelledby="health-title" className="card">
+        <h2 id="health-title">
+          Health {ready.data ? <StatusBadge status={ready.data.status === 'ready' ? 'ready' : 'not_ready'} /> : null}
+        </h2>
+        {ready.error ? <ErrorBox error={ready.error} /> : null}
+        {ready.data ? (
+          <ul className="health">
+            {Object.entries(ready.data)
+              .flatMap(([part, c]) => (typeof c === 'object' ? [[part, c] as const] : []))
+              .map(([part, c]) => (
+                <li key={part} className={c.ok ? 'ok' : 'bad'}>
+                  <span className="part">{PARTS[part] ?? part}</span>
+                  <span className="state">{c.ok ? 'OK' : 'Failing'}</span>
+                  <span className="detail">{c.detail}</span>
+                </li>
+              ))}
+          </ul>
+        ) : null}
+      </section>
+      <div className="tiles">
+        <section className="card tile" aria-labelledby="active-title">
+          <h2 id="active-title">Active sessions</h2>
+          {active.error ? (
+            <ErrorBox error={active.error} />
+          ) : (
+            <p className="big">{active.data ? count(active.data.total) : '…'}</p>
+          )}
+          <Link href="/sessions?status=active">See them</Link>
+        </section>
+        <section className="card tile" aria-labelledby="tokens-title">
+          <h2 id="tokens-title">Tokens today</h2>
+          {usage.error ? (
+            <ErrorBox error={usage.error} />
+          ) : (
+            <p className="big">
+              {usage.data ? count(usage.data.totals.inputTokens + usage.data.totals.outputTokens) : '…'}
+            </p>
+          )}
+          {usage.data ? (
+            <p className="muted">
+              {count(usage.data.totals.inputTokens)} in · {count(usage.data.totals.outputTokens)} out ·{' '}
+              {count(usage.data.totals.calls)} calls
+              {usage.data.totals.failures ? `, ${usage.data.totals.failures} failed` : ''}
+            </p>
+          ) : null}
+        </section>
+        <section className="card tile" aria-labelledby="cost-title">
+          <h2 id="cost-title">Cost today</h2>
+          {usage.data ? <p className="big">{money(usage.data.totals.costUsd ?? 0)}</p> : <p className="big">…</p>}
+        </section>
+      </div>
+      <section className="card" aria-labelledby="runs-title">
+        <h2 id="runs-title">Recent runs</h2>
+        {runs.error ? <ErrorBox error={runs.error} /> : null}
+        {runs.data && runs.data.runs.length === 0 ? <p className="muted">No workflow runs yet.</p> : null}
+        {runs.data && runs.data.runs.length > 0 ? (
+          <div className="scroll">
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">Run</th>
+                  <th scope="col">Type</th>
+                  <th scope="col">Status</th>
+                  <th scope="col">Started</th>
+                </tr>
+              </thead>
+              <tbody>
+                {runs.data.runs.map((r) => (
+                  <tr key={r.workflowId}>
+                    <td className="mono">
+                      {r.sessionId ? <Link href={`/sessions/${r.sessionId}`}>{r.workflowId}</Link> : r.workflowId}
+                    </td>
+                    <td>{r.type}</td>
+                    <td>
+                      <StatusBadge status={r.status} />
+                    </td>
+                    <td>{when(r.startTime)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        ) : null}
+      </section>
+    </>
+  );
+}
