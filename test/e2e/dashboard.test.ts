@@ -133,6 +133,29 @@ test('local admin: start a session, stream a reply, checkpoint, roll back', asyn
   await messages(page).filter({ hasText: SECOND_REPLY }).waitFor({ state: 'detached' });
   await expect(messages(page).count()).resolves.toBe(2);
 
+  // An approval the session asks for is answered with a comment.
+  const asked = await fetch(`${open.url}/api/claude-flow/sessions/${sessionId}/approvals`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ title: 'Tag v2.0?', details: 'All checks passed.' }),
+  });
+  expect(asked.status).toBe(201);
+  await page.reload();
+  const approvals = page.getByRole('region', { name: 'Approvals' });
+  await approvals.getByText('Tag v2.0?').waitFor();
+  await approvals.getByLabel('Comment').fill('ship it');
+  await approvals.getByRole('button', { name: 'Approve' }).click();
+  await approvals.getByText('“ship it”').waitFor();
+  await expect(approvals.getByRole('button', { name: 'Approve' }).count()).resolves.toBe(0);
+
+  // Pause and resume.
+  await page.getByRole('button', { name: 'Pause' }).click();
+  await page.getByRole('button', { name: 'Resume' }).waitFor();
+  await page.getByText('The session is paused').waitFor();
+  await page.getByRole('button', { name: 'Resume' }).click();
+  await page.getByRole('button', { name: 'Pause' }).waitFor();
+  await page.getByLabel('Message').waitFor();
+
   // A phone-sized screen: one column, nothing cut off sideways.
   await page.setViewportSize({ width: 390, height: 844 });
   const overflow = await page.evaluate(() => {
@@ -146,6 +169,16 @@ test('local admin: start a session, stream a reply, checkpoint, roll back', asyn
   await page.getByRole('link', { name: 'Sessions' }).first().click();
   await page.getByRole('link', { name: 'Release 2.0' }).waitFor();
   await look(page, 'sessions');
+
+  // Fork from the checkpoint: a new session with the conversation up to it.
+  await page.getByRole('link', { name: 'Release 2.0' }).click();
+  await page.getByRole('button', { name: 'Fork' }).click();
+  await page.waitForURL(
+    (u) => !u.pathname.endsWith(sessionId as string) && /\/sessions\/[0-9a-f-]{36}$/.test(u.pathname),
+  );
+  await page.getByRole('link', { name: sessionId?.slice(0, 8) }).waitFor(); // "forked from …"
+  await messages(page).filter({ hasText: FIRST_REPLY }).waitFor();
+  await expect(messages(page).count()).resolves.toBe(2);
   expect(problems).toEqual([]);
   await context.close();
 });
@@ -160,7 +193,8 @@ test('a viewer signs in with a key and finds no control that changes anything', 
   const { key } = (await created.json()) as { key: string };
   expect(sessionId).toBeDefined(); // the first test's session
 
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  // In the dark theme (prefers-color-scheme), which the audit checks too.
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, colorScheme: 'dark' });
   const page = await context.newPage();
   await page.goto(`${keyed.url}/sessions/${sessionId}`);
   await page.getByRole('heading', { name: 'Sign in to Claude Flow' }).waitFor();
@@ -180,7 +214,7 @@ test('a viewer signs in with a key and finds no control that changes anything', 
   await look(page, 'session-viewer');
 
   await page.getByRole('link', { name: 'Sessions' }).first().click();
-  await page.getByRole('link', { name: 'Release 2.0' }).waitFor();
+  await page.getByRole('link', { name: 'Release 2.0', exact: true }).waitFor();
   await expect(page.getByRole('button', { name: 'Start session' }).count()).resolves.toBe(0);
 
   // The API refuses what the page does not offer.

@@ -29,7 +29,9 @@ export function SessionView({ id }: { id: string }) {
   const client = useQueryClient();
   const can = useCan('operator');
   const path = `/sessions/${encodeURIComponent(id)}`;
-  const state = useQuery({ queryKey: ['session', id], queryFn: () => api<SessionState>(path) });
+  // Status, approvals and runs have no live events yet (only the model's text does): polled while
+  // the page is visible.
+  const state = useQuery({ queryKey: ['session', id], queryFn: () => api<SessionState>(path), refetchInterval: 5_000 });
   const messages = useQuery({
     queryKey: ['messages', id],
     queryFn: () => api<{ messages: Message[] }>(`${path}/messages?limit=1000`),
@@ -233,7 +235,11 @@ function Controls({ id, state, onDone }: { id: string; state: SessionState; onDo
   const act = useMutation({
     mutationFn: (action: 'pause' | 'resume' | 'end') =>
       api(`/sessions/${encodeURIComponent(id)}/${action}`, { method: 'POST', body: {} }),
-    onSuccess: () => setTimeout(onDone, 300),
+    // A signal is accepted before the session acts on it: look again shortly.
+    onSuccess: () => {
+      setTimeout(onDone, 300);
+      setTimeout(onDone, 1_500);
+    },
   });
   if (state.status === 'ended' || state.status === 'failed') return null;
   return (
