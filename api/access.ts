@@ -6,6 +6,7 @@ import type { RequestHandler } from 'express';
 import type pg from 'pg';
 import type { Config } from '../lib/config';
 import { ProblemError } from '../lib/errors';
+import type { AuthFailures } from './auth/failures';
 import { identify, unauthorized } from './auth/identify';
 import { allows, type Role } from './auth/roles';
 import { routeFor } from './catalog';
@@ -26,17 +27,26 @@ export function forbidden(need: Role, have: Role): ProblemError {
   );
 }
 
-/** Identifies the caller into `req.principal`: a 401 for credentials that are given but wrong. */
-export function identifyCaller(deps: { pool: Pick<pg.Pool, 'query'>; config: Config }): RequestHandler {
+/**
+ * Identifies the caller into `req.principal`: a 401 for credentials that are given but wrong, a 429
+ * for an address locked out by failed authentications (api/auth/failures.ts).
+ */
+export function identifyCaller(deps: {
+  pool: Pick<pg.Pool, 'query'>;
+  config: Config;
+  failures?: AuthFailures;
+}): RequestHandler {
   return async (req, _res, next) => {
     if (req.method === 'OPTIONS') return next();
     const live = req.routeSpec?.tag === 'live';
-    try {
-      req.principal = await identify(req, req.ip, deps, { allowQueryKey: live });
-    } catch (err) {
-      // A stale cookie must not stop anyone from logging in again: public routes ignore bad credentials.
-      if (req.routeSpec?.role !== 'public') throw err;
+    if (req.routeSpec?.role === 'public') {
+      // A stale cookie must not stop anyone from logging in again: public routes ignore bad
+      // credentials, and so do not count them as failures (the login route counts its own).
+      const unlimited = { pool: deps.pool, config: deps.config };
+      req.principal = await identify(req, req.ip, unlimited, { allowQueryKey: live }).catch(() => undefined);
+      return next();
     }
+    req.principal = await identify(req, req.ip, deps, { allowQueryKey: live });
     next();
   };
 }

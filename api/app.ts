@@ -1,6 +1,7 @@
 // The Express app factory: every route of the catalog, no listening (api/server.ts does that and
 // attaches the WebSocket endpoint). Order matters: request id, route match and metrics, security
-// headers, CORS, body, audit, caller identity, rate limit, role check, then the routes.
+// headers, CORS, audit, the browser guard (Host, Origin, CSRF), body, the input policy, caller
+// identity (with failed-authentication limits), rate limit, role check, then the routes.
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import express, { type Express } from 'express';
@@ -14,8 +15,11 @@ import type { Logger } from '../lib/logger';
 import { MemoryStore } from '../lib/memory';
 import { authorize, identifyCaller, matchRoute } from './access';
 import { auditTrail } from './audit';
+import { AuthFailures } from './auth/failures';
+import { browserGuard } from './browser-guard';
 import { ROUTES } from './catalog';
 import { cors } from './cors';
+import { inputPolicy } from './input-policy';
 import { LiveHub } from './live/hub';
 import { measure } from './metrics';
 import { errorHandler, notFoundHandler } from './problem';
@@ -34,6 +38,8 @@ export interface AppDeps {
   live?: LiveOptions;
   /** The memory store routes use; startApi gives one with a read cache kept fresh by live events. */
   memory?: MemoryStore;
+  /** Failed-authentication limits; startApi gives the one its WebSocket endpoint shares. */
+  authFailures?: AuthFailures;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
@@ -54,6 +60,7 @@ export function createApp(deps: AppDeps): Express {
     memory: deps.memory ?? new MemoryStore(deps.pool, deps.config.memory),
     codec: payloadCodec(deps.config.payloads),
     routes: ROUTES,
+    authFailures: deps.authFailures ?? new AuthFailures(deps.pool, deps.config),
   };
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
@@ -73,6 +80,8 @@ export function createApp(deps: AppDeps): Express {
   app.use(measure);
   app.use(helmet());
   app.use(cors(deps.config));
+  app.use(auditTrail(deps));
+  app.use(browserGuard(deps.config));
   // Webhook routes verify a signature over the raw bytes, so they parse their own bodies.
   app.use(
     express.json({
@@ -80,8 +89,8 @@ export function createApp(deps: AppDeps): Express {
       type: (req) => !req.url?.startsWith(`${BASE}/webhooks/`) && JSON_TYPE.test(req.headers['content-type'] ?? ''),
     }),
   );
-  app.use(auditTrail(deps));
-  app.use(identifyCaller(deps));
+  app.use(inputPolicy);
+  app.use(identifyCaller({ ...deps, failures: ctx.authFailures }));
   app.use(rateLimit(deps));
   app.use(authorize(deps.config));
 

@@ -1,6 +1,8 @@
 // Rate limits per API key and per client address: fixed windows, shared by every API copy through
 // Postgres (table rate_limit), counted in memory in between. Over a limit: 429 with Retry-After
-// (seconds to the next window). A limit of 0 is off.
+// (seconds to the next window). A limit of 0 is off. The bootstrap admin key is never refused by an
+// address's limit (only by its own), so whoever else shares its address, the administrator gets in.
+// Failed authentication has limits of its own, counted with the same RateCounter (auth/failures.ts).
 //
 // A process admits a request from memory while its unshared count for the bucket is a small share
 // of what the bucket has left (RATE_SHARE of limit minus the shared count); past that, and at least
@@ -12,7 +14,11 @@ import type { RequestHandler } from 'express';
 import type pg from 'pg';
 import type { Config } from '../lib/config';
 import { ProblemError } from '../lib/errors';
+import { isBootstrapKey } from './auth/secrets';
+import { BASE } from './route-spec';
 import './request-context';
+
+const LOGIN = `${BASE}/auth/login`;
 
 /** The share of a bucket's headroom one process may admit before it must tell the others. */
 export const RATE_SHARE = 0.1;
@@ -33,9 +39,14 @@ export class RateCounter {
   private lastSweep = 0;
   private readonly timer: NodeJS.Timeout;
 
+  /**
+   * @param namespace starts every bucket name in Postgres (`rl:`): counters with other windows share
+   * the table, and each forgets only its own past windows.
+   */
   constructor(
     private readonly db: Pick<pg.Pool, 'query'>,
-    private readonly windowMs: number,
+    readonly windowMs: number,
+    private readonly namespace: string,
   ) {
     this.timer = setInterval(() => void this.flush().catch(() => undefined), FLUSH_MS);
     this.timer.unref();
@@ -58,6 +69,21 @@ export class RateCounter {
     return entries.map((b) => b.shared + b.pending);
   }
 
+  /** This process's latest knowledge of a bucket's count (all copies) in the current window; no query. */
+  known(name: string, now: number): number {
+    const b = this.buckets.get(name);
+    return b && b.windowStart === this.windowStart(now) ? b.shared + b.pending : 0;
+  }
+
+  /** Seconds from `now` to the end of its window (at least 1). */
+  secondsLeft(now: number): number {
+    return Math.max(1, Math.ceil((this.windowStart(now) + this.windowMs - now) / 1000));
+  }
+
+  private windowStart(now: number): number {
+    return Math.floor(now / this.windowMs) * this.windowMs;
+  }
+
   /** Adds every unshared count to Postgres and learns the shared totals; one statement. */
   async flush(): Promise<void> {
     // One write at a time: counts that arrive meanwhile go with the next.
@@ -71,10 +97,12 @@ export class RateCounter {
          SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::int[])
          ON CONFLICT (bucket, window_start) DO UPDATE SET count = rate_limit.count + EXCLUDED.count
          RETURNING bucket, window_start, count`,
-        [owed.map(([name]) => name), owed.map(([, b]) => new Date(b.windowStart)), sent],
+        [owed.map(([name]) => this.namespace + name), owed.map(([, b]) => new Date(b.windowStart)), sent],
       );
       owed.forEach(([name, b], i) => {
-        const row = res.rows.find((r) => r.bucket === name && r.window_start.getTime() === b.windowStart);
+        const row = res.rows.find(
+          (r) => r.bucket === this.namespace + name && r.window_start.getTime() === b.windowStart,
+        );
         b.pending -= sent[i];
         if (row) b.shared = row.count;
       });
@@ -94,7 +122,10 @@ export class RateCounter {
     if (now - this.lastSweep < 5 * 60_000) return;
     this.lastSweep = now;
     void this.db
-      .query('DELETE FROM rate_limit WHERE window_start < $1', [new Date(current - this.windowMs)])
+      .query('DELETE FROM rate_limit WHERE window_start < $1 AND starts_with(bucket, $2)', [
+        new Date(current - this.windowMs),
+        this.namespace,
+      ])
       .catch(() => undefined);
   }
 
@@ -106,7 +137,7 @@ export class RateCounter {
 export function rateLimit(deps: { pool: Pick<pg.Pool, 'query'>; config: Config }): RequestHandler {
   const { windowSeconds, perKey, perIp } = deps.config.api.rateLimit;
   const windowMs = windowSeconds * 1000;
-  const counter = new RateCounter(deps.pool, windowMs);
+  const counter = new RateCounter(deps.pool, windowMs, 'rl:');
   return async (req, res, next) => {
     if (req.routeSpec?.path === '/healthz' || req.routeSpec?.path === '/readyz' || req.method === 'OPTIONS')
       return next();
@@ -120,7 +151,12 @@ export function rateLimit(deps: { pool: Pick<pg.Pool, 'query'>; config: Config }
       limits.map(([, l]) => l),
       now,
     );
-    const over = limits.findIndex(([, limit], i) => counts[i] > limit);
+    // The bootstrap admin key always has a way in: whatever others did from its address, only its
+    // own bucket can refuse it (a login with it included).
+    const admin =
+      req.principal?.actor === 'bootstrap' ||
+      (req.routeSpec?.path === LOGIN && isBootstrapKey(deps.config, (req.body as { key?: unknown } | undefined)?.key));
+    const over = limits.findIndex(([bucket, limit], i) => counts[i] > limit && !(admin && bucket.startsWith('ip:')));
     if (over === -1) return next();
     const start = Math.floor(now / windowMs) * windowMs;
     const retryAfter = Math.max(1, Math.ceil((start + windowMs - now) / 1000));

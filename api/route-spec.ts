@@ -11,6 +11,7 @@ import type { Config } from '../lib/config';
 import type { PrismaClient } from '../lib/db';
 import type { Logger } from '../lib/logger';
 import type { MemoryStore } from '../lib/memory';
+import type { AuthFailures } from './auth/failures';
 import type { Role } from './auth/roles';
 import type { LiveHub } from './live/hub';
 
@@ -42,6 +43,8 @@ export interface ApiContext {
   codec: AesGcmPayloadCodec | undefined;
   /** Every declared route (the catalog), for the routes that describe the API. */
   routes: readonly RouteSpec[];
+  /** Failed-authentication limits (the login route counts its own). */
+  authFailures: AuthFailures;
 }
 
 export type Handler = (req: Request, res: Response, ctx: ApiContext) => void | Promise<void>;
@@ -67,6 +70,11 @@ export interface RouteSpec {
   response?: { status?: number; description?: string; schema: z.ZodType };
   /** Errors this route answers besides the common ones (400, 401, 403, 429), with what each means. */
   errors?: Partial<Record<404 | 409 | 413 | 422 | 503, string>>;
+  /**
+   * Called by other sites and authenticated by the route itself (a signed webhook): exempt from the
+   * Host, Origin and CSRF checks that protect browsers' ambient credentials (browser-guard.ts).
+   */
+  crossSite?: boolean;
   /** Middleware before the handler: a route that parses its own body (raw bytes, NDJSON). */
   before?: RequestHandler[];
   /** Undefined for a route served outside Express (the WebSocket upgrade at /live, api/live/ws.ts). */

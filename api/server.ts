@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { LiveListener } from '../lib/live';
 import { MemoryStore } from '../lib/memory';
 import { createApp, type AppDeps } from './app';
+import { AuthFailures } from './auth/failures';
 import { LiveHub } from './live/hub';
 import { attachLive } from './live/ws';
 
@@ -34,8 +35,10 @@ export async function startApi(deps: AppDeps): Promise<ApiServer> {
     deps.memory || !deps.config.database.url ? undefined : new LiveListener(deps.config.database.url, deps.pool);
   await memoryLive?.start();
   const memory = deps.memory ?? new MemoryStore(deps.pool, deps.config.memory, { live: memoryLive });
-  const server = http.createServer(createApp({ ...deps, hub, memory }));
-  const closeLive = attachLive(server, { ...deps, hub }, deps.live);
+  // One failed-authentication limiter for HTTP and WebSocket upgrades alike.
+  const authFailures = deps.authFailures ?? new AuthFailures(deps.pool, deps.config);
+  const server = http.createServer(createApp({ ...deps, hub, memory, authFailures }));
+  const closeLive = attachLive(server, { ...deps, hub, failures: authFailures }, deps.live);
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) => {
       reject(
@@ -61,6 +64,7 @@ export async function startApi(deps: AppDeps): Promise<ApiServer> {
       await hub.close();
       await memory.close();
       await memoryLive?.close();
+      if (!deps.authFailures) authFailures.close();
     },
   };
 }

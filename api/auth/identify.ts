@@ -10,6 +10,7 @@ import type { Config } from '../../lib/config';
 import { ProblemError } from '../../lib/errors';
 import { useKey } from './keys';
 import { LOGIN_COOKIE, findLogin, readCookie } from './logins';
+import type { AuthFailures } from './failures';
 import type { Principal } from './roles';
 import { sameSecret } from './secrets';
 
@@ -34,32 +35,53 @@ export async function principalForKey(
   return { actor: `key:${found.id}`, name: found.name, role: found.role, keyId: found.id, via };
 }
 
+/** A credential as sent; `secret` is undefined for a malformed Authorization header. */
+interface Credential {
+  via: 'bearer' | 'cookie' | 'query';
+  secret: string | undefined;
+}
+
+function credentialOf(req: IncomingMessage, opts: { allowQueryKey?: boolean }): Credential | undefined {
+  const auth = req.headers.authorization;
+  if (auth !== undefined) return { via: 'bearer', secret: /^Bearer\s+(\S+)\s*$/i.exec(auth)?.[1] };
+  const cookie = readCookie(req.headers.cookie, LOGIN_COOKIE);
+  if (cookie !== undefined) return { via: 'cookie', secret: cookie };
+  if (opts.allowQueryKey) {
+    const key = new URL(req.url ?? '/', 'http://x').searchParams.get('key');
+    if (key) return { via: 'query', secret: key };
+  }
+  return undefined;
+}
+
+async function resolve(cred: Credential, deps: { pool: Pick<pg.Pool, 'query'>; config: Config }): Promise<Principal> {
+  if (cred.secret === undefined) throw unauthorized('The Authorization header must be "Bearer <API key>"');
+  if (cred.via !== 'cookie') return principalForKey(deps.pool, deps.config, cred.secret, cred.via);
+  const who = await findLogin(deps.pool, cred.secret);
+  if (!who) throw unauthorized('Your login has expired or was ended; log in again (POST /api/claude-flow/auth/login)');
+  return who;
+}
+
 /**
- * The caller of `req`, or undefined for an anonymous caller that needs a key.
+ * The caller of `req`, or undefined for an anonymous caller that needs a key. With `failures`, a
+ * locked-out address (or key prefix) is a 429 before the credential is looked at, and a wrong
+ * credential counts toward the lockout (its 401 may become that 429).
  * @param ip the client address as the app sees it (after trusted proxies)
  */
 export async function identify(
   req: IncomingMessage,
   ip: string | undefined,
-  deps: { pool: Pick<pg.Pool, 'query'>; config: Config },
+  deps: { pool: Pick<pg.Pool, 'query'>; config: Config; failures?: AuthFailures },
   opts: { allowQueryKey?: boolean } = {},
 ): Promise<Principal | undefined> {
-  const auth = req.headers.authorization;
-  if (auth !== undefined) {
-    const m = /^Bearer\s+(\S+)\s*$/i.exec(auth);
-    if (!m) throw unauthorized('The Authorization header must be "Bearer <API key>"');
-    return principalForKey(deps.pool, deps.config, m[1], 'bearer');
-  }
-  const cookie = readCookie(req.headers.cookie, LOGIN_COOKIE);
-  if (cookie !== undefined) {
-    const who = await findLogin(deps.pool, cookie);
-    if (!who)
-      throw unauthorized('Your login has expired or was ended; log in again (POST /api/claude-flow/auth/login)');
-    return who;
-  }
-  if (opts.allowQueryKey) {
-    const key = new URL(req.url ?? '/', 'http://x').searchParams.get('key');
-    if (key) return principalForKey(deps.pool, deps.config, key, 'query');
+  const cred = credentialOf(req, opts);
+  if (cred) {
+    await deps.failures?.admit(ip, cred.secret);
+    try {
+      return await resolve(cred, deps);
+    } catch (err) {
+      if (!deps.failures || !(err instanceof ProblemError) || err.status !== 401) throw err;
+      throw (await deps.failures.failed(ip, cred.secret)) ?? err;
+    }
   }
   if (!deps.config.api.apiKey && ip !== undefined && LOOPBACK.test(ip))
     return { actor: 'local', name: 'local', role: 'admin', via: 'local' };

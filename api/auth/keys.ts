@@ -51,3 +51,15 @@ export async function useKey(db: Db, key: string): Promise<ApiKeyInfo | undefine
   );
   return res.rows[0];
 }
+
+/** Gives a key another role (its logins follow: they read the key's role); undefined when there is no such key. */
+export async function setKeyRole(db: Db, id: string, role: Role): Promise<ApiKeyInfo | undefined> {
+  const res = await db.query<ApiKeyInfo>(`UPDATE api_key SET role = $2 WHERE id = $1 RETURNING ${COLUMNS}`, [id, role]);
+  return res.rows[0];
+}
+
+/** A key's role now; undefined when it is revoked or gone. */
+export async function liveKeyRole(db: Db, id: string): Promise<Role | undefined> {
+  const res = await db.query<{ role: Role }>(`SELECT role FROM api_key WHERE id = $1 AND revoked_at IS NULL`, [id]);
+  return res.rows[0]?.role;
+}

@@ -25,12 +25,16 @@ export async function createLogin(db: Db, who: Principal, hours: number): Promis
   return { token, expiresAt };
 }
 
-/** The principal behind a live login cookie; undefined when unknown, expired or its key revoked. */
+/**
+ * The principal behind a live login cookie; undefined when unknown, expired or its key revoked. A
+ * login made with a key has the key's role now (a role change applies to its logins at once).
+ */
 export async function findLogin(db: Db, token: string): Promise<Principal | undefined> {
+  const hash = sha256(token);
   const res = await db.query<{ key_id: string | null; name: string; role: Role }>(
-    `SELECT s.key_id, s.name, s.role FROM auth_session s LEFT JOIN api_key k ON k.id = s.key_id
+    `SELECT s.key_id, s.name, coalesce(k.role, s.role) AS role FROM auth_session s LEFT JOIN api_key k ON k.id = s.key_id
       WHERE s.hash = $1 AND s.expires_at > now() AND (s.key_id IS NULL OR k.revoked_at IS NULL)`,
-    [sha256(token)],
+    [hash],
   );
   const row = res.rows[0];
   if (!row) return undefined;
@@ -39,8 +43,15 @@ export async function findLogin(db: Db, token: string): Promise<Principal | unde
     name: row.name,
     role: row.role,
     keyId: row.key_id ?? undefined,
+    loginId: hash,
     via: 'cookie',
   };
+}
+
+/** True while the login `loginId` (the sha256 of its cookie) exists and has not expired. */
+export async function loginAlive(db: Db, loginId: string): Promise<boolean> {
+  const res = await db.query(`SELECT 1 FROM auth_session WHERE hash = $1 AND expires_at > now()`, [loginId]);
+  return res.rows.length > 0;
 }
 
 export async function deleteLogin(db: Db, token: string): Promise<void> {

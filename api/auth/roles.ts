@@ -16,5 +16,7 @@ export interface Principal {
   role: Role;
   /** Set for API keys (and logins made with one). */
   keyId?: string;
+  /** Set for dashboard logins: the sha256 of the cookie, the login's row in auth_session. */
+  loginId?: string;
   via: 'bearer' | 'cookie' | 'query' | 'local';
 }

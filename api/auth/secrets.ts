@@ -1,5 +1,6 @@
 // Secrets shown once (API keys, login cookies) and what is stored of them: a sha256.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Config } from '../../lib/config';
 
 /** API keys start with this, so they are recognisable in configs and secret scanners. */
 export const KEY_PREFIX = 'cf_live_';
@@ -26,4 +27,10 @@ export function sha256(text: string): string {
 /** Constant-time equality of two secrets (by their hashes, so lengths may differ). */
 export function sameSecret(a: string, b: string): boolean {
   return timingSafeEqual(Buffer.from(sha256(a), 'hex'), Buffer.from(sha256(b), 'hex'));
+}
+
+/** True when `secret` is the bootstrap admin key (CLAUDE_FLOW_API_KEY); constant time. */
+export function isBootstrapKey(config: Config, secret: unknown): boolean {
+  const admin = config.api.apiKey;
+  return admin !== undefined && typeof secret === 'string' && sameSecret(secret, admin);
 }

@@ -4,7 +4,9 @@
 // Client → server: {"subscribe": ["session:<id>", ...], "lastEventId"?: "<id>"} and
 // {"unsubscribe": [...]}. Server → client: {"type":"subscribed","channels":[...]}, each event as
 // {id, channel, type, data, at}, and {"type":"error","detail"} for a bad message. Pings every
-// heartbeat; a client that misses a pong is cut. A client that falls behind is closed with 1013.
+// heartbeat; a client that misses a pong is cut. A client that falls behind is closed with 1013; one
+// whose key is revoked or changes role, or whose login ends, with 1008. Browsers' upgrades pass the
+// same Host and Origin checks as HTTP requests (browser-guard.ts).
 import type http from 'node:http';
 import type { Duplex } from 'node:stream';
 import type pg from 'pg';
@@ -14,14 +16,20 @@ import type { Config } from '../../lib/config';
 import { ProblemError } from '../../lib/errors';
 import type { Logger } from '../../lib/logger';
 import { liveConnections, liveDropped } from '../../lib/metrics';
+import type { AuthFailures } from '../auth/failures';
 import { identify, unauthorized } from '../auth/identify';
+import type { Principal } from '../auth/roles';
+import { browserProblem, browserRequest } from '../browser-guard';
 import { BASE, type LiveOptions } from '../route-spec';
+import { liveAccess } from './access';
 import { channelList } from './channels';
 import type { LiveHub } from './hub';
 import { LiveStream } from './stream';
 
 /** Close code for a client dropped for falling behind ("try again later"). */
 export const CLOSE_SLOW = 1013;
+/** Close code for a client whose key was revoked or changed role, or whose login ended ("policy violation"). */
+export const CLOSE_REVOKED = 1008;
 
 const message = z.union([
   z
@@ -47,10 +55,20 @@ function clientIp(req: http.IncomingMessage): string | undefined {
   return remote;
 }
 
+/** The host the API is known by: X-Forwarded-Host from a proxy on this machine, else Host. */
+function publicHost(req: http.IncomingMessage): string | undefined {
+  const remote = req.socket.remoteAddress;
+  const forwarded = req.headers['x-forwarded-host'];
+  if (remote && LOOPBACK.test(remote) && typeof forwarded === 'string') return forwarded.split(',')[0].trim();
+  return req.headers.host;
+}
+
 function refuse(socket: Duplex, err: ProblemError): void {
   const body = JSON.stringify({ type: 'about:blank', title: err.title, status: err.status, detail: err.detail });
+  const retry =
+    typeof err.extra.retryAfterSeconds === 'number' ? `Retry-After: ${err.extra.retryAfterSeconds}\r\n` : '';
   socket.end(
-    `HTTP/1.1 ${err.status} ${err.title}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    `HTTP/1.1 ${err.status} ${err.title}\r\nContent-Type: application/problem+json\r\n${retry}Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
   );
 }
 
@@ -59,6 +77,8 @@ export interface LiveDeps {
   pool: Pick<pg.Pool, 'query'>;
   logger: Logger;
   hub: LiveHub;
+  /** Failed authentication limits, shared with the HTTP app (api/auth/failures.ts). */
+  failures?: AuthFailures;
 }
 
 /** Serves WebSocket upgrades on `${BASE}/live`; returns a function that closes every client. */
@@ -72,10 +92,17 @@ export function attachLive(server: http.Server, deps: LiveDeps, opts: LiveOption
       refuse(socket, new ProblemError(404, 'Not Found', `No WebSocket endpoint at ${path}; use ${BASE}/live`));
       return;
     }
+    // Browsers send Origin on every WebSocket and CORS does not apply to them: the same Host and
+    // Origin checks as for HTTP (browser-guard.ts), or any page could listen as the local admin.
+    const blocked = browserProblem(browserRequest(req, publicHost(req)), deps.config);
+    if (blocked) {
+      refuse(socket, blocked);
+      return;
+    }
     identify(req, clientIp(req), deps, { allowQueryKey: true })
       .then((who) => {
         if (!who) throw unauthorized('Live updates need an API key: Bearer header, login cookie or ?key=');
-        wss.handleUpgrade(req, socket, head, (ws) => serve(ws, new URL(req.url ?? '/', 'http://x')));
+        wss.handleUpgrade(req, socket, head, (ws) => serve(ws, new URL(req.url ?? '/', 'http://x'), who));
       })
       .catch((err: unknown) => {
         if (err instanceof ProblemError) refuse(socket, err);
@@ -86,7 +113,7 @@ export function attachLive(server: http.Server, deps: LiveDeps, opts: LiveOption
       });
   });
 
-  function serve(ws: WebSocket, url: URL): void {
+  function serve(ws: WebSocket, url: URL, who: Principal): void {
     liveConnections.inc({ transport: 'websocket' });
     let alive = true;
     ws.on('pong', () => (alive = true));
@@ -104,6 +131,12 @@ export function attachLive(server: http.Server, deps: LiveDeps, opts: LiveOption
       },
       maxBuffered,
     );
+    // Revoking the key, a role change or logging out closes the socket (live/access.ts).
+    const access = liveAccess(deps.hub, deps.pool).watch(who, (reason) => {
+      stream.close();
+      ws.close(CLOSE_REVOKED, reason.slice(0, 120));
+      setTimeout(() => ws.terminate(), 2_000).unref();
+    });
     const beat = setInterval(() => {
       if (!alive) {
         ws.terminate();
@@ -111,9 +144,11 @@ export function attachLive(server: http.Server, deps: LiveDeps, opts: LiveOption
       }
       alive = false;
       ws.ping();
+      void access.check();
     }, opts.heartbeatMs ?? 30_000);
     ws.on('close', () => {
       clearInterval(beat);
+      access.stop();
       stream.close();
       liveConnections.dec({ transport: 'websocket' });
     });

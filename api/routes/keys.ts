@@ -1,8 +1,10 @@
-// /keys: API keys, for admins. The secret is in the creation response only.
+// /keys: API keys, for admins. The secret is in the creation response only. Revoking a key or
+// changing its role ends its live streams at once, on every API copy (live/access.ts).
 import { z } from 'zod';
 import { notFound } from '../../lib/errors';
-import { createKey, listKeys, revokeKey } from '../auth/keys';
+import { createKey, listKeys, revokeKey, setKeyRole } from '../auth/keys';
 import { ROLES } from '../auth/roles';
+import { announce } from '../live/access';
 import { BASE, type RouteSpec } from '../route-spec';
 import { parse } from '../validate';
 
@@ -12,6 +14,7 @@ const createKeyBody = z
     role: z.enum(ROLES),
   })
   .strict();
+const updateKeyBody = z.object({ role: z.enum(ROLES) }).strict();
 const keyId = z.uuid({ message: 'a key id (UUID) from GET /keys' });
 
 export const routes: RouteSpec[] = [
@@ -47,7 +50,25 @@ export const routes: RouteSpec[] = [
     handler: async (req, res, { pool }) => {
       const revoked = await revokeKey(pool, parse(keyId, req.params.keyId, 'path'));
       if (!revoked) throw notFound(`No API key ${req.params.keyId}; GET /api/claude-flow/keys lists them`);
+      // Its live streams end now, on every API copy (its requests and logins already fail).
+      await announce(pool, { type: 'key-revoked', keyId: revoked.id });
       res.json(revoked);
+    },
+  },
+  {
+    method: 'PUT',
+    path: `${BASE}/keys/{keyId}`,
+    role: 'admin',
+    tag: 'keys',
+    summary: "Change an API key's role (its logins follow; its live streams end, to reconnect with the new role)",
+    body: updateKeyBody,
+    handler: async (req, res, { pool }) => {
+      const id = parse(keyId, req.params.keyId, 'path');
+      const { role } = parse(updateKeyBody, req.body ?? {}, 'body');
+      const updated = await setKeyRole(pool, id, role);
+      if (!updated) throw notFound(`No API key ${req.params.keyId}; GET /api/claude-flow/keys lists them`);
+      await announce(pool, { type: 'key-role-changed', keyId: updated.id, role: updated.role });
+      res.json(updated);
     },
   },
 ];

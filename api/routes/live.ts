@@ -1,8 +1,10 @@
 // The live stream: GET /live is a WebSocket (served by live/ws.ts on the HTTP server's upgrade);
 // GET /live/sse?channels=a,b is the same stream as server-sent events, for curl and EventSource.
 // Resume with the Last-Event-ID header (or ?lastEventId=). Comments every 15 s keep proxies open.
+// The stream ends with an `event: revoked` when its key is revoked or changes role, or its login ends.
 import { z } from 'zod';
 import { liveConnections, liveDropped } from '../../lib/metrics';
+import { liveAccess } from '../live/access';
 import { channelName } from '../live/channels';
 import { LiveStream } from '../live/stream';
 import { BASE, type RouteSpec } from '../route-spec';
@@ -33,7 +35,7 @@ export const routes: RouteSpec[] = [
     tag: 'live',
     summary: 'Server-sent events: the live stream for curl and EventSource',
     query: sseQuery,
-    handler: async (req, res, { hub, live: opts }) => {
+    handler: async (req, res, { hub, pool, live: opts }) => {
       const q = parse(sseQuery, req.query, 'query');
       const header = req.headers['last-event-id'];
       const lastEventId =
@@ -44,12 +46,16 @@ export const routes: RouteSpec[] = [
         Connection: 'keep-alive',
         'X-Accel-Buffering': 'no',
       });
-      res.write(': connected\n\n');
+      // After the stream ended (revoked, or the client left) nothing more is written.
+      const write = (chunk: string) => {
+        if (!res.writableEnded && !res.destroyed) res.write(chunk);
+      };
+      write(': connected\n\n');
       liveConnections.inc({ transport: 'sse' });
       const stream = new LiveStream(
         hub,
         {
-          send: (e) => res.write(`id: ${e.id}\nevent: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`),
+          send: (e) => write(`id: ${e.id}\nevent: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`),
           buffered: () => res.writableLength,
           dropSlow: () => {
             liveDropped.inc({ transport: 'sse' });
@@ -58,15 +64,26 @@ export const routes: RouteSpec[] = [
         },
         opts.maxBufferedBytes ?? 1024 * 1024,
       );
-      const beat = setInterval(() => res.write(': ping\n\n'), opts.heartbeatMs ?? 15_000);
+      // Revoking the key, a role change or logging out ends the stream (live/access.ts).
+      const access = req.principal
+        ? liveAccess(hub, pool).watch(req.principal, (reason) => {
+            if (!res.writableEnded)
+              res.end(`event: revoked\ndata: ${JSON.stringify({ type: 'revoked', detail: reason })}\n\n`);
+          })
+        : undefined;
+      const beat = setInterval(() => {
+        write(': ping\n\n');
+        void access?.check();
+      }, opts.heartbeatMs ?? 15_000);
       res.on('close', () => {
         clearInterval(beat);
+        access?.stop();
         stream.close();
         liveConnections.dec({ transport: 'sse' });
       });
       try {
         await stream.add(q.channels, lastEventId);
-        res.write(': subscribed\n\n');
+        write(': subscribed\n\n');
       } catch (err) {
         req.log.error({ err }, 'live stream failed');
         res.end();

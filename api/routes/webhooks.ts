@@ -69,7 +69,9 @@ const github: Handler = async (req, res, deps) => {
   }
   const action = typeof payload.action === 'string' ? payload.action : undefined;
   const routes = deps.config.github.webhookWorkflows;
-  const configured = (action && routes[`${event}.${action}`]) ?? routes[event];
+  // Own entries only: an event named `constructor` must not find Object.prototype's.
+  const own = (name: string) => (Object.prototype.hasOwnProperty.call(routes, name) ? routes[name] : undefined);
+  const configured = (action && own(`${event}.${action}`)) ?? own(event);
   // A catalog type builds its own input from the delivery (e.g. codeReview: repo and PR number);
   // any other configured type gets the delivery as it came.
   const { type, input, reason } = webhookInput(configured, event, action, payload);
@@ -108,6 +110,8 @@ export const routes: RouteSpec[] = [
     role: 'public',
     tag: 'webhooks',
     summary: 'GitHub webhook deliveries (authenticated by X-Hub-Signature-256); configured events start a workflow',
+    // GitHub (or a tunnel to this machine) calls it under its own Host name; the signature is the check.
+    crossSite: true,
     // The signature is over the raw bytes, so this route parses its own body.
     before: [express.raw({ type: () => true, limit: '25mb' })],
     handler: github,

@@ -351,6 +351,13 @@ export const SETTINGS = {
     allowed: 'requests per window, 0 (no limit) to 10000000',
     doc: 'Requests one client address may make per window, across every API copy.',
   },
+  rateLimitAuthFailures: {
+    env: 'CLAUDE_FLOW_RATE_LIMIT_AUTH_FAILURES',
+    file: 'api.rateLimit.authFailures',
+    schema: z.coerce.number().int().min(0).max(1_000_000).default(10),
+    allowed: 'failed authentications per window, 0 (no limit) to 1000000',
+    doc: 'Failed authentications (wrong key, cookie or login) one client address, or one key prefix, may make per window before a 429; past 5x that in 60 windows, until those end.',
+  },
   loginHours: {
     env: 'CLAUDE_FLOW_LOGIN_HOURS',
     file: 'api.loginHours',

@@ -35,8 +35,8 @@ export interface Config {
     port: number;
     host: string;
     apiKey: string | undefined;
-    /** Requests per window; 0 turns a limit off. */
-    rateLimit: { windowSeconds: number; perKey: number; perIp: number };
+    /** Requests (authFailures: failed authentications) per window; 0 turns a limit off. */
+    rateLimit: { windowSeconds: number; perKey: number; perIp: number; authFailures: number };
     loginHours: number;
     corsOrigins: string[];
     liveRetentionSeconds: number;

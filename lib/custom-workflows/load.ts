@@ -86,8 +86,10 @@ export function resolveInputs(
 ): Record<string, unknown> {
   const problems: string[] = [];
   const out: Record<string, unknown> = {};
+  // Own properties only: `constructor` or `__proto__` is in every object, not declared by anyone.
+  const has = (o: object | undefined, key: string) => o !== undefined && Object.prototype.hasOwnProperty.call(o, key);
   for (const key of Object.keys(given ?? {})) {
-    if (!(key in declared)) {
+    if (!has(declared, key)) {
       const names = Object.keys(declared);
       problems.push(
         `inputs.${key}: workflow "${name}" has no input "${key}"; ${names.length ? `its inputs are: ${names.join(', ')}` : 'it declares no inputs'}`,
@@ -95,7 +97,7 @@ export function resolveInputs(
     }
   }
   for (const [key, spec] of Object.entries(declared)) {
-    const v = given?.[key];
+    const v = has(given, key) ? given?.[key] : undefined;
     if (v === undefined) {
       if (spec.default !== undefined) out[key] = spec.default;
       else if (spec.required) {

@@ -132,6 +132,8 @@ interface TemplateRef {
   inLoop: boolean;
 }
 
+/** Names that are Object.prototype's machinery in every object: no input may take one. */
+const RESERVED_NAMES: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 /** Validates the parsed JSON of a definition; problems are collected in `issues`. */
@@ -152,6 +154,14 @@ export function validateDefinition(
   const top = zodIssues(topSchema, raw, [], issues) as z.output<typeof topSchema> | undefined;
   const inputs: Record<string, InputSpec> = {};
   for (const [name, spec] of Object.entries(isObject(raw.inputs) ? raw.inputs : {})) {
+    if (RESERVED_NAMES.has(name)) {
+      issues.push({
+        path: ['inputs', name],
+        atKey: true,
+        message: `"${name}" cannot name an input; choose another name`,
+      });
+      continue;
+    }
     const parsed = zodIssues(inputSpecSchema, spec, ['inputs', name], issues) as InputSpec | undefined;
     if (parsed) inputs[name] = parsed;
   }
@@ -426,7 +436,7 @@ function checkTemplate(
           });
         }
       } else if (ref.root === 'inputs') {
-        if (ref.name !== undefined && !(ref.name in inputs)) {
+        if (ref.name !== undefined && !Object.prototype.hasOwnProperty.call(inputs, ref.name)) {
           const known = Object.keys(inputs);
           issues.push({
             path: t.path,

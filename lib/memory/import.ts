@@ -24,6 +24,7 @@ import { checkName } from './prepare';
 import { inTransaction, LIVE } from './sql';
 import type { Provenance } from './types';
 import { announce, keepVersions, type Queryable, type StoreParts } from './writes';
+import { jsonProblem } from '../input-policy';
 
 /** Largest import document the API accepts, in bytes. */
 export const MAX_IMPORT_BYTES = 64 * 1024 * 1024;
@@ -96,6 +97,9 @@ function parseLine<T extends z.ZodType>(schema: T, text: string, line: number): 
   } catch (err) {
     throw lineError(line, 'line', `not JSON (${(err as Error).message})`);
   }
+  // The API's input policy, per line: no NUL or invalid Unicode, bounded depth, no __proto__ keys.
+  const breach = jsonProblem(json);
+  if (breach) throw lineError(line, breach.field, breach.message);
   const r = schema.safeParse(json);
   if (r.success) return r.data;
   const issue = r.error.issues[0];

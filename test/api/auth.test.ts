@@ -16,7 +16,12 @@ const keys = {} as Record<Role, string>;
 let revoked: string;
 
 beforeAll(async () => {
-  app = await startTestApp({ worker: false, env: { CLAUDE_FLOW_API_KEY: BOOTSTRAP } });
+  // Every route is called with wrong credentials below: no lockout for failed authentication here
+  // (test/api/auth-failures.test.ts tests it).
+  app = await startTestApp({
+    worker: false,
+    env: { CLAUDE_FLOW_API_KEY: BOOTSTRAP, CLAUDE_FLOW_RATE_LIMIT_AUTH_FAILURES: '0' },
+  });
   for (const role of ['viewer', 'operator', 'admin'] as const) {
     const res = await request(http()).post(`${A}/keys`).set(bearer(BOOTSTRAP)).send({ name: role, role }).expect(201);
     keys[role] = res.body.key;

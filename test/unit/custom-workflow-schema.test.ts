@@ -267,6 +267,24 @@ describe('files and inputs', () => {
     }
   });
 
+  test('names Object.prototype has are no inputs: undeclared `constructor` is refused, none can be declared', () => {
+    const declared = { who: { type: 'string' as const, required: false } };
+    for (const name of ['constructor', 'toString', 'hasOwnProperty']) {
+      expect(() => resolveInputs('greet', declared, JSON.parse(`{"${name}": 1}`))).toThrow(
+        new RegExp(`has no input "${name}"`),
+      );
+    }
+    // A declared input named like one is not found on the prototype of an empty input object either.
+    expect(resolveInputs('greet', { toString: { type: 'string' as const, required: false } }, {})).toEqual({});
+    expect(
+      problems('inputs:\n  constructor: {type: string}\nsteps:\n  - id: hi\n    shell: {command: echo, args: [hi]}\n'),
+    ).toEqual([expect.stringMatching(/inputs\.constructor: "constructor" cannot name an input/)]);
+    // A template naming an undeclared `constructor` input is an error, not Object.prototype's.
+    expect(problems('steps:\n  - id: hi\n    shell: {command: echo, args: ["${{ inputs.constructor }}"]}\n')).toEqual([
+      expect.stringMatching(/refers to undeclared input "constructor"/),
+    ]);
+  });
+
   test('the catalog input says what to fix', () => {
     const r = customDef.input.safeParse({ name: 'a/b', inputs: [] });
     expect(r.success).toBe(false);
