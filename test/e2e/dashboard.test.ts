@@ -74,7 +74,7 @@ async function until(check: () => Promise<boolean>, timeoutMs = 20_000): Promise
   }
 }
 
-test('local admin: start a session, stream a reply, checkpoint, roll back', async () => {
+test('local admin: start a session, stream a reply, checkpoint, roll back, approve, fork, export and import', async () => {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   const page = await context.newPage();
   const problems: string[] = [];
@@ -177,6 +177,17 @@ test('local admin: start a session, stream a reply, checkpoint, roll back', asyn
     (u) => !u.pathname.endsWith(sessionId as string) && /\/sessions\/[0-9a-f-]{36}$/.test(u.pathname),
   );
   await page.getByRole('link', { name: sessionId?.slice(0, 8) }).waitFor(); // "forked from …"
+  await messages(page).filter({ hasText: FIRST_REPLY }).waitFor();
+  await expect(messages(page).count()).resolves.toBe(2);
+
+  // Export the fork and import it again: a third session with the same conversation.
+  const saving = page.waitForEvent('download');
+  await page.getByRole('link', { name: 'Export' }).click();
+  const exported = await (await saving).path();
+  const forkUrl = page.url();
+  await page.getByRole('link', { name: 'Sessions' }).first().click();
+  await page.getByLabel('Import a session').setInputFiles(exported);
+  await page.waitForURL((u) => u.href !== forkUrl && /\/sessions\/[0-9a-f-]{36}$/.test(u.pathname));
   await messages(page).filter({ hasText: FIRST_REPLY }).waitFor();
   await expect(messages(page).count()).resolves.toBe(2);
   expect(problems).toEqual([]);

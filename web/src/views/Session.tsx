@@ -5,6 +5,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Fragment, useState, type FormEvent, type KeyboardEvent } from 'react';
 import { Link, useLocation } from 'wouter';
 import {
+  BASE,
   api,
   count,
   money,
@@ -82,7 +83,12 @@ export function SessionView({ id }: { id: string }) {
             ) : null}
           </p>
         </div>
-        {can ? <Controls id={id} state={s} onDone={refresh} /> : null}
+        <div className="controls">
+          <a className="button" href={`${BASE}${path}/export`} download={`session-${id}.json`}>
+            Export
+          </a>
+          {can ? <Controls id={id} state={s} onDone={refresh} /> : null}
+        </div>
       </div>
       <div className="split">
         <section className="card conversation" aria-labelledby="conv-title">

@@ -3,7 +3,7 @@
 import { keepPreviousData, useMutation, useQuery } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { Link, useLocation, useSearch } from 'wouter';
-import { SESSION_STATUSES, api, count, money, when, type SessionRow } from '../api';
+import { ApiError, SESSION_STATUSES, api, count, money, when, type SessionRow } from '../api';
 import { ErrorBox, StatusBadge, useCan } from '../ui';
 
 const PAGE = 25;
@@ -143,6 +143,41 @@ function FilterInput({ label, value, onCommit }: { label: string; value: string;
   );
 }
 
+/** POST /sessions/import with a file from GET /sessions/{id}/export: a new session with that conversation. */
+function ImportSession() {
+  const [, navigate] = useLocation();
+  const load = useMutation({
+    mutationFn: async (file: File) => {
+      let doc: unknown;
+      try {
+        doc = JSON.parse(await file.text());
+      } catch {
+        throw new ApiError(0, 'Not a session export', `${file.name} is not JSON: choose a file saved with Export.`);
+      }
+      return api<{ sessionId: string }>('/sessions/import', { method: 'POST', body: doc });
+    },
+    onSuccess: (r) => navigate(`/sessions/${r.sessionId}`),
+  });
+  return (
+    <div className="import">
+      <label>
+        Import a session <span className="muted">(a file saved with Export)</span>
+        <input
+          type="file"
+          accept="application/json,.json"
+          disabled={load.isPending}
+          onChange={(e) => {
+            const file = e.target.files?.[0];
+            if (file) load.mutate(file);
+            e.target.value = '';
+          }}
+        />
+      </label>
+      {load.error ? <ErrorBox error={load.error} /> : null}
+    </div>
+  );
+}
+
 function StartSession() {
   const [, navigate] = useLocation();
   const [title, setTitle] = useState('');
@@ -185,6 +220,7 @@ function StartSession() {
         </button>
       </form>
       {start.error ? <ErrorBox error={start.error} /> : null}
+      <ImportSession />
     </section>
   );
 }
