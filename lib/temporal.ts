@@ -5,18 +5,13 @@ import { NativeConnection } from '@temporalio/worker';
 import { temporal } from '@temporalio/proto';
 import { dataConverterFor, payloadCodec } from './codec';
 import type { Config } from './config';
+import { SEARCH_ATTRIBUTE_KEYS } from '../workflows/contract/search-attributes';
 
 /** Address used when none is configured and nothing embedded provides one. */
 export const DEFAULT_TEMPORAL_ADDRESS = 'localhost:7233';
 
-/** Search attributes every Claude Flow namespace carries (kept current by the workflows). */
-export const SEARCH_ATTRIBUTES = {
-  CfSessionStatus: 'Keyword',
-  CfOwner: 'Keyword',
-  CfProject: 'Keyword',
-  /** On development workflows a session started: the session's id. */
-  CfSessionId: 'Keyword',
-} as const;
+/** Search attributes every Claude Flow namespace carries (kept current by the workflows), by name. */
+export const SEARCH_ATTRIBUTES = Object.fromEntries(SEARCH_ATTRIBUTE_KEYS.map((k) => [k.name, 'Keyword'] as const));
 
 type ConnectOptions = {
   address: string;

@@ -10,15 +10,13 @@ import {
   type WorkflowExecutionInfo,
 } from '@temporalio/client';
 import { executionInfoFromRaw } from '@temporalio/client/lib/helpers';
-import { defineSearchAttributeKey } from '@temporalio/common';
 import { z } from 'zod';
 import type { Config } from './config';
 import { progressQuery } from '../workflows/contract/runs';
 import type { WorkflowProgress } from '../workflows/contract/runs';
+import { CfSessionId } from '../workflows/contract/search-attributes';
 import { ProblemError, badRequest, notFound } from './errors';
 import { WORKFLOW_TYPES, workflowType, type WorkflowTypeDef } from './workflow-types';
-
-export const CfSessionId = defineSearchAttributeKey('CfSessionId', 'KEYWORD');
 
 export const RUN_STATUSES = [
   'running',

@@ -18,7 +18,7 @@ import {
   uuid4,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { SearchAttributeKey } from '@temporalio/common/lib/search-attributes';
+import { CfOwner, CfProject, CfSessionId, CfSessionStatus } from '../contract/search-attributes';
 import type { Activities } from '../../activities';
 import type { SessionSave } from '../../activities/session';
 import { AI_RETRY } from '../ai';
@@ -53,13 +53,6 @@ import {
   sessionWorkflowId,
   type SessionInput,
 } from '../contract/session';
-
-// Registered by the stack (lib/temporal.ts SEARCH_ATTRIBUTES); kept current by this workflow.
-const keyword = (name: string): SearchAttributeKey<'KEYWORD'> => ({ name, type: 'KEYWORD' });
-const CfSessionStatus = keyword('CfSessionStatus');
-const CfOwner = keyword('CfOwner');
-const CfProject = keyword('CfProject');
-const CfSessionId = keyword('CfSessionId');
 
 // The turn heartbeats every few seconds while the model works, so a dead worker is noticed in
 // ~10 s and the turn retried on another.
