@@ -42,6 +42,9 @@ export function isFresh() {
 
 export async function buildDashboard({ force = false } = {}) {
   if (!force && isFresh()) return { built: false, outDir };
+  // Always a production build (minified, React's production bundle), whatever NODE_ENV the caller
+  // runs with: under jest it is "test", which would give React's development build.
+  process.env.NODE_ENV = 'production';
   let vite;
   try {
     vite = await import('vite');
