@@ -181,6 +181,9 @@ const listQuery = z
     status: z.enum(STATUSES).optional(),
     owner: withoutNul(z.string().max(200)).optional(),
     project: withoutNul(z.string().max(1000)).optional(),
+    title: withoutNul(z.string().min(1).max(200))
+      .optional()
+      .describe('Sessions whose title contains this text (case-insensitive)'),
     limit: z.coerce.number().int().min(1).max(500).default(50),
     offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
   })
@@ -381,6 +384,7 @@ export const routes: RouteSpec[] = [
       const where = (['status', 'owner', 'project'] as const)
         .filter((f) => q[f] !== undefined)
         .map((f) => `${f} = $${args.push(q[f])}`);
+      if (q.title) where.push(`title ILIKE $${args.push(`%${q.title.replace(/[\\%_]/g, '\\$&')}%`)}`);
       const filter = where.length ? `WHERE ${where.join(' AND ')}` : '';
       const [count, rows] = await Promise.all([
         pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM session ${filter}`, args),

@@ -238,3 +238,17 @@ test('a run from the session takes {type, input}; "params" still works as its de
     expect(bad.body.detail).toContain('messages');
   }
 });
+
+test('the list finds sessions by a part of their title, case-insensitively; % and _ are plain characters', async () => {
+  const owner = 'titles';
+  const a = await create({ title: 'Release 100% done', owner });
+  const b = await create({ title: 'release notes_v2', owner });
+  await create({ title: 'Release 1000 done', owner });
+  const ids = (res: { body: { sessions: { sessionId: string }[] } }) =>
+    res.body.sessions.map((s) => s.sessionId).sort();
+  const list = (title: string) => request(http()).get(`${api}/sessions`).query({ owner, title }).expect(200);
+  await waitFor(async () => ((await list('release')).body.total === 3 ? true : undefined));
+  expect(ids(await list('100%'))).toEqual([a]);
+  expect(ids(await list('NOTES_'))).toEqual([b]);
+  expect((await list('nothing like it')).body).toMatchObject({ total: 0, sessions: [] });
+});

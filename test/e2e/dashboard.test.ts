@@ -168,6 +168,14 @@ test('local admin: start a session, stream a reply, checkpoint, roll back, appro
   await page.setViewportSize({ width: 1280, height: 800 });
   await page.getByRole('link', { name: 'Sessions' }).first().click();
   await page.getByRole('link', { name: 'Release 2.0' }).waitFor();
+  // Search by title, held in the URL.
+  await page.getByLabel('Title contains').fill('no such title');
+  await page.getByLabel('Title contains').press('Enter');
+  await page.getByText('No sessions match these filters.').waitFor();
+  expect(new URL(page.url()).searchParams.get('title')).toBe('no such title');
+  await page.getByLabel('Title contains').fill('release');
+  await page.getByLabel('Title contains').press('Enter');
+  await page.getByRole('link', { name: 'Release 2.0' }).waitFor();
   await look(page, 'sessions');
 
   // Fork from the checkpoint: a new session with the conversation up to it.

@@ -14,6 +14,7 @@ export function Sessions() {
   const status = params.get('status') ?? '';
   const owner = params.get('owner') ?? '';
   const project = params.get('project') ?? '';
+  const title = params.get('title') ?? '';
   const offset = Number(params.get('offset') ?? 0) || 0;
   const canStart = useCan('operator');
 
@@ -31,6 +32,7 @@ export function Sessions() {
   if (status) query.set('status', status);
   if (owner) query.set('owner', owner);
   if (project) query.set('project', project);
+  if (title) query.set('title', title);
   const list = useQuery({
     queryKey: ['sessions', query.toString()],
     queryFn: () => api<{ total: number; sessions: SessionRow[] }>(`/sessions?${query}`),
@@ -55,12 +57,13 @@ export function Sessions() {
               ))}
             </select>
           </label>
+          <FilterInput label="Title contains" value={title} onCommit={(v) => setFilter({ title: v })} />
           <FilterInput label="Owner" value={owner} onCommit={(v) => setFilter({ owner: v })} />
           <FilterInput label="Project" value={project} onCommit={(v) => setFilter({ project: v })} />
         </form>
         {list.error ? <ErrorBox error={list.error} /> : null}
         {list.data && list.data.sessions.length === 0 ? (
-          <p className="muted">No sessions{status || owner || project ? ' match these filters' : ' yet'}.</p>
+          <p className="muted">No sessions{status || owner || project || title ? ' match these filters' : ' yet'}.</p>
         ) : null}
         {list.data && list.data.sessions.length > 0 ? (
           <div className="scroll">
