@@ -87,6 +87,17 @@ test('local admin: start a session, stream a reply, checkpoint, roll back, appro
   await page.getByText('Worker').waitFor();
   await expect(page.getByText('admin', { exact: true }).isVisible()).resolves.toBe(true);
   await look(page, 'overview');
+  // Keyboard: the first Tab reaches the skip link, which moves focus to the content.
+  await page.keyboard.press('Tab');
+  const focused = () =>
+    page.evaluate(() => {
+      const el = (globalThis as unknown as { document: { activeElement: { textContent: string; id: string } | null } })
+        .document.activeElement;
+      return el?.id || el?.textContent;
+    });
+  await expect(focused()).resolves.toBe('Skip to content');
+  await page.keyboard.press('Enter');
+  await expect(focused()).resolves.toBe('main');
 
   await page.getByRole('link', { name: 'Sessions' }).click();
   await page.getByRole('heading', { name: 'Start a session' }).waitFor();
@@ -124,8 +135,14 @@ test('local admin: start a session, stream a reply, checkpoint, roll back, appro
   await expect(messages(page).count()).resolves.toBe(4);
   await look(page, 'session');
 
+  // The confirmation is a modal dialog: Escape cancels it, and nothing is rolled back.
   await page.getByRole('button', { name: 'Roll back…' }).click();
   const dialog = page.getByRole('dialog');
+  await dialog.waitFor();
+  await page.keyboard.press('Escape');
+  await dialog.waitFor({ state: 'detached' });
+  await expect(messages(page).count()).resolves.toBe(4);
+  await page.getByRole('button', { name: 'Roll back…' }).click();
   await dialog.getByText('2 messages').waitFor();
   await page.screenshot({ path: path.join(SHOTS, 'session-rollback-confirm.png') });
   await dialog.getByRole('button', { name: 'Roll back' }).click();
