@@ -257,6 +257,7 @@ type ConnectCallback = (
 class WatchedPool extends pg.Pool {
   readonly watch: DatabaseWatch;
   private readonly maxUses: number;
+  private attached = false;
   private readonly onShuttingDown = () => this.drain();
   private readonly onUp = () => {
     this.options.maxUses = this.maxUses;
@@ -275,7 +276,6 @@ class WatchedPool extends pg.Pool {
     // pool has already dropped it.
     this.on('error', () => undefined);
     this.on('connect', () => this.watch.noteConnected());
-    this.watch.attach();
     this.watch.on('shutting-down', this.onShuttingDown);
     this.watch.on('up', this.onUp);
     if (this.watch.state === 'shutting-down') this.drain();
@@ -296,6 +296,12 @@ class WatchedPool extends pg.Pool {
   override connect(): Promise<pg.PoolClient>;
   override connect(callback: ConnectCallback): void;
   override connect(callback?: ConnectCallback): Promise<pg.PoolClient> | void {
+    // A pool counts as a user of its watch from its first connection on: one never used (a Prisma
+    // client that ran no query, whose $disconnect never ends it) must not keep the watch probing.
+    if (!this.attached && !this.ending) {
+      this.attached = true;
+      this.watch.attach();
+    }
     if (!callback) {
       return super.connect().catch((err: unknown) => {
         this.watch.noteConnectError(err);
@@ -314,7 +320,8 @@ class WatchedPool extends pg.Pool {
     if (!this.ending) {
       this.watch.off('shutting-down', this.onShuttingDown);
       this.watch.off('up', this.onUp);
-      this.watch.detach();
+      if (this.attached) this.watch.detach();
+      this.attached = false;
     }
     if (callback) return super.end(callback);
     return super.end();
