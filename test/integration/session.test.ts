@@ -1,11 +1,9 @@
 // The session workflow on the real dev server with the real worker: messages through the AI router
 // (real Anthropic SDK against its wire fake), checkpoints, rollback of conversation + memory + git,
 // fork, approvals, children, continue-as-new.
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { MemoryStore } from '../../lib/memory';
 import { session } from '../../workflows';
 import {
@@ -22,9 +20,9 @@ import {
   sendMessageUpdate,
   stateQuery,
 } from '../../workflows/contract/session-messages';
-import type { SessionInput } from '../../workflows/contract/session';
 import { startFakeAnthropic } from '../fakes/anthropic';
 import type { FakeServer } from '../fakes/http-fake';
+import { eventually, gitIn, gitRepo, send, sessionStarter } from '../helpers/sessions';
 import { startTestApp, type TestApp } from '../helpers/stack';
 
 jest.setTimeout(120_000);
@@ -32,7 +30,6 @@ jest.setTimeout(120_000);
 let anthropic: FakeServer;
 let app: TestApp;
 let memory: MemoryStore;
-let n = 0;
 
 beforeAll(async () => {
   anthropic = await startFakeAnthropic({ apiKey: 'k', defaultReply: 'Noted.' });
@@ -46,39 +43,7 @@ afterAll(async () => {
   await anthropic?.close();
 });
 
-async function start(extra: Partial<SessionInput> = {}): Promise<{ id: string; h: WorkflowHandle<typeof session> }> {
-  const id = `s${++n}-${Date.now()}`;
-  const h = await app.client.workflow.start(session, {
-    taskQueue: app.config.temporal.taskQueue,
-    workflowId: `session-${id}`,
-    args: [{ sessionId: id, title: `Session ${n}`, owner: 'alice', ...extra }],
-  });
-  return { id, h };
-}
-
-const send = (h: WorkflowHandle, text: string) => h.executeUpdate(sendMessageUpdate, { args: [{ text }] });
-
-async function eventually<T>(fn: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (ok(v) || Date.now() > deadline) return v;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-function gitRepo(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cf-repo-'));
-  const git = (...args: string[]) => execFileSync('git', args, { cwd: dir, encoding: 'utf8' }).trim();
-  git('init', '-q', '-b', 'main');
-  git('config', 'user.email', 't@example.com');
-  git('config', 'user.name', 'Test');
-  fs.writeFileSync(path.join(dir, 'app.ts'), 'export const version = 1;\n');
-  git('add', '.');
-  git('commit', '-q', '-m', 'feat: version 1');
-  return dir;
-}
-const gitIn = (dir: string, ...args: string[]) => execFileSync('git', args, { cwd: dir, encoding: 'utf8' }).trim();
+const start = sessionStarter(() => app, 's');
 
 test('sendMessage returns the reply; bodies are stored, the workflow keeps references; usage is counted', async () => {
   const { id, h } = await start();

@@ -1,23 +1,14 @@
 // Time travel that can be trusted, on the real stack with real git repositories: a rollback is all
 // or nothing, lands on the checkpoint's commit every time, moves memory versions forward (so a
 // stale expectedVersion is refused), and forks never touch their parent (or the reverse).
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
 import { MemoryStore } from '../../lib/memory';
-import { session } from '../../workflows';
-import type { SessionInput } from '../../workflows/contract/session';
-import {
-  checkpointUpdate,
-  forkUpdate,
-  rollbackUpdate,
-  sendMessageUpdate,
-  stateQuery,
-} from '../../workflows/contract/session-messages';
+import { checkpointUpdate, forkUpdate, rollbackUpdate, stateQuery } from '../../workflows/contract/session-messages';
 import { startFakeAnthropic } from '../fakes/anthropic';
 import type { FakeServer } from '../fakes/http-fake';
+import { commitVersion, gitIn, gitRepo, send, sessionStarter } from '../helpers/sessions';
 import { startTestApp, type TestApp } from '../helpers/stack';
 
 jest.setTimeout(120_000);
@@ -25,7 +16,6 @@ jest.setTimeout(120_000);
 let anthropic: FakeServer;
 let app: TestApp;
 let memory: MemoryStore;
-let n = 0;
 
 beforeAll(async () => {
   anthropic = await startFakeAnthropic({ apiKey: 'k', defaultReply: 'Noted.' });
@@ -39,32 +29,9 @@ afterAll(async () => {
   await anthropic?.close();
 });
 
-async function start(extra: Partial<SessionInput> = {}): Promise<{ id: string; h: WorkflowHandle<typeof session> }> {
-  const id = `tt${++n}-${Date.now()}`;
-  const h = await app.client.workflow.start(session, {
-    taskQueue: app.config.temporal.taskQueue,
-    workflowId: `session-${id}`,
-    args: [{ sessionId: id, title: `Session ${n}`, owner: 'alice', ...extra }],
-  });
-  return { id, h };
-}
-const send = (h: WorkflowHandle, text: string) => h.executeUpdate(sendMessageUpdate, { args: [{ text }] });
-const git = (dir: string, ...args: string[]) => execFileSync('git', args, { cwd: dir, encoding: 'utf8' }).trim();
-
-function gitRepo(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cf-tt-'));
-  git(dir, 'init', '-q', '-b', 'main');
-  git(dir, 'config', 'user.email', 't@example.com');
-  git(dir, 'config', 'user.name', 'Test');
-  fs.writeFileSync(path.join(dir, 'app.ts'), 'export const version = 1;\n');
-  git(dir, 'add', '.');
-  git(dir, 'commit', '-q', '-m', 'v1');
-  return dir;
-}
-function commit(dir: string, version: number) {
-  fs.writeFileSync(path.join(dir, 'app.ts'), `export const version = ${version};\n`);
-  git(dir, 'commit', '-q', '-am', `v${version}`);
-}
+const start = sessionStarter(() => app, 'tt');
+const git = gitIn;
+const commit = commitVersion;
 
 /** Everything a rollback could change: conversation, memory (values and versions), repository. */
 async function everything(id: string, h: WorkflowHandle, repo: string) {

@@ -40,18 +40,10 @@ export class SessionState {
     this.data = input.carried
       ? { ...input.carried, runs: input.carried.runs + 1 }
       : {
-          status: 'active',
-          createdAt: now,
-          lastActivityAt: now,
-          messageCount: 0,
-          nextMessageNo: 1,
-          recent: [],
-          totals: { inputTokens: 0, outputTokens: 0, costUsd: 0 },
-          checkpoints: [],
-          pending: [],
-          decided: [],
-          children: [],
-          nextSeq: 1,
+          ...stateFromConversation(
+            { messageCount: 0, recent: [], totals: { inputTokens: 0, outputTokens: 0, costUsd: 0 } },
+            now,
+          ),
           runs: 1,
         };
   }
