@@ -7,7 +7,8 @@
 //          vs the same two queries through pg, answered as JSON by node:http
 //   write: PUT /api/claude-flow/memory/entries/bench/<key> (the memory store's write: one
 //          transaction with the upsert, a kept version, pruning and a live event; and the audit row)
-//          vs an upsert, a version row and a pg_notify in one transaction through pg ("bare"),
+//          vs the same statements written out through pg ("bare": the upsert with its search vector,
+//          the kept version and pruning, the live event),
 //          and vs the store's own statements behind node:http ("store": the HTTP layer's share)
 //
 //   npx tsx bench/api.ts [seconds=8] [connections=50] [rounds=2] [rateLimit=10000000; 0: off]
@@ -139,18 +140,28 @@ async function main() {
           try {
             await c.query('BEGIN');
             const r = await c.query<{ id: string; version: number }>(
-              `INSERT INTO memory_entry (namespace, key, value_type, value, compressed, size, stored_size, tags, metadata, version)
-               VALUES ('bare/', $1, 'text', $2, false, $3, $3, '{}', '{}', 1)
-               ON CONFLICT (namespace, key) DO UPDATE SET value = EXCLUDED.value, version = memory_entry.version + 1, updated_at = now()
+              // The statements the store runs for this write, written out: the entry with its search
+              // vector, its kept version (and pruning), and the change as a live event.
+              `INSERT INTO memory_entry (namespace, key, value_type, value, compressed, size, stored_size, tags, metadata, version, search_vector)
+               VALUES ('bare/', $1, 'text', $2, false, $3, $3, '{}', '{}', 1,
+                       setweight(to_tsvector('english', $1), 'A') || setweight(to_tsvector('english', $4), 'C'))
+               ON CONFLICT (namespace, key) DO UPDATE SET value = EXCLUDED.value, version = memory_entry.version + 1,
+                 search_vector = EXCLUDED.search_vector, updated_at = now()
                RETURNING id, version`,
-              [key, Buffer.from(value), Buffer.byteLength(value)],
+              [key, Buffer.from(value), Buffer.byteLength(value), value],
             );
             await c.query(
-              `INSERT INTO memory_entry_version (entry_id, version, value_type, value, compressed, size, stored_size, tags, metadata)
-               VALUES ($1, $2, 'text', $3, false, $4, $4, '{}', '{}')`,
+              `WITH kept AS (
+                 INSERT INTO memory_entry_version (entry_id, version, value_type, value, compressed, size, stored_size, tags, metadata)
+                 VALUES ($1, $2, 'text', $3, false, $4, $4, '{}', '{}'))
+               DELETE FROM memory_entry_version WHERE entry_id = $1 AND version <= $2 - 10`,
               [r.rows[0].id, r.rows[0].version, Buffer.from(value), Buffer.byteLength(value)],
             );
-            await c.query("SELECT pg_notify('cf_bench', $1)", [key]);
+            await c.query(
+              `WITH e AS (INSERT INTO live_event (channel, type, data) VALUES ('memory:bare/', 'memory.set', $1::jsonb) RETURNING id)
+               SELECT pg_notify('cf_bench', id::text) FROM e`,
+              [JSON.stringify({ namespace: 'bare/', key, version: r.rows[0].version })],
+            );
             await c.query('COMMIT');
             send(200, r.rows[0]);
           } catch (err) {

@@ -45,7 +45,7 @@ const UPSERT = `
   VALUES (${WRITE_PARAMS}, COALESCE(${extraParam(2)}::int, 1), ${searchVector(param('key'), param('tags'), VALUE_TEXT_PARAM)}, ${extraParam(1)}::bool)
   ON CONFLICT (namespace, key) DO UPDATE SET
     ${UPSERT_SET}
-  WHERE ${extraParam(0)}::int IS NULL OR e.version = ${extraParam(0)}
+  WHERE ${LIVE} AND (${extraParam(0)}::int IS NULL OR e.version = ${extraParam(0)})
   RETURNING id, ${ENTRY_COLUMNS}, (xmax = 0) AS inserted`;
 
 /**
@@ -55,6 +55,11 @@ const UPSERT = `
 export const keepVersions = (from: string) =>
   `INSERT INTO memory_entry_version (entry_id, ${VERSION_COLUMNS})
    SELECT id, ${VERSION_COLUMNS.replace('created_at', 'updated_at')} FROM ${from}`;
+
+/** Keeps the entry's current version ($1: its id) and drops those older than the kept count ($2). */
+const KEEP_VERSION = `
+  WITH kept AS (${keepVersions('memory_entry WHERE id = $1')})
+  DELETE FROM memory_entry_version WHERE entry_id = $1 AND version <= $2`;
 
 /** One write in `c`'s transaction; an unsealed entry's embedding is added to `owed` (when embedding). */
 export async function writeEntry(
@@ -66,12 +71,21 @@ export async function writeEntry(
   insertVersion?: number,
 ): Promise<MemoryEntryInfo> {
   const embed = parts.embeds.enabled && w.stored.keyId === null;
-  await c.query('DELETE FROM memory_entry e WHERE namespace = $1 AND key = $2 AND NOT ' + LIVE, [w.namespace, w.key]);
-  const res = await c.query<EntryRow & { id: string; inserted: boolean }>(
-    UPSERT,
-    writeValues(w, w.expectedVersion ?? null, embed, insertVersion ?? null),
-  );
-  const row = res.rows[0];
+  // Two round trips in the common case (the upsert, then the kept version), besides the event: an
+  // expired entry under the same name (the upsert leaves it alone) is deleted only when met.
+  const upsert = () =>
+    c.query<EntryRow & { id: string; inserted: boolean }>(
+      UPSERT,
+      writeValues(w, w.expectedVersion ?? null, embed, insertVersion ?? null),
+    );
+  let row = (await upsert()).rows[0];
+  if (!row) {
+    const expired = await c.query(`DELETE FROM memory_entry e WHERE namespace = $1 AND key = $2 AND NOT ${LIVE}`, [
+      w.namespace,
+      w.key,
+    ]);
+    if (expired.rowCount) row = (await upsert()).rows[0];
+  }
   const expected = w.expectedVersion;
   if (!row || (expected !== undefined && row.inserted && expected !== 0)) {
     const current = row ? 0 : await currentVersion(c, w.namespace, w.key);
@@ -79,11 +93,7 @@ export async function writeEntry(
       `${w.namespace}${w.key} is at version ${current === 0 ? '0 (it does not exist)' : current}, not the expected version ${expected}: read it again and retry with expectedVersion ${current}`,
     );
   }
-  await c.query(keepVersions('memory_entry WHERE id = $1'), [row.id]);
-  await c.query('DELETE FROM memory_entry_version WHERE entry_id = $1 AND version <= $2', [
-    row.id,
-    row.version - parts.versions,
-  ]);
+  await c.query(KEEP_VERSION, [row.id, row.version - parts.versions]);
   await announce(c, 'memory.set', {
     namespace: w.namespace,
     key: w.key,
