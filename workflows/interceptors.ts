@@ -70,9 +70,9 @@ async function autoSave(type: string, status: string, result: unknown, error?: s
 }
 
 /** Tells the session that started this run how it ended; best effort (the session may have ended). */
-async function tellSession(status: RunEnd): Promise<void> {
+async function tellSession(status: RunEnd, tell: boolean): Promise<void> {
   const parent = workflowInfo().parent?.workflowId;
-  if (sessionIdOf(parent) === undefined || !patched('tell-session-run-closed')) return;
+  if (!tell || sessionIdOf(parent) === undefined) return;
   await CancellationScope.nonCancellable(() =>
     getExternalWorkflowHandle(parent as string).signal(childClosedSignal, {
       workflowId: workflowInfo().workflowId,
@@ -88,13 +88,16 @@ export const interceptors: WorkflowInterceptorsFactory = () => ({
         const info = workflowInfo();
         if (!(CHILD_WORKFLOW_TYPES as readonly string[]).includes(info.workflowType)) return next(input);
         const reported = REPORTED.has(info.workflowType);
+        // Decided before the run starts (patches asked after local activities can replay differently);
+        // runs from before this replay without telling their session.
+        const tell = sessionIdOf(info.parent?.workflowId) !== undefined && patched('tell-session-run-closed');
         try {
           const result = await next(input);
           if (reported) {
             await autoSave(info.workflowType, 'completed', result);
             await announce('completed', { type: info.workflowType });
           }
-          await tellSession('completed');
+          await tellSession('completed', tell);
           return result;
         } catch (err) {
           if (err instanceof ContinueAsNew) throw err;
@@ -104,7 +107,7 @@ export const interceptors: WorkflowInterceptorsFactory = () => ({
             await autoSave(info.workflowType, status, { summary: message }, status === 'failed' ? message : undefined);
             await announce(status, { type: info.workflowType, message });
           }
-          await tellSession(status);
+          await tellSession(status, tell);
           throw err;
         }
       },

@@ -113,6 +113,9 @@ function comparisonText(
 }
 
 export async function modelUpdate(raw: ModelUpdateInput): Promise<ModelUpdateResult> {
+  // Asked first, before any command: a patch decided after a local activity can come out the
+  // other way on replay when the activity's completion landed in a later workflow task.
+  const parsedHere = patched(INPUT_PARSED_IN_WORKFLOW);
   const progress = new Progress('modelUpdate', [
     'validate',
     'current route',
@@ -124,9 +127,7 @@ export async function modelUpdate(raw: ModelUpdateInput): Promise<ModelUpdateRes
   // The contract's schema, parsed here (see contract/inputs/parse.ts); runs started before that
   // parsed it in a local activity, and replay the same way.
   const input = await progress.step('validate', async () =>
-    patched(INPUT_PARSED_IN_WORKFLOW)
-      ? parseInput('modelUpdate', modelUpdateInput, raw)
-      : await local.parseModelUpdateInput(raw),
+    parsedHere ? parseInput('modelUpdate', modelUpdateInput, raw) : await local.parseModelUpdateInput(raw),
   );
   const { workflowId } = workflowInfo();
   const task = input.task as TaskKind;

@@ -35,13 +35,14 @@ const acts = proxyActivities<Activities>({
 const fmt = (ms: number | undefined) => (ms === undefined ? 'n/a' : `${ms} ms`);
 
 export async function perfMonitor(raw: PerfMonitorInput): Promise<PerfMonitorResult> {
+  // Asked first, before any command: a patch decided after a local activity can come out the
+  // other way on replay when the activity's completion landed in a later workflow task.
+  const parsedHere = patched(INPUT_PARSED_IN_WORKFLOW);
   const progress = new Progress('perfMonitor', ['validate', 'probe', 'record', 'alert']);
   // The contract's schema, parsed here (see contract/inputs/parse.ts); runs started before that
   // parsed it in a local activity, and replay the same way.
   const input = await progress.step('validate', async () =>
-    patched(INPUT_PARSED_IN_WORKFLOW)
-      ? parseInput('perfMonitor', perfMonitorInput, raw)
-      : await local.parsePerfMonitorInput(raw),
+    parsedHere ? parseInput('perfMonitor', perfMonitorInput, raw) : await local.parsePerfMonitorInput(raw),
   );
   const { workflowId } = workflowInfo();
 

@@ -58,13 +58,14 @@ async function callRecord(request: ModelRequest): Promise<CallRecord> {
 const tokensOf = (r: CallRecord) => (r.outcome === 'ok' ? r.usage.inputTokens + r.usage.outputTokens : 0);
 
 export async function promptEval(raw: PromptEvalInput): Promise<PromptEvalResult> {
+  // Asked first, before any command: a patch decided after a local activity can come out the
+  // other way on replay when the activity's completion landed in a later workflow task.
+  const parsedHere = patched(INPUT_PARSED_IN_WORKFLOW);
   const progress = new Progress('promptEval', ['validate', 'answer', 'report']);
   // The contract's schema, parsed here (see contract/inputs/parse.ts); runs started before that
   // parsed it in a local activity, and replay the same way.
   const input = await progress.step('validate', async () =>
-    patched(INPUT_PARSED_IN_WORKFLOW)
-      ? parseInput('promptEval', promptEvalInput, raw)
-      : await local.parsePromptEvalInput(raw),
+    parsedHere ? parseInput('promptEval', promptEvalInput, raw) : await local.parsePromptEvalInput(raw),
   );
   const { workflowId } = workflowInfo();
   const task = input.task as TaskKind;
