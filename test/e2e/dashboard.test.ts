@@ -3,6 +3,9 @@
 // streaming its reply in chunks. Start a session, send a message and watch the reply stream in,
 // take a checkpoint, send another, roll back and see it gone; then sign in as a viewer on an API
 // with keys and find no control that changes anything (and the API refusing one sent by hand).
+// The memory explorer: create an entry, find it by search with the words marked, edit it, lose an
+// edit to a write made behind the page's back (the 409 with both values), delete it; a viewer sees
+// no control that writes, and a sealed entry as withheld.
 // Each view gets a screenshot in .data/screenshots/ and an axe-core audit (no serious or critical
 // violations).
 import { execFileSync } from 'node:child_process';
@@ -37,7 +40,12 @@ beforeAll(async () => {
   fs.mkdirSync(SHOTS, { recursive: true });
   anthropic = await startFakeAnthropic({ apiKey: 'k', defaultReply: 'Sure.' });
   app = await startTestApp({
-    env: { ANTHROPIC_API_KEY: 'k', ANTHROPIC_BASE_URL: anthropic.url, ANTHROPIC_MODEL: 'claude-haiku-4-5' },
+    env: {
+      ANTHROPIC_API_KEY: 'k',
+      ANTHROPIC_BASE_URL: anthropic.url,
+      ANTHROPIC_MODEL: 'claude-haiku-4-5',
+      CLAUDE_FLOW_MEMORY_KEY: 'ab'.repeat(32), // secrets/ is sealed: the viewer sees it withheld
+    },
   });
   const on = (apiKey: string | undefined) => ({
     ...app,
@@ -219,6 +227,99 @@ test('local admin: start a session, stream a reply, checkpoint, roll back, appro
   await context.close();
 });
 
+/** PUT /memory/entries/<ns><key> on the open (local admin) API, behind the page's back. */
+async function putMemory(nsKey: string, body: object): Promise<number> {
+  const res = await fetch(`${open.url}/api/claude-flow/memory/entries/${nsKey}`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  return res.status;
+}
+
+test('memory explorer: create, search with highlights, edit, a conflicting edit, delete, live updates', async () => {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  const problems: string[] = [];
+  page.on('pageerror', (e) => problems.push(e.message));
+  page.on('console', (m) => m.type() === 'error' && !m.text().includes('409') && problems.push(m.text()));
+  await page.goto(open.url);
+  await page.getByRole('link', { name: 'Memory' }).click();
+  await page.getByRole('heading', { name: 'Memory', exact: true }).waitFor();
+
+  await page.getByRole('button', { name: 'New entry' }).click();
+  const form = page.getByRole('region', { name: 'New entry' });
+  await form.getByLabel('Namespace').fill('notes/e2e/');
+  await form.getByLabel('Key').fill('release-plan');
+  await form.getByLabel('Tags').fill('release, plan');
+  await form.getByLabel('Value', { exact: true }).fill('Ship the release on Friday\nafter the checklist passes.');
+  await form.getByRole('button', { name: 'Create' }).click();
+  const entry = page.getByRole('region', { name: 'notes/e2e/release-plan' });
+  await entry.getByTestId('entry-value').filter({ hasText: 'after the checklist passes.' }).waitFor();
+  await entry.getByText('version 1', { exact: false }).first().waitFor();
+
+  // The tree counts it; a write elsewhere arrives live, without a reload.
+  await page.getByRole('button', { name: /^e2e\/ 1 entry/ }).click();
+  await page.getByRole('heading', { name: 'Entries in notes/e2e/' }).waitFor();
+  expect(await putMemory('notes/e2e/second', { value: { steps: ['tag', 'notes'] }, tags: ['release'] })).toBe(201);
+  await page.getByTestId('entry-row').filter({ hasText: 'second' }).waitFor();
+  await page.getByRole('button', { name: /^e2e\/ 2 entries/ }).waitFor();
+
+  // Ranked search, the matching word marked (as an element, never parsed HTML).
+  await page.getByLabel('Search memory').fill('checklist');
+  await page.getByRole('button', { name: 'Search', exact: true }).click();
+  const hit = page.getByTestId('hit').filter({ hasText: 'release-plan' });
+  await expect(hit.locator('mark').first().textContent()).resolves.toMatch(/^checklist$/i);
+  await hit.getByRole('button', { name: 'notes/e2e/release-plan' }).click();
+  await page.getByRole('button', { name: 'Clear' }).click();
+
+  await entry.getByRole('button', { name: 'Edit' }).click();
+  await entry.getByLabel('Value', { exact: true }).fill('Ship the release on Monday\nafter the checklist passes.');
+  await entry.getByRole('button', { name: 'Save (from version 1)' }).click();
+  await entry.getByTestId('entry-value').filter({ hasText: 'Monday' }).waitFor();
+  const diff = entry.getByTestId('diff');
+  await diff.getByText('- Ship the release on Friday').waitFor();
+  await diff.getByText('+ Ship the release on Monday').waitFor();
+
+  // A conflicting edit: someone writes version 3 while this page edits version 2.
+  await entry.getByRole('button', { name: 'Edit' }).click();
+  await entry.getByLabel('Value', { exact: true }).fill('Mine: ship on Tuesday.');
+  expect(await putMemory('notes/e2e/release-plan', { value: 'Theirs: ship on Wednesday.', expectedVersion: 2 })).toBe(
+    200,
+  );
+  await page.getByTestId('entry-row').filter({ hasText: 'release-plan' }).getByRole('cell', { name: '3' }).waitFor();
+  await entry.getByRole('status').filter({ hasText: 'Version 3 was saved while you were editing' }).waitFor();
+  await entry.getByRole('button', { name: 'Save (from version 2)' }).click();
+  const conflict = entry.getByRole('alert').filter({ hasText: 'Conflict' });
+  await conflict.getByText('is at version 3, not the expected version 2').waitFor();
+  await expect(conflict.getByTestId('conflict-mine').textContent()).resolves.toBe('Mine: ship on Tuesday.');
+  await expect(conflict.getByTestId('conflict-current').textContent()).resolves.toBe('Theirs: ship on Wednesday.');
+  await page.screenshot({ path: path.join(SHOTS, 'memory-conflict.png'), fullPage: true });
+  await conflict.getByRole('button', { name: 'Save mine over version 3' }).click();
+  await entry.getByTestId('entry-value').filter({ hasText: 'Mine: ship on Tuesday.' }).waitFor();
+  await entry.getByText('version 4', { exact: false }).first().waitFor();
+  await look(page, 'memory');
+
+  // A phone-sized screen: nothing cut off sideways.
+  await page.setViewportSize({ width: 390, height: 844 });
+  const overflow = await page.evaluate(() => {
+    const w = globalThis as unknown as { innerWidth: number; document: { documentElement: { scrollWidth: number } } };
+    return w.document.documentElement.scrollWidth - w.innerWidth;
+  });
+  expect(overflow).toBeLessThanOrEqual(0);
+  await page.screenshot({ path: path.join(SHOTS, 'memory-phone.png'), fullPage: true });
+  await page.setViewportSize({ width: 1280, height: 800 });
+
+  await entry.getByRole('button', { name: 'Delete' }).click();
+  await page.getByRole('dialog').getByRole('button', { name: 'Delete' }).click();
+  await page.getByTestId('entry-row').filter({ hasText: 'release-plan' }).waitFor({ state: 'detached' });
+  await page.getByRole('button', { name: /^e2e\/ 1 entry/ }).waitFor();
+  // For the viewer: an entry to read, and a sealed one.
+  expect(await putMemory('secrets/deploy-token', { value: 'hunter2', tags: ['deploy'] })).toBe(201);
+  expect(problems).toEqual([]);
+  await context.close();
+});
+
 test('a viewer signs in with a key and finds no control that changes anything', async () => {
   const created = await fetch(`${keyed.url}/api/claude-flow/keys`, {
     method: 'POST',
@@ -252,6 +353,20 @@ test('a viewer signs in with a key and finds no control that changes anything', 
   await page.getByRole('link', { name: 'Sessions' }).first().click();
   await page.getByRole('link', { name: 'Release 2.0', exact: true }).waitFor();
   await expect(page.getByRole('button', { name: 'Start session' }).count()).resolves.toBe(0);
+
+  // Memory: readable, nothing that writes; a sealed entry is marked and its value withheld.
+  await page.getByRole('link', { name: 'Memory' }).click();
+  await page.getByTestId('entry-row').filter({ hasText: 'notes/e2e/second' }).waitFor();
+  const sealedRow = page.getByTestId('entry-row').filter({ hasText: 'secrets/deploy-token' });
+  await sealedRow.getByText('sealed — withheld').waitFor();
+  await page.getByRole('button', { name: 'notes/e2e/second' }).click();
+  await page.getByTestId('entry-value').filter({ hasText: '"notes"' }).waitFor();
+  for (const name of ['New entry', 'Edit', 'Delete', 'Create'])
+    await expect(page.getByRole('button', { name, exact: true }).count()).resolves.toBe(0);
+  await look(page, 'memory-viewer');
+  await page.getByRole('button', { name: 'secrets/deploy-token' }).click();
+  await page.getByRole('region', { name: 'secrets/deploy-token' }).getByText('sealed — withheld').first().waitFor();
+  await expect(page.getByText('hunter2').count()).resolves.toBe(0);
 
   // The API refuses what the page does not offer.
   const refused = await page.evaluate(async (id) => {

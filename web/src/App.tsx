@@ -1,11 +1,12 @@
 // The shell: who is signed in (GET /auth/me), the sign-in page when nobody is, the navigation and
-// the routes of this step (Overview, Sessions, a session).
+// the routes of this step (Overview, Sessions, a session, Memory).
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { Link, Route, Switch, useLocation } from 'wouter';
 import { ApiError, api, type Me } from './api';
 import { useLiveState } from './live';
 import { ErrorBox, MeContext } from './ui';
+import { Memory } from './views/Memory';
 import { Overview } from './views/Overview';
 import { SessionView } from './views/Session';
 import { Sessions } from './views/Sessions';
@@ -93,6 +94,7 @@ function Shell({ me }: { me: Me }) {
         <nav aria-label="Main">
           <NavLink href="/">Overview</NavLink>
           <NavLink href="/sessions">Sessions</NavLink>
+          <NavLink href="/memory">Memory</NavLink>
         </nav>
         <span className="who">
           <span className={`dot ${liveState}`} title={`Live updates: ${liveState}`} />
@@ -109,10 +111,11 @@ function Shell({ me }: { me: Me }) {
         <Switch>
           <Route path="/" component={Overview} />
           <Route path="/sessions" component={Sessions} />
+          <Route path="/memory" component={Memory} />
           <Route path="/sessions/:id">{(p) => <SessionView id={p.id} />}</Route>
           <Route>
             <ErrorBox
-              error={new ApiError(404, 'No such page', 'Go to the Overview or Sessions from the menu above.')}
+              error={new ApiError(404, 'No such page', 'Go to the Overview, Sessions or Memory from the menu above.')}
             />
           </Route>
         </Switch>

@@ -72,7 +72,10 @@ class LiveClient {
       const e = JSON.parse(String(m.data)) as LiveEvent;
       if (!e.channel || !e.id) return;
       this.lastEventId = e.id;
-      for (const fn of this.listeners.get(e.channel) ?? []) fn(e);
+      // memory:<prefix> subscriptions receive the events of every namespace under the prefix.
+      for (const [channel, set] of this.listeners)
+        if (channel === e.channel || (channel.startsWith('memory:') && e.channel.startsWith(channel)))
+          for (const fn of set) fn(e);
     };
     ws.onclose = () => {
       this.ws = undefined;
