@@ -229,13 +229,16 @@ test('PostgreSQL stopped with SIGTERM mid-traffic shuts down, is restarted, and 
   await writer;
   await readiness.stop();
 
+  // During the outage /readyz names postgres as down, saying why; as PostgreSQL comes back another
+  // part may still be catching up for a moment (a 503 naming that part, with postgres ok).
   const outage = readiness.samples.filter((x) => x.status !== 200);
-  expect(outage.length).toBeGreaterThan(0);
+  const pgDown = outage.filter((x) => x.body.postgres?.ok === false);
+  expect(pgDown.length).toBeGreaterThan(0);
+  for (const x of pgDown) {
+    expect(x.body.postgres?.detail).toMatch(/^postgres (is shutting down|unreachable|is not accepting connections)/);
+  }
   for (const x of outage) {
-    expect(x.body.postgres).toMatchObject({
-      ok: false,
-      detail: expect.stringMatching(/^postgres (is shutting down|unreachable|is not accepting connections)/),
-    });
+    expect(Object.entries(x.body).filter(([, c]) => (c as { ok?: boolean })?.ok === false).length).toBeGreaterThan(0);
   }
   expect(readiness.samples.filter((x) => x.body.migrations?.detail.includes('pending'))).toEqual([]);
 
