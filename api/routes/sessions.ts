@@ -2,7 +2,8 @@
 // their updates and signals, and reads their state (queries) or the Postgres projection (lists).
 import { randomUUID } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
-import type { Request } from 'express';
+import type { Request, Response } from 'express';
+import type { UpdateDefinition } from '@temporalio/common';
 import { z } from 'zod';
 import type { Config } from '../../lib/config';
 import { ProblemError, badRequest, notFound, unavailable } from '../../lib/errors';
@@ -281,6 +282,19 @@ function closedMidRequest(err: unknown): never {
 }
 
 /** The session's workflow handle; 404 when there is none, 409 when `running` and it has closed. */
+/** Sends `update` to the session's running workflow and answers its result with `status`. */
+async function updateSession<Ret, Arg>(
+  ctx: ApiContext,
+  req: Request,
+  res: Response,
+  update: UpdateDefinition<Ret, [Arg]>,
+  arg: Arg,
+  status = 200,
+): Promise<void> {
+  const h = await handle(ctx, req, { running: true });
+  res.status(status).json(await h.executeUpdate(update, { args: [arg] }).catch(closedMidRequest));
+}
+
 async function handle(
   { temporal }: ApiContext,
   req: Request,
@@ -560,9 +574,7 @@ export const routes: RouteSpec[] = [
     body: sendMessageBody,
     handler: async (req, res, ctx) => {
       requireEnabled(ctx.config);
-      const body = parse(sendMessageBody, req.body, 'body');
-      const h = await handle(ctx, req, { running: true });
-      res.json(await h.executeUpdate(sendMessageUpdate, { args: [body] }).catch(closedMidRequest));
+      await updateSession(ctx, req, res, sendMessageUpdate, parse(sendMessageBody, req.body, 'body'));
     },
   },
   {
@@ -593,9 +605,7 @@ export const routes: RouteSpec[] = [
       413: "The session's namespaces hold more entries than a checkpoint captures",
     },
     handler: async (req, res, ctx) => {
-      const body = parse(checkpointBody, req.body ?? {}, 'body');
-      const h = await handle(ctx, req, { running: true });
-      res.status(201).json(await h.executeUpdate(checkpointUpdate, { args: [body] }).catch(closedMidRequest));
+      await updateSession(ctx, req, res, checkpointUpdate, parse(checkpointBody, req.body ?? {}, 'body'), 201);
     },
   },
   {
@@ -618,9 +628,7 @@ export const routes: RouteSpec[] = [
       422: 'The checkpoint is damaged, or its commit is no longer in the repository (nothing was changed)',
     },
     handler: async (req, res, ctx) => {
-      const body = parse(checkpointRef, req.body, 'body');
-      const h = await handle(ctx, req, { running: true });
-      res.json(await h.executeUpdate(rollbackUpdate, { args: [body] }).catch(closedMidRequest));
+      await updateSession(ctx, req, res, rollbackUpdate, parse(checkpointRef, req.body, 'body'));
     },
   },
   {
@@ -637,9 +645,7 @@ export const routes: RouteSpec[] = [
     response: { status: 201, schema: forkResult },
     errors: { 404: 'No such session, or no such checkpoint in it', 409: ENDED, 422: 'The checkpoint is damaged' },
     handler: async (req, res, ctx) => {
-      const body = parse(forkBody, req.body, 'body');
-      const h = await handle(ctx, req, { running: true });
-      res.status(201).json(await h.executeUpdate(forkUpdate, { args: [body] }).catch(closedMidRequest));
+      await updateSession(ctx, req, res, forkUpdate, parse(forkBody, req.body, 'body'), 201);
     },
   },
   {
@@ -666,9 +672,7 @@ export const routes: RouteSpec[] = [
     summary: 'Request an approval',
     body: approvalBody,
     handler: async (req, res, ctx) => {
-      const body = parse(approvalBody, req.body, 'body');
-      const h = await handle(ctx, req, { running: true });
-      res.status(201).json(await h.executeUpdate(requestApprovalUpdate, { args: [body] }).catch(closedMidRequest));
+      await updateSession(ctx, req, res, requestApprovalUpdate, parse(approvalBody, req.body, 'body'), 201);
     },
   },
   {
@@ -686,10 +690,7 @@ export const routes: RouteSpec[] = [
     handler: async (req, res, ctx) => {
       const body = parse(decideBody, req.body, 'body');
       const requestId = parse(z.string().min(1).max(200), req.params.requestId, 'path');
-      const h = await handle(ctx, req, { running: true });
-      res.json(
-        await h.executeUpdate(decideUpdate, { args: [{ ...body, requestId, by: 'user' }] }).catch(closedMidRequest),
-      );
+      await updateSession(ctx, req, res, decideUpdate, { ...body, requestId, by: 'user' });
     },
   },
   {
@@ -708,10 +709,7 @@ export const routes: RouteSpec[] = [
       // Checked against the catalog here, so a bad input is a 400 naming the field, not a failed child.
       const def = requireType(body.type);
       const input = validateInput(def, body.input !== undefined ? body.input : body.params, ctx.config);
-      const h = await handle(ctx, req, { running: true });
-      res
-        .status(201)
-        .json(await h.executeUpdate(runWorkflowUpdate, { args: [{ type: def.type, input }] }).catch(closedMidRequest));
+      await updateSession(ctx, req, res, runWorkflowUpdate, { type: def.type, input }, 201);
     },
   },
   ...signalRoutes,
