@@ -48,11 +48,6 @@ export class SessionState {
         };
   }
 
-  /** The state a fork starts from: the checkpoint's conversation, nothing else. */
-  static forkedFrom(conversation: ConversationSnapshot, now: string): CarriedState {
-    return stateFromConversation(conversation, now);
-  }
-
   private bump() {
     this.version++;
   }

@@ -51,6 +51,7 @@ import {
   forkNamespaces,
   previewOf,
   sessionWorkflowId,
+  stateFromConversation,
   type SessionInput,
 } from '../contract/session';
 
@@ -375,7 +376,7 @@ export async function session(input: SessionInput): Promise<{ status: string; re
             project: input.project,
             settings,
             parent: { sessionId: input.sessionId, checkpointId },
-            carried: SessionState.forkedFrom(conversation, new Date().toISOString()),
+            carried: stateFromConversation(conversation, new Date().toISOString()),
           },
         ],
       });
