@@ -660,26 +660,23 @@ function Versions({ ns, entryKey, current }: { ns: string; entryKey: string; cur
       {list.length > 1 && a && b ? (
         <>
           <div className="filters">
-            <label>
-              Compare
-              <select value={a.version} onChange={(e) => setFrom(Number(e.target.value))}>
-                {list.map((v) => (
-                  <option key={v.version} value={v.version}>
-                    version {v.version}
-                  </option>
-                ))}
-              </select>
-            </label>
-            <label>
-              with
-              <select value={b.version} onChange={(e) => setTo(Number(e.target.value))}>
-                {list.map((v) => (
-                  <option key={v.version} value={v.version}>
-                    version {v.version}
-                  </option>
-                ))}
-              </select>
-            </label>
+            {(
+              [
+                ['Compare', a.version, setFrom],
+                ['with', b.version, setTo],
+              ] as const
+            ).map(([label, value, set]) => (
+              <label key={label}>
+                {label}
+                <select value={value} onChange={(e) => set(Number(e.target.value))}>
+                  {list.map((v) => (
+                    <option key={v.version} value={v.version}>
+                      version {v.version}
+                    </option>
+                  ))}
+                </select>
+              </label>
+            ))}
           </div>
           {a.withheld || b.withheld ? (
             <p className="muted">Sealed — withheld: no diff of values you may not read.</p>
