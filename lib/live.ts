@@ -13,7 +13,7 @@ const MAX_NOTIFY_BYTES = 7_500;
 export interface LiveEvent {
   /** Increasing across the whole system (a bigserial), as a string. */
   id: string;
-  /** `session:<id>`, `workflow:<id>`, `memory:<namespace>`, `analytics`. */
+  /** `session:<id>`, `sessions`, `workflow:<id>`, `memory:<namespace>`, `analytics`. */
   channel: string;
   type: string;
   data: unknown;
@@ -22,20 +22,29 @@ export interface LiveEvent {
 
 type Queryable = Pick<pg.Pool, 'query'>;
 
+/**
+ * SQL for a statement that writes live events itself: a SELECT that NOTIFYs every row of the CTE
+ * named `rows` (columns id, channel, type, data, created_at, as `INSERT INTO live_event ...
+ * RETURNING` gives them), in id order, and yields how many it notified. Delivered at commit, so
+ * an event written in a transaction is heard only if the transaction's writes are there too.
+ */
+export function notifySql(rows: string): string {
+  return `SELECT count(pg_notify('${NOTIFY_CHANNEL}',
+            CASE WHEN octet_length(p) <= ${MAX_NOTIFY_BYTES} THEN p
+                 ELSE json_build_object('id', id::text, 'channel', channel, 'ref', true)::text END)) AS notified
+       FROM (SELECT id, channel, json_build_object('id', id::text, 'channel', channel, 'type', type, 'data', data,
+                                                   'at', created_at)::text AS p
+               FROM ${rows} ORDER BY id) x`;
+}
+
 /** Stores the event and notifies every listener, in one statement. */
 export async function publish(db: Queryable, channel: string, type: string, data: unknown): Promise<LiveEvent> {
   const res = await db.query<{ id: string; at: Date }>(
     `WITH e AS (
        INSERT INTO live_event (channel, type, data) VALUES ($1, $2, $3::jsonb) RETURNING id, channel, type, data, created_at
-     ), p AS (
-       SELECT e.*, json_build_object('id', e.id::text, 'channel', e.channel, 'type', e.type, 'data', e.data,
-                                     'at', e.created_at)::text AS payload FROM e
-     )
-     SELECT id::text AS id, created_at AS at,
-            pg_notify($4, CASE WHEN octet_length(payload) <= $5 THEN payload
-                               ELSE json_build_object('id', id::text, 'channel', channel, 'ref', true)::text END)
-       FROM p`,
-    [channel, type, JSON.stringify(data ?? null), NOTIFY_CHANNEL, MAX_NOTIFY_BYTES],
+     ), n AS (${notifySql('e')})
+     SELECT id::text AS id, created_at AS at FROM e, n`,
+    [channel, type, JSON.stringify(data ?? null)],
   );
   return { id: res.rows[0].id, channel, type, data, at: res.rows[0].at.toISOString() };
 }

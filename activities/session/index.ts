@@ -4,6 +4,7 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { AiActivities } from '../ai';
 import type { UsageStatement } from '../ai/usage';
+import { notifySql } from '../../lib/live';
 import { inTransaction } from '../../lib/memory/sql';
 import type { ChatMessage, ModelResponse } from '../ai/types';
 import type { AutosaveMode } from '../../lib/config';
@@ -74,17 +75,32 @@ export interface SessionProjection {
 }
 
 // The sessions row, written with plain SQL (it is on every turn's path): the projection upsert
-// starting at parameter $<offset>.
+// starting at parameter $<offset>, as the CTE `projected`, and its `session.updated` live event on
+// `session:<id>` (the session's viewers) and `sessions` (the lists), in the same statement: the
+// event is heard at commit, when what it announces is there to read.
 const projectionSql = (o: number) => {
   const $ = (i: number) => `$${o + i}`;
-  return `INSERT INTO session AS s (id, title, owner, project, parent_id, status, status_reason, created_at,
+  return `projected AS (
+    INSERT INTO session AS s (id, title, owner, project, parent_id, status, status_reason, created_at,
       last_activity_at, ended_at, message_count, input_tokens, output_tokens, cost_usd)
     VALUES (${[...Array(14).keys()].map($).join(', ')})
     ON CONFLICT (id) DO UPDATE SET title = EXCLUDED.title, owner = EXCLUDED.owner, project = EXCLUDED.project,
       parent_id = EXCLUDED.parent_id, status = EXCLUDED.status, status_reason = EXCLUDED.status_reason,
       created_at = EXCLUDED.created_at, last_activity_at = EXCLUDED.last_activity_at, ended_at = EXCLUDED.ended_at,
       message_count = EXCLUDED.message_count, input_tokens = EXCLUDED.input_tokens,
-      output_tokens = EXCLUDED.output_tokens, cost_usd = EXCLUDED.cost_usd`;
+      output_tokens = EXCLUDED.output_tokens, cost_usd = EXCLUDED.cost_usd
+    RETURNING *
+  ), events AS (
+    INSERT INTO live_event (channel, type, data)
+    SELECT c.channel, 'session.updated',
+           jsonb_build_object('sessionId', p.id, 'title', p.title, 'owner', p.owner, 'project', p.project,
+             'status', p.status, 'statusReason', p.status_reason, 'lastActivityAt', p.last_activity_at,
+             'messageCount', p.message_count, 'inputTokens', p.input_tokens, 'outputTokens', p.output_tokens,
+             'costUsd', p.cost_usd::float8)
+      FROM projected p, LATERAL (VALUES ('session:' || p.id, 1), ('sessions', 2)) AS c(channel, ord)
+     ORDER BY c.ord
+    RETURNING id, channel, type, data, created_at
+  ), notified AS (${notifySql('events')})`;
 };
 
 const projectionParams = (p: SessionProjection) => [
@@ -104,7 +120,7 @@ const projectionParams = (p: SessionProjection) => [
   p.costUsd,
 ];
 
-const SAVE_PROJECTION = projectionSql(1);
+const SAVE_PROJECTION = `WITH ${projectionSql(1)} SELECT notified FROM notified`;
 
 // The most recent messages whose bodies fit the budget (4 characters a token), oldest first.
 const HISTORY = `
@@ -115,15 +131,17 @@ const HISTORY = `
   WHERE used <= $3
   ORDER BY position`;
 
-// Both messages of a turn and the sessions row, in one statement (atomic on its own). A retried
-// turn finds the messages there (DO NOTHING) and writes the same row again.
+// Both messages of a turn (the reply with its usage and cost) and the sessions row, in one
+// statement (atomic on its own). A retried turn finds the messages there (DO NOTHING) and writes the
+// same row again.
 const TURN_WRITE = `
   WITH m AS (
-    INSERT INTO session_message (session_id, no, position, role, content, provider, model, input_tokens, output_tokens)
-    VALUES ($1, $2, $3, 'user', $4, NULL, NULL, 0, 0), ($1, $5, $3 + 1, 'assistant', $6, $7, $8, $9, $10)
+    INSERT INTO session_message (session_id, no, position, role, content, provider, model, input_tokens, output_tokens,
+                                 cost_usd)
+    VALUES ($1, $2, $3, 'user', $4, NULL, NULL, 0, 0, NULL), ($1, $5, $3 + 1, 'assistant', $6, $7, $8, $9, $10, $11)
     ON CONFLICT (session_id, no) DO NOTHING
-  )
-  ${projectionSql(11)}`;
+  ), ${projectionSql(12)}
+  SELECT notified FROM notified`;
 
 export function createSessionActivities(deps: ActivityDeps, ai: AiActivities) {
   const { prisma, pool } = deps;
@@ -211,6 +229,7 @@ export function createSessionActivities(deps: ActivityDeps, ai: AiActivities) {
           reply.model,
           reply.usage.inputTokens,
           reply.usage.outputTokens,
+          reply.costUsd ?? null,
           ...projectionParams(row),
         ]);
         return exchange.length ? deps.memory.saveManyIn(c, exchange) : undefined;

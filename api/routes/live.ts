@@ -16,7 +16,7 @@ const sseQuery = z
       .string()
       .transform((s) => s.split(',').filter(Boolean))
       .pipe(z.array(channelName).min(1).max(100))
-      .describe('Comma-separated: session:<id>, workflow:<id>, memory:<prefix>, analytics'),
+      .describe('Comma-separated: session:<id>, sessions, workflow:<id>, memory:<prefix>, analytics'),
     lastEventId: z
       .string()
       .regex(/^\d{1,19}$/)

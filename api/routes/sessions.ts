@@ -560,6 +560,13 @@ export const routes: RouteSpec[] = [
           content: m.content,
           provider: m.provider,
           model: m.model,
+          ...(m.role === 'assistant'
+            ? {
+                inputTokens: m.inputTokens,
+                outputTokens: m.outputTokens,
+                costUsd: m.costUsd === null ? null : Number(m.costUsd),
+              }
+            : {}),
           at: m.createdAt,
         })),
       });

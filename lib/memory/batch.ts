@@ -7,7 +7,7 @@
 // same things again changes nothing. A name whose current entry has expired is not written by the
 // statement, which reports such names back: saveManyIn replaces those, history and all, through
 // the ordinary write (writes.ts). The columns are columns.ts's, as for every write.
-import { NOTIFY_CHANNEL } from '../live';
+import { notifySql } from '../live';
 import { columnList, searchVector, UPSERT_SET, WRITE_COLUMNS, type WriteColumn } from './columns';
 import type { Owed } from './embed-queue';
 import type { PreparedWrite } from './prepare';
@@ -15,9 +15,6 @@ import { ENTRY_COLUMNS, toInfo, type EntryRow } from './rows';
 import { LIVE } from './sql';
 import type { MemoryEntryInfo } from './types';
 import { keepVersions, writeEntry, type Queryable, type StoreParts } from './writes';
-
-/** NOTIFY payloads must stay under 8000 bytes (as in lib/live): larger events go by reference. */
-const MAX_NOTIFY_BYTES = 7_500;
 
 const e = (cols: string) => cols.replace(/(^|,\s*)(\w+)/g, '$1e.$2');
 
@@ -37,7 +34,6 @@ const EXPIRED_NULLS = Array(ENTRY_COLUMNS.split(',').length - 2 + 1)
   .join(', ');
 const EMBED_PARAM = `$${WRITE_COLUMNS.length + 2}`;
 const VERSIONS_PARAM = `$${WRITE_COLUMNS.length + 3}`;
-const CHANNEL_PARAM = `$${WRITE_COLUMNS.length + 4}`;
 
 export const SAVE_MANY = `
   WITH input AS (
@@ -77,13 +73,9 @@ export const SAVE_MANY = `
     RETURNING id, channel, type, data, created_at
   ),
   notified AS (
-    SELECT count(pg_notify(${CHANNEL_PARAM}, CASE WHEN octet_length(p) <= ${MAX_NOTIFY_BYTES} THEN p
-                                     ELSE json_build_object('id', id::text, 'channel', channel, 'ref', true)::text END)) AS n
-      FROM (SELECT id, channel, json_build_object('id', id::text, 'channel', channel, 'type', type, 'data', data,
-                                                  'at', created_at)::text AS p
-              FROM ev ORDER BY id) x
+    ${notifySql('ev')}
   )
-  SELECT 'written' AS kind, up.*, (SELECT n FROM notified) AS notified FROM up
+  SELECT 'written' AS kind, up.*, (SELECT notified FROM notified) AS notified FROM up
   UNION ALL
   SELECT 'expired', NULL, namespace, key, ${EXPIRED_NULLS} FROM expired`;
 
@@ -97,7 +89,6 @@ export function saveManyParams(writes: PreparedWrite[], embed: boolean, versions
     writes.map((w) => w.valueText),
     embed,
     versions,
-    NOTIFY_CHANNEL,
   ];
 }
 

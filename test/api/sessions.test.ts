@@ -49,6 +49,16 @@ test('a session from creation to end, through the API', async () => {
   });
   const messages = await request(http()).get(`${api}/sessions/${id}/messages`).expect(200);
   expect(messages.body.messages.map((m: { content: string }) => m.content)).toEqual(['Plan the release', 'Sure.']);
+  // A reply carries its own usage and cost (the user's message has none).
+  const [asked, answered] = messages.body.messages;
+  expect(asked).not.toHaveProperty('costUsd');
+  expect(answered).toMatchObject({
+    role: 'assistant',
+    inputTokens: expect.any(Number),
+    outputTokens: expect.any(Number),
+  });
+  expect(answered.inputTokens + answered.outputTokens).toBeGreaterThan(0);
+  expect(answered.costUsd).toBeGreaterThan(0);
 
   const cp = await request(http()).post(`${api}/sessions/${id}/checkpoints`).send({ label: 'planned' }).expect(201);
   const cps = await request(http()).get(`${api}/sessions/${id}/checkpoints`).expect(200);

@@ -4,6 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { LiveListener, type LiveEvent } from '../../lib/live';
 import { MemoryStore } from '../../lib/memory';
 import { session } from '../../workflows';
 import {
@@ -82,6 +83,49 @@ test('sendMessage returns the reply; bodies are stored, the workflow keeps refer
   // The exchange was saved to the session's memory.
   const saved = await memory.get(`sessions/${id}/`, 'exchange-000001');
   expect(saved?.value).toEqual({ user: 'Hi, I am Alice.', assistant: 'Hello Alice.' });
+});
+
+test('every change of a session is announced on session:<id> and sessions, heard once what it says is stored', async () => {
+  const listener = new LiveListener(app.config.database.url as string, app.pool);
+  const heard: LiveEvent[] = [];
+  // What a dashboard would read when it hears the event: the stored reply must already be there.
+  const replyStored: boolean[] = [];
+  listener.on('event', (e: LiveEvent) => {
+    heard.push(e);
+    if (e.type === 'session.updated' && e.channel === 'sessions')
+      void app.pool
+        .query('SELECT count(*)::int AS n FROM session_message WHERE session_id = $1', [
+          (e.data as { sessionId: string }).sessionId,
+        ])
+        .then((r) => replyStored.push(r.rows[0].n === (e.data as { messageCount: number }).messageCount));
+  });
+  await listener.start();
+  try {
+    const { id, h } = await start();
+    anthropic.script({ reply: 'Priced.', usage: { input: 1000, output: 500 } });
+    await send(h, 'What does this cost?');
+    await h.signal(pauseSignal, { reason: 'lunch' });
+    const mine = (channel: string) =>
+      heard.filter((e) => e.channel === channel && (e.data as { sessionId: string }).sessionId === id);
+    await eventually(
+      async () => mine(`session:${id}`).map((e) => e.data as { status: string; messageCount: number }),
+      (d) => d.some((x) => x.status === 'paused'),
+    );
+    const updates = mine(`session:${id}`).map((e) => e.data as Record<string, unknown>);
+    expect(updates.every((u) => u.title && u.owner === 'alice')).toBe(true);
+    expect(updates.find((u) => u.messageCount === 2)).toMatchObject({ status: 'active', inputTokens: 1000 });
+    expect(updates.at(-1)).toMatchObject({ status: 'paused', statusReason: 'lunch', messageCount: 2 });
+    // The lists' channel hears the same updates, one for one.
+    expect(mine('sessions').map((e) => e.data)).toEqual(updates);
+    expect(replyStored.length).toBeGreaterThan(0);
+    expect(replyStored.every(Boolean)).toBe(true);
+    // The reply keeps its own usage and cost (claude-haiku-4-5 is priced).
+    const reply = await app.prisma.sessionMessage.findFirst({ where: { sessionId: id, role: 'assistant' } });
+    expect(reply).toMatchObject({ inputTokens: 1000, outputTokens: 500 });
+    expect(Number(reply?.costUsd)).toBeGreaterThan(0);
+  } finally {
+    await listener.close();
+  }
 });
 
 test('concurrent messages are handled one at a time, in arrival order, each seeing the ones before', async () => {

@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "session_message" ADD COLUMN     "cost_usd" DECIMAL(14,6);
+
