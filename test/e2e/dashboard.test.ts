@@ -26,6 +26,18 @@ const SHOTS = path.join(ROOT, '.data', 'screenshots');
 const ADMIN_KEY = 'e2e-admin-key-0123456789abcdef';
 const FIRST_REPLY = 'Here is the plan: tag the release, write the notes, then announce it to the team today.';
 const SECOND_REPLY = 'The second answer, which the rollback takes away again.';
+const MARKDOWN_REPLY = [
+  '**The steps**, in order:',
+  '',
+  '1. Tag the release',
+  '2. Publish [the notes](https://example.com/notes) and not [this](javascript:alert(1))',
+  '',
+  '```sh',
+  'git tag v2.0 && git push --tags',
+  '```',
+  '',
+  '<img src=x onerror=alert(1)>',
+].join('\n');
 
 let anthropic: FakeServer;
 let app: TestApp;
@@ -165,7 +177,7 @@ test('local admin: start a session, stream a reply, checkpoint, roll back, appro
     body: JSON.stringify({ title: 'Tag v2.0?', details: 'All checks passed.' }),
   });
   expect(asked.status).toBe(201);
-  await page.reload();
+  // It arrives live (session.updated), without a reload.
   const approvals = page.getByRole('region', { name: 'Approvals' });
   await approvals.getByText('Tag v2.0?').waitFor();
   await approvals.getByLabel('Comment').fill('ship it');
@@ -180,6 +192,35 @@ test('local admin: start a session, stream a reply, checkpoint, roll back, appro
   await page.getByRole('button', { name: 'Resume' }).click();
   await page.getByRole('button', { name: 'Pause' }).waitFor();
   await page.getByLabel('Message').waitFor();
+  // A pause sent from elsewhere (the API by hand) shows here live, with its reason.
+  const paused = await fetch(`${open.url}/api/claude-flow/sessions/${sessionId}/pause`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ reason: 'paused from the CLI' }),
+  });
+  expect(paused.status).toBe(202);
+  await page.getByText('paused from the CLI').waitFor();
+  await page.getByRole('button', { name: 'Resume' }).click();
+  await page.getByRole('button', { name: 'Pause' }).waitFor();
+
+  // A reply is Markdown: formatting, lists, code blocks and safe links; raw HTML stays text. Each
+  // reply shows its tokens and cost.
+  anthropic.script({ reply: MARKDOWN_REPLY, usage: { input: 1200, output: 340 } });
+  await page.getByLabel('Message').fill('Show me the steps');
+  await page.getByRole('button', { name: 'Send' }).click();
+  const md = messages(page).filter({ hasText: 'git tag v2.0' });
+  await md.locator('strong', { hasText: 'The steps' }).waitFor();
+  await expect(md.locator('ol > li').count()).resolves.toBe(2);
+  await expect(md.locator('pre code').textContent()).resolves.toContain('git tag v2.0');
+  await expect(md.locator('img').count()).resolves.toBe(0);
+  await md.getByText('<img src=x onerror=alert(1)>').waitFor();
+  await expect(md.getByRole('link', { name: 'the notes' }).getAttribute('rel')).resolves.toBe('noopener noreferrer');
+  await expect(md.getByRole('link', { name: 'the notes' }).getAttribute('href')).resolves.toBe(
+    'https://example.com/notes',
+  );
+  await expect(md.locator('a[href^="javascript"]').count()).resolves.toBe(0);
+  await expect(md.getByTestId('usage').textContent()).resolves.toMatch(/^1,200 in · 340 out · \$0\.\d+$/);
+  await page.screenshot({ path: path.join(SHOTS, 'session-markdown.png'), fullPage: true });
 
   // A phone-sized screen: one column, nothing cut off sideways.
   await page.setViewportSize({ width: 390, height: 844 });
@@ -317,6 +358,46 @@ test('memory explorer: create, search with highlights, edit, a conflicting edit,
   // For the viewer: an entry to read, and a sealed one.
   expect(await putMemory('secrets/deploy-token', { value: 'hunter2', tags: ['deploy'] })).toBe(201);
   expect(problems).toEqual([]);
+  await context.close();
+});
+
+test('where WebSockets are dropped, live updates come over server-sent events, and the sessions list follows them', async () => {
+  const created = await fetch(`${open.url}/api/claude-flow/sessions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ title: 'Behind a strict proxy', owner: 'carol' }),
+  });
+  expect(created.status).toBe(201);
+  const { sessionId: id } = (await created.json()) as { sessionId: string };
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  // A proxy that refuses every WebSocket upgrade.
+  let refused = 0;
+  await context.routeWebSocket(/\/live$/, (ws) => {
+    refused++;
+    void ws.close({ code: 1006 });
+  });
+  const page = await context.newPage();
+  await page.goto(`${open.url}/sessions?owner=carol`);
+  const row = page.getByRole('row').filter({ hasText: 'Behind a strict proxy' });
+  await row.getByText('active').waitFor();
+  const dot = page.locator('.who .dot');
+  await until(async () => (await dot.getAttribute('title')) === 'Live updates: live (server-sent events)');
+  expect(refused).toBeGreaterThanOrEqual(2);
+
+  // The list hears the session change (session.updated on the sessions channel) without a reload.
+  const paused = await fetch(`${open.url}/api/claude-flow/sessions/${id}/pause`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({}),
+  });
+  expect(paused.status).toBe(202);
+  await row.getByText('paused').waitFor();
+
+  // And the session's page, over the same transport.
+  await row.getByRole('link', { name: 'Behind a strict proxy' }).click();
+  await page.getByRole('button', { name: 'Resume' }).waitFor();
+  await page.getByRole('button', { name: 'Resume' }).click();
+  await page.getByRole('button', { name: 'Pause' }).waitFor();
   await context.close();
 });
 

@@ -1,10 +1,10 @@
 // The shell: who is signed in (GET /auth/me), the sign-in page when nobody is, the navigation and
 // the routes of this step (Overview, Sessions, a session, Memory).
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useState, type FormEvent } from 'react';
+import { useEffect, useState, type FormEvent } from 'react';
 import { Link, Route, Switch, useLocation } from 'wouter';
 import { ApiError, api, type Me } from './api';
-import { useLiveState } from './live';
+import { useLiveState, type LiveState } from './live';
 import { ErrorBox, MeContext } from './ui';
 import { Memory } from './views/Memory';
 import { Overview } from './views/Overview';
@@ -77,9 +77,38 @@ function NavLink({ href, children }: { href: string; children: string }) {
   );
 }
 
+/** A lost live connection is said, not hidden: after a moment of reconnecting, or once signed out. */
+function LiveBanner({ state }: { state: LiveState }) {
+  const client = useQueryClient();
+  const [late, setLate] = useState(false);
+  useEffect(() => {
+    if (state !== 'reconnecting') {
+      setLate(false);
+      return;
+    }
+    const t = setTimeout(() => setLate(true), 2_000);
+    return () => clearTimeout(t);
+  }, [state]);
+  if (state === 'signed-out')
+    return (
+      <div className="banner danger" role="alert">
+        Your login ended or its key was revoked, so live updates stopped.{' '}
+        <button type="button" onClick={() => void client.resetQueries({ queryKey: ['me'] })}>
+          Sign in again
+        </button>
+      </div>
+    );
+  if (!late) return null;
+  return (
+    <div className="banner" role="status" data-testid="live-lost">
+      Live updates are interrupted: reconnecting by itself. What you see may be out of date until then.
+    </div>
+  );
+}
+
 function Shell({ me }: { me: Me }) {
   const client = useQueryClient();
-  const liveState = useLiveState();
+  const { state: liveState, transport } = useLiveState();
   const logout = useMutation({
     mutationFn: () => api('/auth/logout', { method: 'POST' }),
     onSuccess: () => client.resetQueries({ queryKey: ['me'] }),
@@ -97,7 +126,10 @@ function Shell({ me }: { me: Me }) {
           <NavLink href="/memory">Memory</NavLink>
         </nav>
         <span className="who">
-          <span className={`dot ${liveState}`} title={`Live updates: ${liveState}`} />
+          <span
+            className={`dot ${liveState}`}
+            title={`Live updates: ${liveState}${transport === 'sse' ? ' (server-sent events)' : ''}`}
+          />
           <span className="sr-only">Live updates: {liveState}. </span>
           {me.name} · <span className="role">{me.role}</span>
           {me.via === 'cookie' ? (
@@ -107,6 +139,7 @@ function Shell({ me }: { me: Me }) {
           ) : null}
         </span>
       </header>
+      <LiveBanner state={liveState} />
       <main id="main" className="page" tabIndex={-1}>
         <Switch>
           <Route path="/" component={Overview} />

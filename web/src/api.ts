@@ -125,6 +125,10 @@ export interface Message {
   content: string;
   provider?: string | null;
   model?: string | null;
+  /** Replies only: the tokens the turn used and what it cost (null: the model has no price). */
+  inputTokens?: number;
+  outputTokens?: number;
+  costUsd?: number | null;
   at: string;
 }
 

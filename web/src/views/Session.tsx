@@ -2,7 +2,7 @@
 // session:<id>), the composer, checkpoints (take, roll back with what it drops, fork), pending
 // approvals answered with a comment, the runs it started, and pause / resume / end.
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { Fragment, useState, type FormEvent, type KeyboardEvent } from 'react';
+import { Suspense, lazy, useState, type FormEvent, type KeyboardEvent } from 'react';
 import { Link, useLocation } from 'wouter';
 import {
   BASE,
@@ -30,19 +30,20 @@ export function SessionView({ id }: { id: string }) {
   const client = useQueryClient();
   const can = useCan('operator');
   const path = `/sessions/${encodeURIComponent(id)}`;
-  // Status, approvals and runs have no live events yet (only the model's text does): polled while
-  // the page is visible.
-  const state = useQuery({ queryKey: ['session', id], queryFn: () => api<SessionState>(path), refetchInterval: 5_000 });
+  // Live: every change of the session (status, checkpoints, approvals, runs, a finished turn) comes
+  // as session.updated on session:<id>, and the reply's text as ai.delta while it is written.
+  const state = useQuery({ queryKey: ['session', id], queryFn: () => api<SessionState>(path) });
   const messages = useQuery({
     queryKey: ['messages', id],
     queryFn: () => api<{ messages: Message[] }>(`${path}/messages?limit=1000`),
   });
   const [stream, setStream] = useState<Stream | undefined>();
   const [sending, setSending] = useState<string | undefined>();
-  const refresh = () => {
-    void client.invalidateQueries({ queryKey: ['session', id] });
-    void client.invalidateQueries({ queryKey: ['messages', id] });
-  };
+  const refresh = () =>
+    Promise.all([
+      client.refetchQueries({ queryKey: ['session', id] }),
+      client.refetchQueries({ queryKey: ['messages', id] }),
+    ]);
 
   useLive(`session:${id}`, (e) => {
     const d = e.data as { callKey?: string; attempt?: number; seq?: number; text?: string };
@@ -54,7 +55,9 @@ export function SessionView({ id }: { id: string }) {
         return { ...base, text: base.text + (d.text ?? ''), seq: (d.seq ?? base.seq) + 1 };
       });
     else if (e.type === 'ai.completed' || e.type === 'ai.failed') setStream((s) => (s ? { ...s, done: true } : s));
-    else refresh();
+    // A finished turn's messages are stored when its session.updated is heard: the streamed copy
+    // gives way to the stored one.
+    else if (e.type === 'session.updated') void refresh().then(() => setStream((s) => (s?.done ? undefined : s)));
   });
 
   if (state.error) return <ErrorBox error={state.error} action={<Link href="/sessions">Back to the sessions</Link>} />;
@@ -87,7 +90,7 @@ export function SessionView({ id }: { id: string }) {
           <a className="button" href={`${BASE}${path}/export`} download={`session-${id}.json`}>
             Export
           </a>
-          {can ? <Controls id={id} state={s} onDone={refresh} /> : null}
+          {can ? <Controls id={id} state={s} /> : null}
         </div>
       </div>
       <div className="split">
@@ -100,10 +103,7 @@ export function SessionView({ id }: { id: string }) {
               path={path}
               onSending={setSending}
               onSent={async () => {
-                await Promise.all([
-                  client.refetchQueries({ queryKey: ['messages', id] }),
-                  client.refetchQueries({ queryKey: ['session', id] }),
-                ]);
+                await refresh();
                 setStream(undefined);
               }}
             />
@@ -137,21 +137,26 @@ export function SessionView({ id }: { id: string }) {
   );
 }
 
-/** Text with ``` fenced code blocks shown as code. */
-function Rich({ text }: { text: string }) {
-  const parts = text.split(/```[\w+-]*\n?/);
+// The Markdown renderer (a third of the app's size) is loaded with the first conversation shown;
+// until it is there a reply shows as plain text.
+const Markdown = lazy(() => import('../Markdown'));
+
+function Reply({ text }: { text: string }) {
   return (
-    <>
-      {parts.map((p, i) =>
-        i % 2 ? (
-          <pre key={i}>
-            <code>{p.replace(/\n$/, '')}</code>
-          </pre>
-        ) : (
-          <Fragment key={i}>{p ? <p className="text">{p}</p> : null}</Fragment>
-        ),
-      )}
-    </>
+    <Suspense fallback={<p className="text">{text}</p>}>
+      <Markdown text={text} />
+    </Suspense>
+  );
+}
+
+/** What a reply cost: its tokens in and out, and its price when the model has one. */
+function Usage({ m }: { m: Message }) {
+  if (m.role !== 'assistant' || m.inputTokens === undefined) return null;
+  return (
+    <span className="usage muted" data-testid="usage">
+      {count(m.inputTokens)} in · {count(m.outputTokens ?? 0)} out ·{' '}
+      {m.costUsd === null ? 'not priced' : money(m.costUsd)}
+    </span>
   );
 }
 
@@ -164,8 +169,9 @@ function Conversation({ messages, sending, stream }: { messages: Message[]; send
           <span className="who">
             {m.role === 'user' ? 'You' : m.role === 'assistant' ? (m.model ?? 'Assistant') : m.role}
             <span className="muted"> · {when(m.at)}</span>
+            <Usage m={m} />
           </span>
-          <Rich text={m.content} />
+          {m.role === 'user' ? <p className="text">{m.content}</p> : <Reply text={m.content} />}
         </li>
       ))}
       {sending ? (
@@ -236,16 +242,12 @@ function Composer({
   );
 }
 
-function Controls({ id, state, onDone }: { id: string; state: SessionState; onDone: () => void }) {
+function Controls({ id, state }: { id: string; state: SessionState }) {
   const [ending, setEnding] = useState(false);
   const act = useMutation({
     mutationFn: (action: 'pause' | 'resume' | 'end') =>
       api(`/sessions/${encodeURIComponent(id)}/${action}`, { method: 'POST', body: {} }),
-    // A signal is accepted before the session acts on it: look again shortly.
-    onSuccess: () => {
-      setTimeout(onDone, 300);
-      setTimeout(onDone, 1_500);
-    },
+    // A signal is accepted before the session acts on it: its session.updated brings the new status.
   });
   if (state.status === 'ended' || state.status === 'failed') return null;
   return (
@@ -297,7 +299,7 @@ function Checkpoints({
   path: string;
   state: SessionState;
   canOperate: boolean;
-  onDone: () => void;
+  onDone: () => unknown;
 }) {
   const [, navigate] = useLocation();
   const [label, setLabel] = useState('');
@@ -433,7 +435,7 @@ function Approvals({
   pending: Approval[];
   decided: SessionState['decided'];
   canOperate: boolean;
-  onDone: () => void;
+  onDone: () => unknown;
 }) {
   return (
     <section className="card" aria-labelledby="ap-title">
@@ -473,7 +475,7 @@ function PendingApproval({
   path: string;
   approval: Approval;
   canOperate: boolean;
-  onDone: () => void;
+  onDone: () => unknown;
 }) {
   const [comment, setComment] = useState('');
   const decide = useMutation({

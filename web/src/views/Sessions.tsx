@@ -1,12 +1,38 @@
 // Sessions: the list, paged by the server (GET /sessions?limit&offset), filtered by status, owner
 // and project (kept in the URL), and a form to start one.
-import { keepPreviousData, useMutation, useQuery } from '@tanstack/react-query';
-import { useState, type FormEvent } from 'react';
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { Link, useLocation, useSearch } from 'wouter';
 import { ApiError, SESSION_STATUSES, api, count, money, when, type SessionRow } from '../api';
+import { useLive } from '../live';
 import { ErrorBox, StatusBadge, useCan } from '../ui';
 
 const PAGE = 25;
+
+type Page = { total: number; sessions: SessionRow[] };
+
+/**
+ * Live: a row on the page takes a session's session.updated at once; the page itself (which rows
+ * match the filters, their order, the total) is read again at most once a second while changes come.
+ */
+function useLiveSessions(key: string[]) {
+  const client = useQueryClient();
+  const timer = useRef<number | undefined>(undefined);
+  useEffect(() => () => window.clearTimeout(timer.current), []);
+  useLive('sessions', (e) => {
+    const u = e.data as Partial<SessionRow> & { sessionId: string };
+    client.setQueryData<Page>(key, (d) =>
+      d?.sessions.some((r) => r.sessionId === u.sessionId)
+        ? { ...d, sessions: d.sessions.map((r) => (r.sessionId === u.sessionId ? { ...r, ...u } : r)) }
+        : d,
+    );
+    if (timer.current === undefined)
+      timer.current = window.setTimeout(() => {
+        timer.current = undefined;
+        void client.invalidateQueries({ queryKey: key });
+      }, 1_000);
+  });
+}
 
 export function Sessions() {
   const [, navigate] = useLocation();
@@ -38,6 +64,7 @@ export function Sessions() {
     queryFn: () => api<{ total: number; sessions: SessionRow[] }>(`/sessions?${query}`),
     placeholderData: keepPreviousData,
   });
+  useLiveSessions(['sessions', query.toString()]);
 
   return (
     <>
