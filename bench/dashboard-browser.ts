@@ -1,0 +1,284 @@
+// bench/dashboard-browser: the dashboard in Debian's chromium against the whole stack (Temporal dev
+// server, embedded PostgreSQL, a worker, the API), each figure beside a bare baseline measured in
+// the same run, interleaved:
+//
+//   first page: navigation to /sessions with 10,000 sessions in the database until the first row
+//     is on screen, in a fresh browser context each time (nothing cached: the bundle downloads too)
+//     vs a bare page: node:http serving one HTML file whose inline script fetches the same two
+//     queries (count + the 25 most recent) as JSON and writes the rows into a table.
+//     Target (issue 15): < 1 s.
+//   live text: a token written as a live event (lib/live publish: the row and its NOTIFY) until its
+//     text is on the session page, streaming (API hub -> WebSocket -> live client -> React)
+//     vs bare: pg NOTIFY -> a LISTEN connection -> ws.send -> a page that sets textContent.
+//     Target (issue 15): < 50 ms.
+//
+//   npx tsx bench/dashboard-browser.ts [pageRounds=15] [liveEvents=60]
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import pg from 'pg';
+import type { Browser, Page } from 'playwright-core';
+import { WebSocketServer } from 'ws';
+import { startApi } from '../api/server';
+import { findProjectRoot, loadConfig } from '../lib/config';
+import { createPool, createPrisma } from '../lib/db';
+import { publish } from '../lib/live';
+import { createLogger } from '../lib/logger';
+import { applyMigrations, migrationsDir } from '../lib/migrations';
+import { findBinary, TEMPORAL_CLI } from '../stack/binaries';
+import { startEmbeddedPostgres } from '../stack/postgres';
+import { freePort, startTemporalServer } from '../stack/temporal-server';
+import { launchChromium } from '../test/helpers/browser';
+import { installTemporalRuntime } from '../workers/runtime';
+import { startWorker } from '../workers/worker';
+import { session } from '../workflows';
+
+const PAGE_ROUNDS = Number(process.argv[2] ?? 15);
+const LIVE_EVENTS = Number(process.argv[3] ?? 60);
+const SESSIONS = 10_000;
+
+const pct = (s: number[], p: number) =>
+  [...s].sort((a, b) => a - b)[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
+const f = (n: number) => n.toFixed(1);
+
+const BARE_PAGE = `<!doctype html><html><head><meta charset="utf-8"><title>bare</title></head><body>
+<table><tbody id="rows"></tbody></table><p id="out"></p>
+<script>
+fetch('/rows').then(r => r.json()).then(d => {
+  const body = document.getElementById('rows');
+  for (const s of d.sessions) {
+    const tr = document.createElement('tr');
+    for (const v of [s.title, s.status, s.owner, s.message_count]) {
+      const td = document.createElement('td'); td.textContent = String(v); tr.appendChild(td);
+    }
+    body.appendChild(tr);
+  }
+});
+const ws = new WebSocket('ws://' + location.host + '/ws');
+ws.onmessage = (m) => { const out = document.getElementById('out'); out.textContent = out.textContent + m.data; };
+</script></body></html>`;
+
+/** Records, in the page, when each mutation happened and what the watched element said then. */
+async function watchText(page: Page, selector: string): Promise<void> {
+  await page.evaluate((sel) => {
+    const g = globalThis as unknown as {
+      document: { querySelector(s: string): { textContent: string | null } | null; body: object };
+      __marks: [number, string][];
+      MutationObserver: new (cb: () => void) => { observe(n: object, o: object): void };
+    };
+    g.__marks = [];
+    new g.MutationObserver(() => {
+      g.__marks.push([Date.now(), g.document.querySelector(sel)?.textContent ?? '']);
+    }).observe(g.document.body, { subtree: true, childList: true, characterData: true });
+  }, selector);
+}
+const marks = (page: Page) =>
+  page.evaluate(() => (globalThis as unknown as { __marks: [number, string][] }).__marks.splice(0));
+
+/** Time from `send(token)` until the watched element's text contains the token, for each event. */
+async function liveDelays(page: Page, send: (token: string) => Promise<void>, prefix: string): Promise<number[]> {
+  const out: number[] = [];
+  for (let i = 0; i < LIVE_EVENTS; i++) {
+    const token = ` ${prefix}${i}x`;
+    const t0 = Date.now();
+    await send(token);
+    let seen: number | undefined;
+    const deadline = Date.now() + 5_000;
+    while (seen === undefined && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 5));
+      seen = (await marks(page)).find(([, text]) => text.includes(token))?.[0];
+    }
+    if (seen === undefined) throw new Error(`${prefix}: token ${i} never reached the screen`);
+    out.push(seen - t0);
+  }
+  return out.slice(5); // the first few warm the path up
+}
+
+async function firstPage(browser: Browser, url: string, firstRow: (p: Page) => Promise<void>): Promise<number> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  const t0 = performance.now();
+  await page.goto(url, { waitUntil: 'commit' });
+  await firstRow(page);
+  const ms = performance.now() - t0;
+  await context.close();
+  return ms;
+}
+
+async function main(): Promise<void> {
+  const root = findProjectRoot();
+  if (!fs.existsSync(path.join(root, 'web', 'dist', 'index.html'))) throw new Error('run `npm run build:web` first');
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cf-bench-dash-'));
+  fs.chmodSync(tmp, 0o755);
+  const cli = findBinary(TEMPORAL_CLI, {
+    configured: loadConfig().temporal.cliPath,
+    configuredName: 'TEMPORAL_CLI_PATH',
+    root,
+  });
+  const [server, db] = await Promise.all([
+    freePort().then((port) =>
+      startTemporalServer({ executable: cli, port, namespace: 'default', logFile: path.join(tmp, 't.log') }),
+    ),
+    freePort().then((port) =>
+      startEmbeddedPostgres(root, { dataDir: path.join(tmp, 'pg'), port, logFile: path.join(tmp, 'pg.log') }),
+    ),
+  ]);
+  const closers: (() => Promise<unknown>)[] = [];
+  try {
+    await applyMigrations(db.url, migrationsDir(root));
+    const config = loadConfig({
+      env: {
+        TEMPORAL_ADDRESS: server.address,
+        DATABASE_URL: db.url,
+        TEMPORAL_TASK_QUEUE: 'cf-bench',
+        CLAUDE_FLOW_DATA_DIR: tmp,
+        LOG_LEVEL: 'error',
+      },
+    });
+    const logger = createLogger(config);
+    installTemporalRuntime(logger);
+    const pool = createPool(db.url, 10);
+    const prisma = createPrisma(db.url, 10);
+    closers.push(
+      () => pool.end(),
+      () => prisma.$disconnect(),
+    );
+    await pool.query(
+      `INSERT INTO session (id, title, owner, status, created_at, last_activity_at, message_count)
+       SELECT 's' || i, 'Session ' || i, 'owner' || (i % 20), (ARRAY['active','paused','ended'])[1 + i % 3],
+              now() - i * interval '1 minute', now() - i * interval '1 minute', i % 40
+         FROM generate_series(1, $1) AS i`,
+      [SESSIONS],
+    );
+    await pool.query('ANALYZE session');
+    const native = await NativeConnection.connect({ address: server.address });
+    const worker = await startWorker({ config, connection: native, deps: { prisma, pool, logger } });
+    closers.push(
+      () => worker.shutdown(),
+      () => native.close(),
+    );
+    const connection = await Connection.connect({ address: server.address });
+    const temporal = new Client({ connection });
+    closers.push(() => connection.close());
+    const api = await startApi({
+      config: { ...config, api: { ...config.api, host: '127.0.0.1', port: 0, apiKey: undefined } },
+      logger,
+      pool,
+      prisma,
+      temporal,
+    });
+    closers.push(() => api.close());
+
+    // The bare page and its live path.
+    const barePool = createPool(db.url, 4);
+    closers.push(() => barePool.end());
+    const bare = http.createServer((req, res) => {
+      if (req.url === '/rows') {
+        void Promise.all([
+          barePool.query('SELECT count(*)::int AS n FROM session'),
+          barePool.query('SELECT * FROM session ORDER BY last_activity_at DESC LIMIT 25'),
+        ]).then(([c, rows]) => {
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.end(JSON.stringify({ total: c.rows[0].n, sessions: rows.rows }));
+        });
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.end(BARE_PAGE);
+    });
+    const wss = new WebSocketServer({ server: bare, path: '/ws' });
+    const listen = new pg.Client({ connectionString: db.url });
+    await listen.connect();
+    await listen.query('LISTEN cf_bench_bare');
+    listen.on('notification', (n) => {
+      for (const c of wss.clients) c.send(n.payload ?? '');
+    });
+    closers.push(() => listen.end());
+    await new Promise<void>((r) => bare.listen(0, '127.0.0.1', () => r()));
+    closers.push(() => new Promise((r) => (wss.close(), bare.close(r))));
+    const bareUrl = `http://127.0.0.1:${(bare.address() as AddressInfo).port}`;
+
+    const browser = await launchChromium();
+    closers.push(() => browser.close());
+
+    // First page, interleaved.
+    const cfTimes: number[] = [];
+    const bareTimes: number[] = [];
+    for (let i = 0; i < PAGE_ROUNDS + 2; i++) {
+      const a = await firstPage(browser, `${api.url}/sessions`, (p) =>
+        p.getByRole('link', { name: 'Session 1', exact: true }).waitFor(),
+      );
+      const b = await firstPage(browser, bareUrl, (p) => p.getByText('Session 1', { exact: true }).waitFor());
+      if (i >= 2) {
+        cfTimes.push(a);
+        bareTimes.push(b);
+      }
+    }
+
+    // Live text: a running session's page, tokens published as its model call's deltas.
+    const sessionId = 'bench-live';
+    await temporal.workflow.start(session, {
+      taskQueue: config.temporal.taskQueue,
+      workflowId: `session-${sessionId}`,
+      args: [{ sessionId, title: 'Live bench', owner: 'bench' }],
+    });
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    await page.goto(`${api.url}/sessions/${sessionId}`);
+    await page.getByRole('heading', { name: 'Live bench' }).waitFor();
+    const channel = `session:${sessionId}`;
+    const call = { callKey: 'bench-call', attempt: 1 };
+    await publish(pool, channel, 'ai.started', call);
+    await page.getByTestId('streaming').waitFor();
+    await watchText(page, '[data-testid=streaming]');
+    let seq = 0;
+    const cfLive = await liveDelays(
+      page,
+      async (token) => {
+        await publish(pool, channel, 'ai.delta', { ...call, seq: seq++, text: token });
+      },
+      'cf',
+    );
+    const barePage = await context.newPage();
+    await barePage.goto(bareUrl);
+    await barePage.getByText('Session 1', { exact: true }).waitFor();
+    await watchText(barePage, '#out');
+    const bareLive = await liveDelays(
+      barePage,
+      async (token) => {
+        await barePool.query('SELECT pg_notify($1, $2)', ['cf_bench_bare', token]);
+      },
+      'bare',
+    );
+
+    console.log(
+      `bench/dashboard-browser: chromium, ${SESSIONS.toLocaleString('en-US')} sessions, ${PAGE_ROUNDS} page loads and ${cfLive.length} live events each (load average ${os.loadavg()[0].toFixed(1)} at the end)\n`,
+    );
+    console.log('| measure | Claude Flow p50 / p95 ms | bare p50 / p95 ms | ratio p50 | target |');
+    console.log('| --- | --- | --- | --- | --- |');
+    console.log(
+      `| first sessions page, fresh context | ${f(pct(cfTimes, 50))} / ${f(pct(cfTimes, 95))} | ${f(pct(bareTimes, 50))} / ${f(pct(bareTimes, 95))} | ${(pct(cfTimes, 50) / pct(bareTimes, 50)).toFixed(2)}x | < 1000 ms: ${pct(cfTimes, 95) < 1000 ? 'met' : 'MISSED'} |`,
+    );
+    console.log(
+      `| live event -> text on screen | ${f(pct(cfLive, 50))} / ${f(pct(cfLive, 95))} | ${f(pct(bareLive, 50))} / ${f(pct(bareLive, 95))} | ${(pct(cfLive, 50) / Math.max(1, pct(bareLive, 50))).toFixed(2)}x | < 50 ms: ${pct(cfLive, 95) < 50 ? 'met' : 'MISSED'} |`,
+    );
+    await context.close();
+  } finally {
+    for (const c of closers.reverse()) await c().catch(() => undefined);
+    await server.stop();
+    await db.stop();
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);
