@@ -55,6 +55,7 @@ export const routes: RouteSpec[] = [
   spaRoute('/', 'The web dashboard (Overview)'),
   spaRoute('/sessions', 'The web dashboard: sessions'),
   spaRoute('/sessions/{sessionId}', 'The web dashboard: a session'),
+  spaRoute('/analytics', 'The web dashboard: analytics and performance monitor'),
   {
     method: 'GET',
     path: '/assets/{path}',

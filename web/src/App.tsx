@@ -1,7 +1,7 @@
 // The shell: who is signed in (GET /auth/me), the sign-in page when nobody is, the navigation and
 // the routes of this step (Overview, Sessions, a session, Memory).
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useState, type FormEvent } from 'react';
+import { lazy, Suspense, useState, type FormEvent } from 'react';
 import { Link, Route, Switch, useLocation } from 'wouter';
 import { ApiError, api, type Me } from './api';
 import { useLiveState } from './live';
@@ -10,6 +10,9 @@ import { Memory } from './views/Memory';
 import { Overview } from './views/Overview';
 import { SessionView } from './views/Session';
 import { Sessions } from './views/Sessions';
+
+// Charts (uPlot) load with their route, not with the first page.
+const Analytics = lazy(() => import('./views/Analytics'));
 
 export function App() {
   const me = useQuery({ queryKey: ['me'], queryFn: () => api<Me>('/auth/me'), retry: false });
@@ -95,6 +98,7 @@ function Shell({ me }: { me: Me }) {
           <NavLink href="/">Overview</NavLink>
           <NavLink href="/sessions">Sessions</NavLink>
           <NavLink href="/memory">Memory</NavLink>
+          <NavLink href="/analytics">Analytics</NavLink>
         </nav>
         <span className="who">
           <span className={`dot ${liveState}`} title={`Live updates: ${liveState}`} />
@@ -112,6 +116,11 @@ function Shell({ me }: { me: Me }) {
           <Route path="/" component={Overview} />
           <Route path="/sessions" component={Sessions} />
           <Route path="/memory" component={Memory} />
+          <Route path="/analytics">
+            <Suspense fallback={<p className="muted">Loading the charts…</p>}>
+              <Analytics />
+            </Suspense>
+          </Route>
           <Route path="/sessions/:id">{(p) => <SessionView id={p.id} />}</Route>
           <Route>
             <ErrorBox
