@@ -287,6 +287,10 @@ test('the charts, their tables and CSV show what the runs did; the range changes
   });
   expect(overflow).toBeLessThanOrEqual(0);
   await page.screenshot({ path: path.join(SHOTS, 'analytics-phone.png'), fullPage: true });
+  // Screen-sized views to look at: the top, and the errors.
+  await page.screenshot({ path: path.join(SHOTS, 'analytics-phone-top.png') });
+  await errors.getByTestId('error-types').scrollIntoViewIfNeeded();
+  await page.screenshot({ path: path.join(SHOTS, 'analytics-phone-errors.png') });
   // The browser logs the four 400s of the too-small bucket (each section's query): nothing else.
   expect(problems.filter((p) => !p.includes('status of 400'))).toEqual([]);
   expect(problems).toHaveLength(4);

@@ -124,7 +124,10 @@ export function Chart({ data, height = 220, empty }: { data: Dataset; height?: n
       ...(s.markers
         ? { paths: () => null, points: { show: true, size: 11, stroke: resolve(s.color), fill: resolve(s.color) } }
         : {}),
-      ...(!data.stacked && !s.markers ? { points: { show: data.x.length <= 60, size: 5 } } : {}),
+      // Points where a line could not show a value: few of them, or values between gaps.
+      ...(!data.stacked && !s.markers
+        ? { points: { show: data.x.length <= 60 || s.values.some((v) => v === null), size: 5 } }
+        : {}),
     });
     // Stacked: series k is drawn as the sum of series 0..k, tallest first so each covers the one above it.
     const order = data.stacked ? data.series.map((_, i) => data.series.length - 1 - i) : data.series.map((_, i) => i);
@@ -140,13 +143,8 @@ export function Chart({ data, height = 220, empty }: { data: Dataset; height?: n
       cursor: { points: { size: 7 } },
       scales: { x: { time: true }, y: { range: (_u, min, max) => [Math.min(0, min), max > 0 ? max * 1.1 : 1] } },
       axes: [
-        {
-          ...axis,
-          values: (_u, ticks) =>
-            ticks.map((t) =>
-              localTime(t).slice(data.x.length > 1 && data.x[data.x.length - 1] - data.x[0] > 86_400 ? 5 : 11),
-            ),
-        },
+        // uPlot's own time ticks: local time, seconds to days as the span needs.
+        axis,
         {
           ...axis,
           size: 64,
