@@ -139,14 +139,14 @@ export default function Analytics() {
     ...opts,
   });
 
-  // What each event changes: perf runs → perf; model calls → usage, errors, sessions; run ends → runs, errors.
+  // What each event changes: a perfMonitor run → perf (and its run); a model call (a session's turn
+  // or a run's step) → usage, errors, sessions and runs; anything else → everything.
   useLive('analytics', (e) => {
     const refresh = (...kinds: string[]) => {
       for (const k of kinds) void client.invalidateQueries({ queryKey: ['analytics', k] });
     };
-    if (e.type === 'perf') refresh('perf');
-    else if (e.type === 'usage' || e.type === 'eval') refresh('usage', 'errors', 'sessions');
-    else if (e.type === 'run') refresh('runs', 'errors');
+    if (e.type === 'perf') refresh('perf', 'runs');
+    else if (e.type === 'usage' || e.type === 'eval') refresh('usage', 'errors', 'sessions', 'runs');
     else refresh('usage', 'runs', 'sessions', 'errors', 'perf');
   });
 
@@ -543,11 +543,38 @@ function SessionsSection({ data, error }: { data: SessionSeries | undefined; err
     ),
     format: (v) => count(Math.round(v)),
   };
+  const durations: Dataset | undefined = data && {
+    title: 'Session duration p50 / p95 by status',
+    xLabel: 'Bucket start',
+    x: data.buckets.map(secs),
+    series: statuses.flatMap((st, i) => {
+      const color = OUTCOME_COLORS[st] ?? PALETTE[i % PALETTE.length];
+      const of = (pick: (p: SessionSeries['points'][number]) => number | null, label: string, dash: boolean) => ({
+        ...pivot(
+          data.buckets,
+          data.points,
+          (p) => p.status,
+          (p) => pick(p) ?? 0,
+          [st],
+          palette,
+          null,
+        )[0],
+        label: `${st.replace('_', ' ')} ${label}`,
+        color,
+        dash,
+      });
+      return [of((p) => p.p50Ms, 'p50', false), of((p) => p.p95Ms, 'p95', true)];
+    }),
+    format: duration,
+  };
   return (
     <Section id="sessions" title="Sessions" error={error} loading={!data}>
       {data ? (
         <>
-          <Chart data={byStatus!} empty="No sessions started in this range." />
+          <div className="charts">
+            <Chart data={byStatus!} empty="No sessions started in this range." />
+            <Chart data={durations!} empty="No sessions started in this range." />
+          </div>
           {data.statuses.length ? (
             <div className="scroll">
               <table data-testid="session-statuses">

@@ -137,13 +137,13 @@ export function RecentErrors({ errors, title = 'Recent errors' }: { errors: Erro
             </span>{' '}
             <span className="mono">{e.type}</span>{' '}
             {e.kind === 'run' && e.workflowId ? (
-              <Link href={`/workflows/${encodeURIComponent(e.workflowId)}`}>
+              <Link href={`/workflows/runs/${encodeURIComponent(e.workflowId)}`}>
                 {e.workflowType ?? 'run'} {e.workflowId}
               </Link>
             ) : e.sessionId ? (
               <Link href={`/sessions/${e.sessionId}`}>session {e.sessionId.slice(0, 8)}</Link>
             ) : e.workflowId ? (
-              <Link href={`/workflows/${encodeURIComponent(e.workflowId)}`}>run {e.workflowId}</Link>
+              <Link href={`/workflows/runs/${encodeURIComponent(e.workflowId)}`}>run {e.workflowId}</Link>
             ) : null}
             {e.kind === 'call' ? (
               <span className="muted">
