@@ -1,8 +1,9 @@
 // The shell: who is signed in (GET /auth/me), the sign-in page when nobody is, the navigation and
 // the routes of this step (Overview, Sessions, a session, Memory).
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { lazy, Suspense, useState, type FormEvent } from 'react';
+import { useState, type FormEvent } from 'react';
 import { Link, Route, Switch, useLocation } from 'wouter';
+import { AnalyticsRoute } from './views/analytics-route';
 import { ApiError, api, type Me } from './api';
 import { useLiveState } from './live';
 import { ErrorBox, MeContext } from './ui';
@@ -10,9 +11,6 @@ import { Memory } from './views/Memory';
 import { Overview } from './views/Overview';
 import { SessionView } from './views/Session';
 import { Sessions } from './views/Sessions';
-
-// Charts (uPlot) load with their route, not with the first page.
-const Analytics = lazy(() => import('./views/Analytics'));
 
 export function App() {
   const me = useQuery({ queryKey: ['me'], queryFn: () => api<Me>('/auth/me'), retry: false });
@@ -96,9 +94,9 @@ function Shell({ me }: { me: Me }) {
         <span className="brand">Claude Flow</span>
         <nav aria-label="Main">
           <NavLink href="/">Overview</NavLink>
+          <NavLink href="/analytics">Analytics</NavLink>
           <NavLink href="/sessions">Sessions</NavLink>
           <NavLink href="/memory">Memory</NavLink>
-          <NavLink href="/analytics">Analytics</NavLink>
         </nav>
         <span className="who">
           <span className={`dot ${liveState}`} title={`Live updates: ${liveState}`} />
@@ -114,13 +112,9 @@ function Shell({ me }: { me: Me }) {
       <main id="main" className="page" tabIndex={-1}>
         <Switch>
           <Route path="/" component={Overview} />
+          <Route path="/analytics" component={AnalyticsRoute} />
           <Route path="/sessions" component={Sessions} />
           <Route path="/memory" component={Memory} />
-          <Route path="/analytics">
-            <Suspense fallback={<p className="muted">Loading the charts…</p>}>
-              <Analytics />
-            </Suspense>
-          </Route>
           <Route path="/sessions/:id">{(p) => <SessionView id={p.id} />}</Route>
           <Route>
             <ErrorBox
