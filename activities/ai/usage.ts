@@ -2,6 +2,7 @@
 // on call_key), so a retried activity, or a worker that died after the call, never counts twice.
 import type pg from 'pg';
 import type { PrismaClient } from '../../lib/db';
+import { NOTIFY_CHANNEL } from '../../lib/live';
 import type { ModelResponse, ProviderName, TaskKind, Usage } from './types';
 
 export interface CallIdentity {
@@ -19,11 +20,24 @@ export interface UsageStatement {
   values: unknown[];
 }
 
-const INSERT = `INSERT INTO ai_call (call_key, attempt, task, provider, model, outcome, input_tokens, output_tokens,
-    cache_read_tokens, cache_write_tokens, cost_usd, latency_ms, session_id, workflow_id, workflow_type,
-    response, error_type, error_message)
-  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16::jsonb, $17, $18)
-  ON CONFLICT DO NOTHING`;
+// The row, and, when it was written (not a repeat), a `usage` event on the `analytics` live channel
+// in the same statement (so in the caller's transaction, if any): the dashboard refreshes its charts.
+const INSERT = `WITH c AS (
+    INSERT INTO ai_call (call_key, attempt, task, provider, model, outcome, input_tokens, output_tokens,
+      cache_read_tokens, cache_write_tokens, cost_usd, latency_ms, session_id, workflow_id, workflow_type,
+      response, error_type, error_message)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16::jsonb, $17, $18)
+    ON CONFLICT DO NOTHING
+    RETURNING provider, model, outcome, session_id, workflow_id
+  ), e AS (
+    INSERT INTO live_event (channel, type, data)
+    SELECT 'analytics', 'usage', jsonb_strip_nulls(jsonb_build_object('provider', provider, 'model', model,
+             'outcome', outcome, 'sessionId', session_id, 'workflowId', workflow_id))
+      FROM c WHERE outcome <> 'skipped'
+    RETURNING id, channel, type, data, created_at
+  )
+  SELECT pg_notify('${NOTIFY_CHANNEL}', json_build_object('id', id::text, 'channel', channel, 'type', type,
+           'data', data, 'at', created_at)::text) FROM e`;
 
 type UsageExtra = { response?: object; errorType?: string; errorMessage?: string };
 

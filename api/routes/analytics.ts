@@ -1,7 +1,18 @@
 // Analytics: model usage (tokens, cost, calls, failures) grouped and filtered in one query, and
-// workflow runs by type from Temporal's visibility store.
+// workflow runs by type from Temporal's visibility store; and the dashboard's time series over a
+// range cut into buckets (usage, runs, sessions, errors) and the perfMonitor targets.
 import type pg from 'pg';
 import { z } from 'zod';
+import {
+  BUCKET_NAMES,
+  errorSeries,
+  MAX_POINTS,
+  perfTargets,
+  resolveRange,
+  sessionSeries,
+  usageSeries,
+  workflowSeries,
+} from '../../lib/analytics';
 import { PROVIDERS } from '../../lib/config';
 import { runAnalytics } from '../../lib/workflow-runs';
 import { BASE, type RouteSpec } from '../route-spec';
@@ -121,6 +132,167 @@ async function usage(pool: pg.Pool, q: z.output<typeof usageQuery>) {
   };
 }
 
+// ---------------------------------------------------------------------------------------------
+// Time series
+
+const rangeShape = {
+  from: z.iso
+    .datetime({ offset: true })
+    .optional()
+    .describe('Start of the time range (ISO 8601; default: 24 hours before `to`)'),
+  to: z.iso.datetime({ offset: true }).optional().describe('End of the time range (ISO 8601, exclusive; default: now)'),
+  bucket: z
+    .enum(BUCKET_NAMES)
+    .optional()
+    .describe(`Bucket size (default: the smallest that makes at most 200 points; at most ${MAX_POINTS})`),
+};
+const maxRuns = z.coerce
+  .number()
+  .int()
+  .min(1)
+  .max(20_000)
+  .default(5_000)
+  .describe('Most runs read from Temporal (newest first; `truncated` says when there were more)');
+const usageSeriesQuery = z
+  .object({
+    ...rangeShape,
+    groupBy: z
+      .enum(['provider', 'model'])
+      .default('provider')
+      .describe('One series per provider or per provider/model'),
+  })
+  .strict();
+const workflowSeriesQuery = z.object({ ...rangeShape, max: maxRuns }).strict();
+const sessionSeriesQuery = z.object(rangeShape).strict();
+const errorSeriesQuery = z
+  .object({
+    ...rangeShape,
+    max: maxRuns,
+    recent: z.coerce.number().int().min(0).max(100).default(10).describe('How many of the newest errors to list'),
+  })
+  .strict();
+const perfQuery = z.object({ from: rangeShape.from, to: rangeShape.to }).strict();
+
+const rangeOut = {
+  from: z.string(),
+  to: z.string(),
+  bucket: z.enum(BUCKET_NAMES),
+  bucketSeconds: z.number(),
+  buckets: z.array(z.string()).describe('Start of every bucket, oldest first'),
+};
+const ms = z.number().nullable();
+const usageFigures = {
+  calls: z.number(),
+  failures: z.number(),
+  inputTokens: z.number(),
+  outputTokens: z.number(),
+  costUsd: z.number(),
+};
+const usageSeriesOut = z.object({
+  ...rangeOut,
+  groupBy: z.enum(['provider', 'model']),
+  points: z
+    .array(z.object({ bucket: z.string(), key: z.string(), ...usageFigures }))
+    .describe('Buckets without calls are left out'),
+  keys: z.array(z.object({ key: z.string(), ...usageFigures })),
+  totals: z.object(usageFigures),
+});
+const workflowSeriesOut = z.object({
+  ...rangeOut,
+  runs: z.number(),
+  truncated: z.boolean(),
+  runningNow: z.number().describe('Runs running now, whenever they started'),
+  totals: z.record(z.string(), z.number()),
+  points: z.array(z.object({ bucket: z.string(), outcome: z.string(), runs: z.number() })),
+  durations: z.array(
+    z.object({ bucket: z.string(), type: z.string(), runs: z.number(), p50Ms: z.number(), p95Ms: z.number() }),
+  ),
+  types: z.array(
+    z.object({
+      type: z.string(),
+      runs: z.number(),
+      running: z.number(),
+      completed: z.number(),
+      failed: z.number(),
+      cancelled: z.number(),
+      p50Ms: ms,
+      p95Ms: ms,
+    }),
+  ),
+});
+const sessionFigures = { sessions: z.number(), p50Ms: ms, p95Ms: ms, maxMs: ms };
+const sessionSeriesOut = z.object({
+  ...rangeOut,
+  points: z.array(z.object({ bucket: z.string(), status: z.string(), ...sessionFigures })),
+  statuses: z.array(z.object({ status: z.string(), ...sessionFigures })),
+  totals: z.object(sessionFigures),
+});
+const errorSeriesOut = z.object({
+  ...rangeOut,
+  calls: z.object({
+    points: z.array(
+      z.object({ bucket: z.string(), provider: z.string(), errorType: z.string(), failures: z.number() }),
+    ),
+    types: z.array(
+      z.object({
+        provider: z.string(),
+        errorType: z.string(),
+        failures: z.number(),
+        calls: z.number(),
+        rate: z.number(),
+      }),
+    ),
+    total: z.number(),
+    failures: z.number(),
+  }),
+  runs: z.object({
+    points: z.array(z.object({ bucket: z.string(), failureType: z.string(), runs: z.number() })),
+    types: z.array(z.object({ failureType: z.string(), runs: z.number(), rate: z.number() })),
+    total: z.number(),
+    closed: z.number(),
+    failed: z.number(),
+    inspected: z.number().describe('Failed runs whose failure type was read (the newest 50)'),
+    truncated: z.boolean(),
+  }),
+  recent: z.array(
+    z.object({
+      kind: z.enum(['run', 'call']),
+      at: z.string(),
+      type: z.string(),
+      message: z.string(),
+      workflowId: z.string().optional(),
+      workflowType: z.string().optional(),
+      sessionId: z.string().optional(),
+      provider: z.string().optional(),
+      model: z.string().optional(),
+    }),
+  ),
+});
+const perfOut = z.object({
+  from: z.string(),
+  to: z.string(),
+  targets: z.array(
+    z.object({
+      name: z.string(),
+      baseline: z
+        .object({ workflowId: z.string().nullable(), at: z.string(), p50Ms: ms, p95Ms: ms, errorRate: z.number() })
+        .nullable(),
+      runs: z.array(
+        z.object({
+          workflowId: z.string(),
+          at: z.string(),
+          p50Ms: ms,
+          p95Ms: ms,
+          p99Ms: ms,
+          errorRate: z.number(),
+          regressed: z.boolean(),
+        }),
+      ),
+      regressions: z.number(),
+    }),
+  ),
+});
+
 export const routes: RouteSpec[] = [
   {
     method: 'GET',
@@ -144,6 +316,70 @@ export const routes: RouteSpec[] = [
       const q = parse(workflowAnalyticsQuery, req.query, 'query');
       const since = q.since ? new Date(q.since) : new Date(Date.now() - 30 * 24 * 3600 * 1000);
       res.json(await runAnalytics(temporal, { since, max: q.max }));
+    },
+  },
+  {
+    method: 'GET',
+    path: `${BASE}/analytics/usage/series`,
+    role: 'viewer',
+    tag: 'analytics',
+    summary: 'Model usage over time: tokens, cost, calls and failures per bucket and provider or model',
+    query: usageSeriesQuery,
+    response: { schema: usageSeriesOut },
+    handler: async (req, res, { pool }) => {
+      const q = parse(usageSeriesQuery, req.query, 'query');
+      res.json(await usageSeries(pool, resolveRange(q), q.groupBy));
+    },
+  },
+  {
+    method: 'GET',
+    path: `${BASE}/analytics/workflows/series`,
+    role: 'viewer',
+    tag: 'analytics',
+    summary: 'Workflow runs over time: runs by outcome per bucket, duration percentiles by type',
+    query: workflowSeriesQuery,
+    response: { schema: workflowSeriesOut },
+    handler: async (req, res, { temporal }) => {
+      const q = parse(workflowSeriesQuery, req.query, 'query');
+      res.json(await workflowSeries(temporal, resolveRange(q), q.max));
+    },
+  },
+  {
+    method: 'GET',
+    path: `${BASE}/analytics/sessions`,
+    role: 'viewer',
+    tag: 'analytics',
+    summary: 'Sessions over time: started per bucket by status, with duration percentiles',
+    query: sessionSeriesQuery,
+    response: { schema: sessionSeriesOut },
+    handler: async (req, res, { pool }) => {
+      res.json(await sessionSeries(pool, resolveRange(parse(sessionSeriesQuery, req.query, 'query'))));
+    },
+  },
+  {
+    method: 'GET',
+    path: `${BASE}/analytics/errors`,
+    role: 'viewer',
+    tag: 'analytics',
+    summary: 'Errors over time: failed model calls by provider and type, failed runs by failure type, the newest',
+    query: errorSeriesQuery,
+    response: { schema: errorSeriesOut },
+    handler: async (req, res, { pool, temporal }) => {
+      const q = parse(errorSeriesQuery, req.query, 'query');
+      res.json(await errorSeries(pool, temporal, resolveRange(q), { max: q.max, recent: q.recent }));
+    },
+  },
+  {
+    method: 'GET',
+    path: `${BASE}/analytics/perf`,
+    role: 'viewer',
+    tag: 'analytics',
+    summary: "perfMonitor targets: each run's p50/p95 in the range against the target's baseline",
+    query: perfQuery,
+    response: { schema: perfOut },
+    handler: async (req, res, { pool, memory }) => {
+      const q = parse(perfQuery, req.query, 'query');
+      res.json(await perfTargets(pool, memory, resolveRange({ from: q.from, to: q.to })));
     },
   },
 ];

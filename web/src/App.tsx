@@ -3,6 +3,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState, type FormEvent } from 'react';
 import { Link, Route, Switch, useLocation } from 'wouter';
+import { AnalyticsRoute } from './views/analytics-route';
 import { ApiError, api, type Me } from './api';
 import { useLiveState, type LiveState } from './live';
 import { ErrorBox, MeContext } from './ui';
@@ -122,6 +123,7 @@ function Shell({ me }: { me: Me }) {
         <span className="brand">Claude Flow</span>
         <nav aria-label="Main">
           <NavLink href="/">Overview</NavLink>
+          <NavLink href="/analytics">Analytics</NavLink>
           <NavLink href="/sessions">Sessions</NavLink>
           <NavLink href="/memory">Memory</NavLink>
         </nav>
@@ -143,6 +145,7 @@ function Shell({ me }: { me: Me }) {
       <main id="main" className="page" tabIndex={-1}>
         <Switch>
           <Route path="/" component={Overview} />
+          <Route path="/analytics" component={AnalyticsRoute} />
           <Route path="/sessions" component={Sessions} />
           <Route path="/memory" component={Memory} />
           <Route path="/sessions/:id">{(p) => <SessionView id={p.id} />}</Route>

@@ -1,10 +1,11 @@
-// Overview: the health of each part (/readyz, with the fix it names), active sessions, today's
-// tokens and cost, and the most recent workflow runs.
+// Overview: the health of each part (/readyz, with the fix it names), active sessions, running and
+// failed workflow runs, today's tokens and cost, the recent errors, and the most recent runs.
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link } from 'wouter';
 import { api, count, money, when, type Readiness, type RunSummary, type SessionRow, type Usage } from '../api';
 import { useLive } from '../live';
 import { ErrorBox, StatusBadge } from '../ui';
+import { RecentErrors, type ErrorSeries, type WorkflowSeries } from './analytics-shared';
 
 const PARTS: Record<string, string> = {
   postgres: 'PostgreSQL',
@@ -35,6 +36,18 @@ export function Overview() {
     queryKey: ['usage', 'today'],
     queryFn: () => api<Usage>(`/analytics/usage?from=${encodeURIComponent(startOfToday())}`),
   });
+  // Under ['runs', …]: the analytics events above refresh them.
+  const today = useQuery({
+    queryKey: ['runs', 'today'],
+    queryFn: () => api<WorkflowSeries>(`/analytics/workflows/series?from=${encodeURIComponent(startOfToday())}`),
+  });
+  const errors = useQuery({
+    queryKey: ['runs', 'errors-today'],
+    queryFn: () => api<ErrorSeries>(`/analytics/errors?from=${encodeURIComponent(startOfToday())}&recent=8`),
+  });
+  const failedToday = today.data
+    ? today.data.totals.failed + today.data.totals.timed_out + today.data.totals.terminated
+    : undefined;
   const runs = useQuery({
     queryKey: ['runs', 'recent'],
     queryFn: () => api<{ runs: RunSummary[] }>('/workflows?limit=8'),
@@ -71,6 +84,28 @@ export function Overview() {
           )}
           <Link href="/sessions?status=active">See them</Link>
         </section>
+        <section className="card tile" aria-labelledby="running-title">
+          <h2 id="running-title">Runs running</h2>
+          {today.error ? (
+            <ErrorBox error={today.error} />
+          ) : (
+            <p className="big">{today.data ? count(today.data.runningNow) : '…'}</p>
+          )}
+          <p className="muted">workflow runs now</p>
+        </section>
+        <section className="card tile" aria-labelledby="failed-title">
+          <h2 id="failed-title">Failed runs today</h2>
+          {today.error ? (
+            <ErrorBox error={today.error} />
+          ) : (
+            <p className={`big${failedToday ? ' bad' : ''}`}>{failedToday === undefined ? '…' : count(failedToday)}</p>
+          )}
+          {today.data ? (
+            <p className="muted">
+              of {count(today.data.runs)} started today · <Link href="/analytics">Analytics</Link>
+            </p>
+          ) : null}
+        </section>
         <section className="card tile" aria-labelledby="tokens-title">
           <h2 id="tokens-title">Tokens today</h2>
           {usage.error ? (
@@ -93,6 +128,11 @@ export function Overview() {
           {usage.data ? <p className="big">{money(usage.data.totals.costUsd ?? 0)}</p> : <p className="big">…</p>}
         </section>
       </div>
+      <section className="card" aria-labelledby="errors-title">
+        <h2 id="errors-title">Recent errors</h2>
+        {errors.error ? <ErrorBox error={errors.error} /> : null}
+        {errors.data ? <RecentErrors errors={errors.data.recent} title="Failed runs and model calls today" /> : null}
+      </section>
       <section className="card" aria-labelledby="runs-title">
         <h2 id="runs-title">Recent runs</h2>
         {runs.error ? <ErrorBox error={runs.error} /> : null}
