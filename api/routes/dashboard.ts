@@ -54,6 +54,7 @@ const spaRoute = (p: string, summary: string): RouteSpec => ({
 export const routes: RouteSpec[] = [
   spaRoute('/', 'The web dashboard (Overview)'),
   spaRoute('/analytics', 'The web dashboard: analytics and performance monitor'),
+  spaRoute('/memory', 'The web dashboard: the memory explorer'),
   spaRoute('/sessions', 'The web dashboard: sessions'),
   spaRoute('/sessions/{sessionId}', 'The web dashboard: a session'),
   {

@@ -476,4 +476,22 @@ test('the dashboard is served with a CSP that allows only its own origin, and de
   expect(js.status).toBe(200);
   expect(js.headers.get('cache-control')).toMatch(/immutable/);
   expect((await fetch(`${open.url}/assets/..%2Fpackage.json`)).status).toBe(404);
+
+  // Every view in the menu loads by its own address too (a bookmark, a reload).
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(open.url);
+  const nav = page.getByRole('navigation', { name: 'Main' }).getByRole('link');
+  await nav.first().waitFor();
+  const hrefs = await nav.evaluateAll((links) => links.map((a) => a.getAttribute('href') ?? ''));
+  expect(hrefs.length).toBeGreaterThanOrEqual(4);
+  for (const href of hrefs) {
+    const direct = await fetch(`${open.url}${href}`);
+    expect([href, direct.status, direct.headers.get('content-type')]).toEqual([
+      href,
+      200,
+      expect.stringContaining('text/html'),
+    ]);
+  }
+  await context.close();
 });
