@@ -187,8 +187,8 @@ function validationOf(text: string, name: string, ctx: ApiContext, withOutline: 
     valid: errors === 0,
     errors,
     problems: check.problems,
-    ...(withOutline && check.doc && check.lineCounter && check.doc.errors.length === 0
-      ? { outline: outlineOf(check.doc, check.lineCounter, text) }
+    ...(withOutline && check.doc && check.lineCounter && check.raw !== undefined
+      ? { outline: outlineOf(check.doc, check.lineCounter, text, check.raw) }
       : {}),
   };
 }
@@ -227,7 +227,7 @@ export const routes: RouteSpec[] = [
             WORKFLOW_TYPES.map((d) => d.type),
           ),
         );
-        const raw = check.doc && check.doc.errors.length === 0 ? (check.doc.toJS() as unknown) : undefined;
+        const raw = check.raw;
         const top = raw !== null && typeof raw === 'object' ? (raw as Record<string, unknown>) : {};
         definitions.push({
           name,

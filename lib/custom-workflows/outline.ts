@@ -47,8 +47,8 @@ const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typ
 /** Fields holding a bare expression rather than text with `${{ }}`. */
 const CONDITION_FIELDS = new Set(['condition.if', 'loop.while', 'loop.over']);
 
-export function outlineOf(doc: Document, lineCounter: LineCounter, source: string): Outline {
-  const raw: unknown = doc.errors.length ? undefined : doc.toJS({ maxAliasCount: 100 });
+/** `raw`: the document as plain data (checkDefinition's `raw`). */
+export function outlineOf(doc: Document, lineCounter: LineCounter, source: string, raw: unknown): Outline {
   const top = isObject(raw) ? raw : {};
   const spanOf = (path: FieldPath): Span => {
     const range = nodeAt(doc, path, false)?.range;

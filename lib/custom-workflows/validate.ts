@@ -483,6 +483,8 @@ export interface DefinitionCheck {
   problems: DefinitionProblem[];
   /** The parsed document and its line counter (undefined when the text is too large to parse). */
   doc?: Document;
+  /** The document as plain data (undefined when it is not YAML or expands too many aliases). */
+  raw?: unknown;
   lineCounter?: LineCounter;
 }
 
@@ -538,7 +540,23 @@ export function checkDefinition(textOf: string, defaultName: string, options: Va
   }
   const warnings = doc.warnings.map((e) => yamlProblem(e, 'warning'));
   const issues: Issue[] = [];
-  const raw: unknown = doc.toJS({ maxAliasCount: 100 });
+  let raw: unknown;
+  try {
+    raw = doc.toJS({ maxAliasCount: 100 });
+  } catch (err) {
+    // yaml refuses alias expansions past maxAliasCount (a "billion laughs" document).
+    return {
+      problems: [
+        {
+          ...yamlLess(),
+          message: `${(err as Error).message}: use fewer aliases (*name), at most 100 expansions`,
+          source: 'yaml',
+        },
+      ],
+      doc,
+      lineCounter,
+    };
+  }
   const definition = validateDefinition(raw, defaultName, options, issues);
   const problems: DefinitionProblem[] = issues.map((i) => {
     const node = nodeAt(doc, i.path, i.atKey ?? false);
@@ -563,7 +581,7 @@ export function checkDefinition(textOf: string, defaultName: string, options: Va
   }
   // Stable: problems on one position keep the order the checker found them in.
   const all = [...problems, ...warnings].sort((a, b) => a.line - b.line || a.col - b.col);
-  return { ...(problems.length === 0 ? { definition } : {}), problems: all, doc, lineCounter };
+  return { ...(problems.length === 0 ? { definition } : {}), problems: all, doc, lineCounter, raw };
 }
 
 function yamlLess(): Omit<DefinitionProblem, 'message'> {

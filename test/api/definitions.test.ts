@@ -195,6 +195,12 @@ describe('validate', () => {
       .post(`${D}/validate`, { text: `# ${'x'.repeat(300_000)}\n` })
       .expect(413);
     expect(big.body.detail).toMatch(/at most 262144 bytes/);
+    // A "billion laughs" document is a problem, not a 500 (and not a hung API).
+    const x = '[x,x,x,x,x,x,x,x,x,x]';
+    const aliases = `a: &a ${x}\nb: &b ${x.replace(/x/g, '*a')}\nc: &c ${x.replace(/x/g, '*b')}\nd: ${x.replace(/x/g, '*c')}\nsteps: []\n`;
+    const bomb = await http('viewer').post(`${D}/validate`, { text: aliases }).expect(200);
+    expect(bomb.body).toMatchObject({ valid: false, problems: [{ source: 'yaml', line: 1, col: 1 }] });
+    expect(bomb.body.problems[0].message).toMatch(/use fewer aliases/);
   });
 });
 
