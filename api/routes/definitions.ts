@@ -169,8 +169,8 @@ const runsQuery = z
       .int()
       .min(1)
       .max(2000)
-      .default(300)
-      .describe('How many of the newest custom runs to look through'),
+      .default(100)
+      .describe('How many of the newest custom runs to look through (each is one history read)'),
   })
   .strict();
 

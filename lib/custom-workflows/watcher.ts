@@ -6,7 +6,8 @@
 // API copies watching one directory record and announce it once between them.
 //
 // fs.watch can miss events (an editor replacing the directory, a network file system), so the
-// directory is also re-scanned every `rescanMs`; until the directory exists it is looked for then too.
+// directory is also re-scanned every `rescanMs`; until the directory exists it is looked for every
+// `missingDirMs`.
 import fs from 'node:fs';
 import { sha256 } from './load';
 import type { DefinitionEvent, DefinitionStore } from './store';
@@ -16,6 +17,8 @@ export interface WatcherOptions {
   debounceMs?: number;
   /** A full scan this often, whatever fs.watch says. @default 30000 */
   rescanMs?: number;
+  /** How often to look for the directory while it does not exist. @default 2000 */
+  missingDirMs?: number;
   onError?: (err: unknown) => void;
   /** Called with every change recorded (tests, logs). */
   onChange?: (event: DefinitionEvent) => void;
@@ -113,5 +116,7 @@ export class DefinitionWatcher {
       }
     }
     this.seen = now;
+    // No directory to watch yet: look again soon rather than at the next full rescan.
+    if (!this.watcher) this.kick(this.opts.missingDirMs ?? 2000);
   }
 }

@@ -10,7 +10,9 @@ import path from 'node:path';
 import request from 'supertest';
 import { startApi, type ApiServer } from '../../api/server';
 import { DefinitionError, parseDefinition, validateOptions } from '../../lib/custom-workflows';
+import { DefinitionStore, type DefinitionEvent } from '../../lib/custom-workflows/store';
 import { TEMPLATES_DIR } from '../../lib/custom-workflows/templates';
+import { DefinitionWatcher } from '../../lib/custom-workflows/watcher';
 import { WORKFLOW_TYPES } from '../../lib/workflow-types';
 import { startTestApp, type TestApp } from '../helpers/stack';
 
@@ -384,6 +386,27 @@ describe('changes on disk, versions, live events', () => {
       return e.length ? e : undefined;
     });
     expect(deleted[0].data).toMatchObject({ name: 'ondisk', author: 'disk' });
+  });
+
+  test('a watcher started before the directory exists sees it once it is made', async () => {
+    const ws = path.join(tmp, 'later');
+    const store = new DefinitionStore({
+      workspaceDir: ws,
+      pool: app.pool,
+      options: () => validateOptions(app.config, ['custom']),
+    });
+    const seen: DefinitionEvent[] = [];
+    const watcher = new DefinitionWatcher(store, { missingDirMs: 100, onChange: (e) => seen.push(e) });
+    await watcher.start();
+    try {
+      fs.mkdirSync(path.join(ws, '.claude-flow', 'workflows'), { recursive: true });
+      const text = HELLO.replace('name: hello', 'name: later');
+      fs.writeFileSync(path.join(ws, '.claude-flow', 'workflows', 'later.yaml'), text);
+      await until('the later file', async () => (seen.length ? true : undefined), 5000);
+      expect(seen[0]).toMatchObject({ name: 'later', hash: sha(text), change: 'created', author: 'disk' });
+    } finally {
+      await watcher.close();
+    }
   });
 
   test('versions: the texts of any two can be read (to diff them), and one restored', async () => {
