@@ -9,6 +9,7 @@ import type { Request } from 'express';
 import { checkDefinition, definitionsDir, validateOptions, type DefinitionProblem } from '../../lib/custom-workflows';
 import { outlineOf } from '../../lib/custom-workflows/outline';
 import { definitionRuns } from '../../lib/custom-workflows/runs';
+import { NAME_PATTERN } from '../../lib/custom-workflows/schema';
 import { checkName, checkText, DefinitionStore } from '../../lib/custom-workflows/store';
 import { findTemplate, listTemplates } from '../../lib/custom-workflows/templates';
 import { notFound } from '../../lib/errors';
@@ -38,7 +39,12 @@ const nameParam = (req: Request, param = 'name') => {
 
 const hash = z.string().regex(/^[0-9a-f]{64}$/, 'a sha256 in hex (64 lowercase hex digits), as GET gave it');
 const textField = z.string({ error: 'text is required: the YAML of the definition' }).max(1_000_000);
-const nameField = z.string({ error: 'name is required: the file name without .yaml' }).max(200);
+const nameField = z
+  .string({ error: 'name is required: the file name without .yaml' })
+  .regex(
+    NAME_PATTERN,
+    'not a workflow name: use the file name without .yaml — letters, digits, . _ - (starting with a letter or digit, at most 100, no slashes), e.g. "release"',
+  );
 
 // ---- response schemas (the OpenAPI document) ----
 const problem = z.object({

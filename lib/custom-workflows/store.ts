@@ -306,7 +306,12 @@ export class DefinitionStore {
   }
 
   /** Creates `<name>.yaml`; 409 when the definition exists. */
-  async create(name: string, text: string, author: string): Promise<DefinitionFile & { versionId: string }> {
+  async create(
+    name: string,
+    text: string,
+    author: string,
+    action: 'created' | 'restored' = 'created',
+  ): Promise<DefinitionFile & { versionId: string }> {
     checkText(text);
     const f = this.fileOf(name);
     return this.locked([name], async (tx) => {
@@ -319,7 +324,7 @@ export class DefinitionStore {
         if (isErrno(err, 'EEXIST')) throw conflict(`${f.file} already exists: choose another name, or open it`);
         throw err;
       }
-      const v = await this.insert(tx, name, text, 'created', author);
+      const v = await this.insert(tx, name, text, action, author);
       await this.announce(tx, { name, hash: v.hash, change: 'created', author, versionId: v.id });
       return { ...this.read(name), versionId: v.id };
     });
@@ -414,7 +419,7 @@ export class DefinitionStore {
       if (!baseHash) throw badRequest('baseHash: required when the definition exists (the hash you read it at)');
       return this.save(name, v.text, baseHash, author, 'restored');
     }
-    return this.create(name, v.text, author);
+    return this.create(name, v.text, author, 'restored');
   }
 
   async versions(name: string, opts: { hash?: string; limit: number; before?: string }): Promise<VersionSummary[]> {

@@ -449,6 +449,8 @@ describe('changes on disk, versions, live events', () => {
       .expect(200);
     await http().post(`${D}/versioned/versions/${newest.id}/restore`, {}).expect(200);
     expect(fs.readFileSync(path.join(dir, 'versioned.yaml'), 'utf8')).toBe(b);
+    const back = await http('viewer').get(`${D}/versioned/versions?limit=2`).expect(200);
+    expect(back.body.versions.map((v: { action: string }) => v.action)).toEqual(['restored', 'deleted']);
   });
 });
 
