@@ -447,6 +447,40 @@ export class DefinitionStore {
   }
 
   /**
+   * A rename seen on disk (`mv a.yaml b.yaml`: `from` went away and `to` appeared with the text `from`
+   * had): the versions go along, as with a rename through the API. Undefined when it is not that (any
+   * more) — the caller records the two names as separate changes then.
+   */
+  async recordDiskRename(from: string, to: string): Promise<DefinitionEvent | undefined> {
+    return this.locked([from, to], async (tx) => {
+      let there: DefinitionFile | undefined;
+      try {
+        if (this.current(from)) return undefined;
+        there = this.current(to);
+      } catch (err) {
+        if (err instanceof ProblemError) return undefined;
+        throw err;
+      }
+      const last = await this.latest(tx, from);
+      if (!there || !last || last.action === 'deleted' || last.hash !== there.hash) return undefined;
+      const target = await this.latest(tx, to);
+      if (target && target.action !== 'deleted') return undefined; // `to` is a definition of its own
+      await tx.query('UPDATE definition_version SET name = $2 WHERE name = $1', [from, to]);
+      const v = await this.insert(tx, to, there.text, 'renamed', 'disk');
+      const event: DefinitionEvent = {
+        name: to,
+        from,
+        hash: v.hash,
+        change: 'renamed',
+        author: 'disk',
+        versionId: v.id,
+      };
+      await this.announce(tx, event);
+      return event;
+    });
+  }
+
+  /**
    * A change seen on disk (by the watcher): read again under the name's lock and kept as a version
    * (author "disk") and announced — unless it is already the newest version (a write through the
    * API, or another API copy's watcher, got there first). `quietFirstSight`: a file never seen before

@@ -105,6 +105,27 @@ export class DefinitionWatcher {
     for (const name of this.seen.keys()) if (!now.has(name)) changed.add(name);
     const quietFirstSight = this.first;
     this.first = false;
+    // A name gone and a new one with its text: a rename on disk (mv), recorded as one.
+    const appeared = new Map<string, string>();
+    for (const name of changed) {
+      const hash = now.get(name);
+      if (hash && !this.seen.has(name)) appeared.set(hash, name);
+    }
+    for (const name of [...changed]) {
+      const was = this.seen.get(name);
+      const to = was && !now.has(name) ? appeared.get(was) : undefined;
+      if (!to || !changed.has(to)) continue;
+      try {
+        const event = await this.store.recordDiskRename(name, to);
+        if (event) {
+          changed.delete(name);
+          changed.delete(to);
+          this.opts.onChange?.(event);
+        }
+      } catch (err) {
+        this.opts.onError?.(err);
+      }
+    }
     for (const name of changed) {
       try {
         const event = await this.store.recordDisk(name, { quietFirstSight });

@@ -380,6 +380,27 @@ describe('changes on disk, versions, live events', () => {
     await new Promise((r) => setTimeout(r, 1500));
     expect((await events(sha(mine))).map((e) => [e.data.change, e.data.author])).toEqual([['changed', 'operator']]);
 
+    // A rename on disk (mv) is one renamed event, and the versions go along.
+    fs.renameSync(path.join(dir, 'ondisk.yaml'), path.join(dir, 'moved.yaml'));
+    const moved = await until('the renamed event', async () => {
+      const e = (await events(sha(mine))).filter((x) => x.data.change === 'renamed');
+      return e.length ? e : undefined;
+    });
+    expect(moved[0].data).toMatchObject({ name: 'moved', from: 'ondisk', author: 'disk' });
+    const movedVersions = await http('viewer').get(`${D}/moved/versions`).expect(200);
+    expect(movedVersions.body.versions.map((v: { action: string }) => v.action)).toEqual([
+      'renamed',
+      'saved',
+      'disk',
+      'disk',
+    ]);
+    await new Promise((r) => setTimeout(r, 1000));
+    expect((await events(sha(mine))).map((e) => e.data.change)).toEqual(['changed', 'renamed']);
+    fs.renameSync(path.join(dir, 'moved.yaml'), path.join(dir, 'ondisk.yaml'));
+    await until('the rename back', async () =>
+      (await events(sha(mine))).filter((x) => x.data.change === 'renamed').length === 2 ? true : undefined,
+    );
+
     fs.unlinkSync(path.join(dir, 'ondisk.yaml'));
     const deleted = await until('the deleted event', async () => {
       const e = (await events(sha(mine))).filter((x) => x.data.change === 'deleted');
