@@ -56,6 +56,7 @@ export function outlineOf(doc: Document, lineCounter: LineCounter, source: strin
     const b = lineCounter.linePos(range?.[1] ?? range?.[0] ?? 0);
     return { line: a.line, col: a.col, endLine: b.line, endCol: b.col };
   };
+  const bare: { path: FieldPath; text: string }[] = [];
   /** Step paths by their formatted path, for finding the step a reference is in. */
   const stepIds = new Map<string, string | undefined>();
 
@@ -77,6 +78,13 @@ export function outlineOf(doc: Document, lineCounter: LineCounter, source: strin
     };
     const body = kind ? s[kind] : undefined;
     if (!kind || !isObject(body)) return out;
+    // Bare expressions (no ${{ }}), which templatesIn does not find.
+    for (const field of ['if', 'while', 'over']) {
+      const v = body[field];
+      if (typeof v === 'string' && !v.includes('${{') && CONDITION_FIELDS.has(`${kind}.${field}`)) {
+        bare.push({ path: [...path, kind, field], text: v });
+      }
+    }
     const group = (label: string, p: FieldPath, list: unknown) => ({
       label,
       path: formatPath(p),
@@ -100,11 +108,14 @@ export function outlineOf(doc: Document, lineCounter: LineCounter, source: strin
 
   const tree = steps(top.steps, ['steps']);
   const refs: OutlineRef[] = [];
-  for (const t of templatesIn({ steps: top.steps, outputs: top.outputs })) {
-    const last2 = t.path.slice(-2).join('.');
+  const texts = [
+    ...templatesIn({ steps: top.steps, outputs: top.outputs }).map((t) => ({ ...t, condition: false })),
+    ...bare.map((t) => ({ ...t, condition: true })),
+  ].sort((a, b) => spanOf(a.path).line - spanOf(b.path).line || spanOf(a.path).col - spanOf(b.path).col);
+  for (const t of texts) {
     let exprs: Expr[];
     try {
-      if (CONDITION_FIELDS.has(last2) && !t.text.includes('${{')) exprs = [parseCondition(t.text)];
+      if (t.condition) exprs = [parseCondition(t.text)];
       else {
         const tpl = parseTemplate(t.text);
         exprs = !tpl ? [] : 'whole' in tpl ? [tpl.whole] : tpl.parts.filter((p): p is Expr => typeof p !== 'string');
