@@ -67,7 +67,8 @@ export async function startApi(deps: AppDeps): Promise<ApiServer> {
     }),
     { onError: (err) => deps.logger.warn({ err }, 'definitions watcher: a change could not be recorded') },
   );
-  await definitions.start();
+  // Not awaited: the first scan (recording files never seen as versions) must not hold up serving.
+  void definitions.start();
   const addr = server.address() as AddressInfo;
   const shownHost = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
   return {

@@ -44,7 +44,7 @@ export class DefinitionWatcher {
     this.interval = setInterval(() => this.kick(0), this.opts.rescanMs ?? 30_000);
     this.interval.unref();
     this.watch();
-    this.kick(0);
+    this.running = this.scan().catch((err: unknown) => this.opts.onError?.(err));
     await this.running;
   }
 
