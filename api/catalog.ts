@@ -9,6 +9,7 @@ import { routes as audit } from './routes/audit';
 import { routes as auth } from './routes/auth';
 import { routes as codec } from './routes/codec';
 import { routes as dashboard } from './routes/dashboard';
+import { routes as definitions } from './routes/definitions';
 import { routes as docs } from './routes/docs';
 import { routes as keys } from './routes/keys';
 import { routes as live } from './routes/live';
@@ -28,7 +29,8 @@ export const ROUTES: readonly RouteSpec[] = [
   ...keys,
   ...audit,
   ...analytics,
-  // Development workflows and their schedules
+  // Development workflows and their schedules (definitions first: /workflows/definitions is not a run id)
+  ...definitions,
   ...workflows,
   ...schedules,
   ...memory,

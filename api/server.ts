@@ -2,7 +2,11 @@
 // serves live updates over WebSocket on the same server.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { validateOptions } from '../lib/custom-workflows/load';
+import { DefinitionStore } from '../lib/custom-workflows/store';
+import { DefinitionWatcher } from '../lib/custom-workflows/watcher';
 import { LiveListener } from '../lib/live';
+import { WORKFLOW_TYPES } from '../lib/workflow-types';
 import { MemoryStore } from '../lib/memory';
 import { createApp, type AppDeps } from './app';
 import { AuthFailures } from './auth/failures';
@@ -50,12 +54,28 @@ export async function startApi(deps: AppDeps): Promise<ApiServer> {
     server.listen(port, host, () => resolve());
   });
   hub.startPruning(deps.config.api.liveRetentionSeconds);
+  // Changes made to definition files outside the API become versions and live events (`definitions`).
+  const definitions = new DefinitionWatcher(
+    new DefinitionStore({
+      workspaceDir: deps.config.workspaceDir,
+      pool: deps.pool,
+      options: () =>
+        validateOptions(
+          deps.config,
+          WORKFLOW_TYPES.map((d) => d.type),
+        ),
+    }),
+    { onError: (err) => deps.logger.warn({ err }, 'definitions watcher: a change could not be recorded') },
+  );
+  // Not awaited: the first scan (recording files never seen as versions) must not hold up serving.
+  void definitions.start();
   const addr = server.address() as AddressInfo;
   const shownHost = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
   return {
     url: `http://${shownHost}:${addr.port}`,
     server,
     close: async () => {
+      await definitions.close();
       await closeLive();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -4,13 +4,13 @@ import { z } from 'zod';
 /**
  * `session:<id>`, `sessions` (every session's `session.updated`), `workflow:<id>`, `analytics`, or
  * `memory:<prefix>` where the prefix is a namespace prefix (`memory:` alone: every namespace;
- * `memory:code/`: code/ and below).
+ * `memory:code/`: code/ and below), or `definitions` (every custom workflow definition change).
  */
 export const channelName = z
   .string()
   .regex(
-    /^((session|workflow):[A-Za-z0-9._:/-]{1,400}|memory:([A-Za-z0-9._:-]+\/)*|analytics|sessions)$/,
-    'session:<id>, sessions, workflow:<id>, memory:<namespace prefix> or analytics',
+    /^((session|workflow):[A-Za-z0-9._:/-]{1,400}|memory:([A-Za-z0-9._:-]+\/)*|analytics|sessions|definitions)$/,
+    'session:<id>, sessions, workflow:<id>, memory:<namespace prefix>, analytics or definitions',
   );
 
 export const channelList = z.array(channelName).min(1).max(100);

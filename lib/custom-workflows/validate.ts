@@ -52,8 +52,8 @@ export function formatPath(path: FieldPath): string {
   return out || '(top level)';
 }
 
-/** The node at `path`, or the deepest existing one on the way. */
-function nodeAt(doc: Document, path: FieldPath, atKey: boolean): Node | undefined {
+/** The node at `path`, or the deepest existing one on the way (exported for the outline). */
+export function nodeAt(doc: Document, path: FieldPath, atKey: boolean): Node | undefined {
   let cur: unknown = doc.contents;
   let found = cur as Node | undefined;
   for (let i = 0; i < path.length; i++) {
@@ -457,9 +457,149 @@ function checkTemplate(
   }
 }
 
+/** One problem of a definition, where it is: 1-based line and column of the node at fault. */
+export interface DefinitionProblem {
+  line: number;
+  col: number;
+  /** Where the node at fault ends (1-based; the column is just past its last character). */
+  endLine: number;
+  endCol: number;
+  /** The field, e.g. `steps[2].http.url`; `(top level)` for the document itself. */
+  path: string;
+  /** The same path as segments (step indexes are numbers). */
+  segments: FieldPath;
+  /** What is wrong and how to fix it. */
+  message: string;
+  /** `error`: a run refuses the definition; `warning`: YAML's advice, a run goes ahead. */
+  severity: 'error' | 'warning';
+  /** `yaml`: the text is not YAML; `size`: the file is too large; `schema`: the workflow language. */
+  source: 'yaml' | 'size' | 'schema';
+}
+
+export interface DefinitionCheck {
+  /** The validated definition; undefined when there is an error. */
+  definition?: CustomDefinition;
+  /** Every problem, in the order of the text (errors and warnings). */
+  problems: DefinitionProblem[];
+  /** The parsed document and its line counter (undefined when the text is too large to parse). */
+  doc?: Document;
+  /** The document as plain data (undefined when it is not YAML or expands too many aliases). */
+  raw?: unknown;
+  lineCounter?: LineCounter;
+}
+
 /**
- * Parses the text of `file` and validates it. Throws DefinitionError whose problems each read
- * `file:LINE:COL field.path: message`.
+ * The one checker of custom workflow text: parses it and validates it as a run would, returning
+ * every problem with its position. A run refuses the text when any problem is an error.
+ */
+export function checkDefinition(textOf: string, defaultName: string, options: ValidateOptions): DefinitionCheck {
+  const bytes = Buffer.byteLength(textOf);
+  if (bytes > MAX_DEFINITION_BYTES) {
+    return {
+      problems: [
+        {
+          line: 1,
+          col: 1,
+          endLine: 1,
+          endCol: 1,
+          path: formatPath([]),
+          segments: [],
+          message: `${bytes} bytes; a workflow file may be at most ${MAX_DEFINITION_BYTES} bytes`,
+          severity: 'error',
+          source: 'size',
+        },
+      ],
+    };
+  }
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(textOf, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const yamlProblem = (e: (typeof doc.errors)[number], severity: 'error' | 'warning'): DefinitionProblem => {
+    const pos = e.linePos?.[0] ?? lineCounter.linePos(e.pos[0]);
+    const end = e.linePos?.[1] ?? lineCounter.linePos(e.pos[1]);
+    return {
+      line: pos.line,
+      col: pos.col,
+      endLine: end.line,
+      endCol: end.col,
+      path: formatPath([]),
+      segments: [],
+      message: e.message.split('\n')[0],
+      severity,
+      source: 'yaml',
+    };
+  };
+  if (doc.errors.length > 0) {
+    return {
+      problems: [
+        ...doc.errors.map((e) => yamlProblem(e, 'error')),
+        ...doc.warnings.map((e) => yamlProblem(e, 'warning')),
+      ],
+      doc,
+      lineCounter,
+    };
+  }
+  const warnings = doc.warnings.map((e) => yamlProblem(e, 'warning'));
+  const issues: Issue[] = [];
+  let raw: unknown;
+  try {
+    raw = doc.toJS({ maxAliasCount: 100 });
+  } catch (err) {
+    // yaml refuses alias expansions past maxAliasCount (a "billion laughs" document).
+    return {
+      problems: [
+        {
+          ...yamlLess(),
+          message: `${(err as Error).message}: use fewer aliases (*name), at most 100 expansions`,
+          source: 'yaml',
+        },
+      ],
+      doc,
+      lineCounter,
+    };
+  }
+  const definition = validateDefinition(raw, defaultName, options, issues);
+  const problems: DefinitionProblem[] = issues.map((i) => {
+    const node = nodeAt(doc, i.path, i.atKey ?? false);
+    const range = node?.range;
+    const pos = lineCounter.linePos(range?.[0] ?? 0);
+    const end = lineCounter.linePos(range?.[1] ?? range?.[0] ?? 0);
+    return {
+      line: pos.line,
+      col: pos.col,
+      endLine: end.line,
+      endCol: end.col,
+      path: formatPath(i.path),
+      segments: i.path,
+      message: i.message,
+      severity: 'error' as const,
+      source: 'schema' as const,
+    };
+  });
+  if (problems.length === 0 && !definition) {
+    // validateDefinition always says why; this keeps "no definition" from ever passing silently.
+    problems.push({ ...yamlLess(), message: 'not a workflow definition' });
+  }
+  // Stable: problems on one position keep the order the checker found them in.
+  const all = [...problems, ...warnings].sort((a, b) => a.line - b.line || a.col - b.col);
+  return { ...(problems.length === 0 ? { definition } : {}), problems: all, doc, lineCounter, raw };
+}
+
+function yamlLess(): Omit<DefinitionProblem, 'message'> {
+  return {
+    line: 1,
+    col: 1,
+    endLine: 1,
+    endCol: 1,
+    path: formatPath([]),
+    segments: [],
+    severity: 'error',
+    source: 'schema',
+  };
+}
+
+/**
+ * Parses the text of `file` and validates it ({@link checkDefinition}). Throws DefinitionError whose
+ * problems each read `file:LINE:COL field.path: message`.
  */
 export function parseDefinition(
   textOf: string,
@@ -467,34 +607,14 @@ export function parseDefinition(
   defaultName: string,
   options: ValidateOptions,
 ): CustomDefinition {
-  if (Buffer.byteLength(textOf) > MAX_DEFINITION_BYTES) {
-    throw new DefinitionError([
-      `${file}: ${Buffer.byteLength(textOf)} bytes; a workflow file may be at most ${MAX_DEFINITION_BYTES} bytes`,
-    ]);
+  const { definition, problems } = checkDefinition(textOf, defaultName, options);
+  const errors = problems.filter((p) => p.severity === 'error');
+  if (definition && errors.length === 0) return definition;
+  if (errors[0]?.source === 'size') throw new DefinitionError([`${file}: ${errors[0].message}`]);
+  if (errors[0]?.source === 'yaml') {
+    throw new DefinitionError(errors.map((e) => `${file}:${e.line}:${e.col} (YAML): ${e.message}`));
   }
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(textOf, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    throw new DefinitionError(
-      doc.errors.map((e) => {
-        const pos = e.linePos?.[0] ?? lineCounter.linePos(e.pos[0]);
-        return `${file}:${pos.line}:${pos.col} (YAML): ${e.message.split('\n')[0]}`;
-      }),
-    );
-  }
-  const issues: Issue[] = [];
-  const raw: unknown = doc.toJS({ maxAliasCount: 100 });
-  const def = validateDefinition(raw, defaultName, options, issues);
-  if (issues.length > 0 || !def) {
-    const located = issues.map((i) => {
-      const node = nodeAt(doc, i.path, i.atKey ?? false);
-      const pos = lineCounter.linePos(node?.range?.[0] ?? 0);
-      return { pos, text: `${file}:${pos.line}:${pos.col} ${formatPath(i.path)}: ${i.message}` };
-    });
-    located.sort((a, b) => a.pos.line - b.pos.line || a.pos.col - b.pos.col);
-    const problems = located.slice(0, 50).map((l) => l.text);
-    if (issues.length > 50) problems.push(`${file}: ${issues.length - 50} more problems`);
-    throw new DefinitionError(problems);
-  }
-  return def;
+  const texts = errors.slice(0, 50).map((e) => `${file}:${e.line}:${e.col} ${e.path}: ${e.message}`);
+  if (errors.length > 50) texts.push(`${file}: ${errors.length - 50} more problems`);
+  throw new DefinitionError(texts);
 }
