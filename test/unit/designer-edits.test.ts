@@ -10,6 +10,7 @@ import { DefinitionError, loadDefinition, parseDefinition } from '../../lib/cust
 import type { CustomStep } from '../../workflows/contract/custom-types';
 import { STEP_KINDS, type StepKind } from '../../workflows/contract/custom-types';
 import {
+  addBranch,
   addStep,
   applyChanges,
   deleteStep,
@@ -274,6 +275,43 @@ describe('edits on the example', () => {
     expect(() => addStep(EXAMPLE, 'http', { after: 'nope' })).toThrow(EditError);
   });
 
+  test('a new branch in a parallel: a step in the steps form, a `- steps:` item in the branches form', () => {
+    const a = addBranch(EXAMPLE, 'look', 'http');
+    expectLocal(EXAMPLE, a);
+    expect(buildModel(a.text).listByKey.get('steps/1/parallel/steps')?.steps).toEqual(['branch', 'listing', 'http_1']);
+    const text = [
+      'steps:',
+      '  - id: p',
+      '    parallel:',
+      '      branches:',
+      '        - steps:',
+      '            - id: a',
+      '              shell: { command: echo }',
+      '  - id: after',
+      '    shell: { command: echo }',
+      '',
+    ].join('\n');
+    const b = addBranch(text, 'p', 'ai');
+    expectLocal(text, b);
+    expect(b.text).toContain(
+      '              shell: { command: echo }\n        - steps:\n            - id: ai_1\n              ai:\n',
+    );
+    const m = buildModel(b.text);
+    expect(m.byKey.get('ai_1')).toMatchObject({ parent: 'p', list: 'steps/0/parallel/branches/1/steps' });
+    expect(m.edges).toEqual(
+      expect.arrayContaining([
+        { from: 'p', to: 'ai_1' },
+        { from: 'ai_1', to: 'p$end' },
+      ]),
+    );
+    const def = validate(b.text);
+    expect(def.steps[0].kind === 'parallel' && def.steps[0].parallel.branches.map((x) => x.map((s) => s.id))).toEqual([
+      ['a'],
+      ['ai_1'],
+    ]);
+    expect(() => addBranch(EXAMPLE, 'head')).toThrow(/not a parallel/);
+  });
+
   test('every step kind added from the palette is valid as it comes (groups once given a step)', () => {
     for (const kind of STEP_KINDS as readonly StepKind[]) {
       let r = addStep(EXAMPLE, kind, { after: 'summary' });
@@ -375,6 +413,63 @@ describe('edits on the example', () => {
       validate(r.text);
     }
     expect(removeField(EXAMPLE, 'branch', 'shell.args').text).toContain('shell: { command: git, allowFailure: true }');
+  });
+});
+
+describe("the file's own style", () => {
+  // Four-space maps, sequences not indented under their key, flow maps and double quotes.
+  const STYLED = [
+    '# four spaces, compact sequences',
+    'steps:',
+    '- id: a',
+    '  shell:',
+    '      command: echo',
+    '      args: [one]',
+    '- id: g',
+    '  parallel:',
+    '      steps:',
+    '      - id: b',
+    '        shell: {command: echo}',
+    '- id: c',
+    '  condition:',
+    '      if: true',
+    '      then:',
+    '      - id: d',
+    '        ai: {prompt: "hi ${{ steps.a.output.text }}"}',
+    '',
+  ].join('\n');
+  const OPTS = { shellAllowlist: ['echo'], workflowTypes: [] };
+
+  test('new steps, wrapped steps and new maps follow the indentation the file uses', () => {
+    const add = addStep(STYLED, 'http', { list: 'steps/1/parallel/steps', at: 'end' });
+    expectLocal(STYLED, add);
+    expect(add.text).toContain(
+      '      - id: b\n        shell: {command: echo}\n      - id: http_1\n        http:\n            url: https://example.com/health\n',
+    );
+    const wrap = wrapSteps(STYLED, ['a'], 'loop', { id: 'again' });
+    expectLocal(STYLED, wrap);
+    expect(wrap.text).toContain(
+      '- id: again\n  loop:\n      over: [1]\n      max: 1\n      steps:\n      - id: a\n        shell:\n            command: echo\n',
+    );
+    const env = setField(STYLED, 'a', 'shell.env', { A: 'x' });
+    expect(env.text).toContain('      args: [one]\n      env:\n          A: x\n- id: g');
+    const els = addStep(STYLED, 'shell', { list: 'steps/2/condition/else', at: 'end' });
+    expect(
+      els.text.endsWith(
+        '      else:\n      - id: shell_1\n        shell:\n            command: echo\n            args: [hello]\n',
+      ),
+    ).toBe(true);
+    for (const r of [
+      add,
+      wrap,
+      env,
+      els,
+      renameStep(STYLED, 'a', 'first'),
+      moveStep(STYLED, 'a', { list: 'steps/1/parallel/steps', at: 'start' }),
+    ]) {
+      parseDefinition(r.text, 'styled.yaml', 'styled', OPTS);
+    }
+    expect(renameStep(STYLED, 'a', 'first').text).toContain('ai: {prompt: "hi ${{ steps.first.output.text }}"}');
   });
 });
 

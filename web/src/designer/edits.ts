@@ -866,3 +866,32 @@ export function removeField(text: string, key: string | null, field: string | Pa
   }
   return result(t, [{ from: ls, to: pairEnd(t, pair), insert: '' }], { key: key ?? undefined });
 }
+
+/**
+ * A new branch in a parallel step, holding one new step of `kind`. In the `steps:` form each step
+ * is a branch; in the `branches:` form a `- steps: [...]` item is added after the last branch.
+ */
+export function addBranch(text: string, key: string, kind: StepKind = 'shell'): EditResult {
+  const model = buildModel(text);
+  const n = stepOf(model, key);
+  if (n.kind !== 'parallel' || !n.lists?.length) throw new EditError(`step "${n.label}" is not a parallel`);
+  const first = listOf(model, n.lists[0]);
+  if (first.slot === 'parallel') return addStep(text, kind, { list: first.key, at: 'end' });
+  const style = detectStyle(model.doc, text);
+  const branches = getIn(model.doc, [...n.path, 'parallel', 'branches']);
+  const last = isSeq(branches) ? (branches.items[branches.items.length - 1] as Node | undefined) : undefined;
+  if (!isSeq(branches) || branches.flow || !isMap(last) || !last.range) {
+    throw new EditError(
+      `the branches of "${n.label}" are written in flow style; write them as block lines to add one here`,
+    );
+  }
+  const dash = dashBefore(text, last.range[0]);
+  if (dash < 0) throw new EditError(`the branches of "${n.label}" are not a block list`);
+  const dashCol = colOf(text, dash);
+  const items = last.items as Pair[];
+  const at = pairEnd(text, items[items.length - 1]);
+  const id = freshId(model, kind);
+  const steps = stepText(id, kind, STEP_TEMPLATES[kind], dashCol + 2 + style.seqIndent, style);
+  const pre = at === text.length && !text.endsWith('\n') ? '\n' : '';
+  return result(text, [{ from: at, to: at, insert: `${pre}${sp(dashCol)}- steps:\n${steps}` }], { key: id });
+}
