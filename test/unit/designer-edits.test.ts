@@ -17,10 +17,12 @@ import {
   duplicateStep,
   EditError,
   moveStep,
+  readStep,
   removeField,
   renameStep,
   setField,
   STEP_TEMPLATES,
+  stepRange,
   unwrapStep,
   wrapSteps,
   type EditResult,
@@ -470,6 +472,39 @@ describe("the file's own style", () => {
       parseDefinition(r.text, 'styled.yaml', 'styled', OPTS);
     }
     expect(renameStep(STYLED, 'a', 'first').text).toContain('ai: {prompt: "hi ${{ steps.first.output.text }}"}');
+  });
+});
+
+describe('for the UI', () => {
+  test("a node's text (from its dash) and its fields with their lines, for the side panel", () => {
+    const m = buildModel(EXAMPLE);
+    const r = stepRange(m, 'probe');
+    expect(EXAMPLE.slice(r.from, r.to)).toBe(
+      "- id: probe\n          http: { method: GET, url: '${{ inputs.healthUrl }}', timeout: 10s, expectStatus: [200, 204] }",
+    );
+    const head = readStep(m, 'head');
+    expect(head).toMatchObject({
+      id: 'head',
+      kind: 'shell',
+      body: { command: 'git', args: ['rev-parse', '--short', 'HEAD'], allowFailure: true },
+    });
+    expect(head.at.command.line).toBe(17);
+    expect(head.at.allowFailure.line).toBe(19);
+    expect(EXAMPLE.slice(head.at.args.from, head.at.args.to)).toBe('[rev-parse, --short, HEAD]');
+    expect(readStep(m, 'probe').at.url.line).toBe(53);
+  });
+
+  test('a file with CRLF line ends keeps them in what an edit inserts', () => {
+    const crlf = EXAMPLE.replace(/\n/g, '\r\n');
+    for (const r of [
+      addStep(crlf, 'http', { after: 'head' }),
+      wrapSteps(crlf, ['remember'], 'condition'),
+      setField(crlf, 'head', 'shell.cwd', 'sub'),
+      moveStep(crlf, 'head', 'down'),
+    ]) {
+      expect(r.text.replace(/\r\n/g, '')).not.toContain('\n');
+      validate(r.text);
+    }
   });
 });
 

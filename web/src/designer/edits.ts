@@ -94,7 +94,12 @@ function contentEnd(text: string, node: Node | null | undefined, fallback: numbe
 }
 
 function result(text: string, changes: Change[], extra: Partial<EditResult> = {}): EditResult {
-  const sorted = changes.filter((c) => c.from !== c.to || c.insert !== '').sort((a, b) => a.from - b.from);
+  // A file with CRLF line ends keeps them in what is inserted.
+  const crlf = text.includes('\r\n');
+  const sorted = changes
+    .filter((c) => c.from !== c.to || c.insert !== '')
+    .map((c) => (crlf ? { ...c, insert: c.insert.replace(/\r?\n/g, '\r\n') } : c))
+    .sort((a, b) => a.from - b.from);
   return { text: applyChanges(text, sorted), changes: sorted, ...extra };
 }
 
@@ -894,4 +899,51 @@ export function addBranch(text: string, key: string, kind: StepKind = 'shell'): 
   const steps = stepText(id, kind, STEP_TEMPLATES[kind], dashCol + 2 + style.seqIndent, style);
   const pre = at === text.length && !text.endsWith('\n') ? '\n' : '';
   return result(text, [{ from: at, to: at, insert: `${pre}${sp(dashCol)}- steps:\n${steps}` }], { key: id });
+}
+
+/** The text of a step from its `-` line to its last line: what clicking its node selects. */
+export function stepRange(model: GraphModel, key: string): { from: number; to: number } {
+  const n = stepOf(model, key);
+  const dash = dashBefore(model.text, n.from);
+  return { from: dash >= 0 ? dash : n.from, to: n.to };
+}
+
+export interface StepFields {
+  key: string;
+  id?: string;
+  name?: string;
+  kind?: StepKind;
+  /** The kind's fields as plain values (what the side panel's form shows). */
+  body: Record<string, unknown>;
+  /** Where each field is written: its key's line and the value's range. */
+  at: Record<string, { line: number; from: number; to: number }>;
+}
+
+/** A step's fields and their lines, for the side panel (the YAML line beside each field). */
+export function readStep(model: GraphModel, key: string): StepFields {
+  const n = stepOf(model, key);
+  const out: StepFields = {
+    key,
+    ...(n.id !== undefined ? { id: n.id } : {}),
+    ...(n.kind ? { kind: n.kind } : {}),
+    body: {},
+    at: {},
+  };
+  const step = getIn(model.doc, n.path);
+  if (isMap(step)) {
+    const name = pairIn(step, 'name')?.value;
+    if (isScalar(name) && typeof name.value === 'string') out.name = name.value;
+  }
+  const body = n.kind ? getIn(model.doc, [...n.path, n.kind]) : undefined;
+  if (isMap(body)) {
+    for (const p of body.items as Pair[]) {
+      if (!isScalar(p.key) || !p.key.range) continue;
+      const k = String(p.key.value);
+      const v = p.value as Node | null;
+      out.body[k] = v && 'toJSON' in v ? (v.toJSON() as unknown) : null;
+      const from = v?.range?.[0] ?? p.key.range[0];
+      out.at[k] = { line: model.lineCounter.linePos(p.key.range[0]).line, from, to: contentEnd(model.text, v, from) };
+    }
+  }
+  return out;
 }
