@@ -563,6 +563,10 @@ describe('the model', () => {
     ]);
     expect(m.outputs.map((o) => o.name)).toEqual(['head', 'stored', 'summary']);
     expect(m.data.find((d) => d.to === 'health')?.from).toBe('$inputs');
+    // As for the server, a step's name is never rendered: an expression there is no reference.
+    const named = buildModel(setField(EXAMPLE, 'probe', 'name', 'After ${{ steps.nope.output }}').text);
+    expect(named.dangling).toEqual([]);
+    expect(named.data).toHaveLength(m.data.length);
   });
 
   test('a broken reference is reported at its line and column, and its step marked', () => {

@@ -374,7 +374,8 @@ export function buildModel(text: string): GraphModel {
       for (const p of m.items) {
         if (!isPair(p) || !isScalar(p.key)) continue;
         const k = String(p.key.value);
-        if (k === 'id') continue;
+        // A step's id and name are never rendered: only its kind's fields hold expressions.
+        if (k === 'id' || k === 'name') continue;
         if (k === kind && isMap(p.value) && isGroupKind(kind)) {
           for (const q of (p.value as YAMLMap).items) {
             if (!isPair(q) || !isScalar(q.key)) continue;
