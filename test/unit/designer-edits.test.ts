@@ -27,6 +27,7 @@ import {
   wrapSteps,
   type EditResult,
 } from '../../web/src/designer/edits';
+import { sampleDefinition } from '../helpers/designer-sample';
 import { buildModel, OUTPUTS_KEY, shape, stepAt, subtree } from '../../web/src/designer/model';
 
 const ROOT = path.join(__dirname, '../..');
@@ -45,7 +46,11 @@ function definitions(dir = path.join(ROOT, '.claude-flow')): string[] {
     )
     .sort();
 }
-const FILES = definitions().map((f) => [path.relative(ROOT, f), fs.readFileSync(f, 'utf8')] as const);
+const FILES = [
+  ...definitions().map((f) => [path.relative(ROOT, f), fs.readFileSync(f, 'utf8')] as const),
+  // And a generated one with every group form (parallel steps and branches, condition else, loops).
+  ['a generated 40-step definition', sampleDefinition(40)] as const,
+];
 const EXAMPLE = fs.readFileSync(path.join(ROOT, '.claude-flow/workflows/example.yaml'), 'utf8');
 
 function validate(text: string) {
