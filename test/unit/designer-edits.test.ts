@@ -24,6 +24,7 @@ import {
   STEP_TEMPLATES,
   stepRange,
   unwrapStep,
+  whereOnEdge,
   wrapSteps,
   type EditResult,
 } from '../../web/src/designer/edits';
@@ -497,6 +498,27 @@ describe('for the UI', () => {
     expect(head.at.allowFailure.line).toBe(19);
     expect(EXAMPLE.slice(head.at.args.from, head.at.args.to)).toBe('[rev-parse, --short, HEAD]');
     expect(readStep(m, 'probe').at.url.line).toBe(53);
+  });
+
+  test('"+" on every edge of the example puts the new step between its two ends', () => {
+    const m = buildModel(EXAMPLE);
+    for (const e of m.edges) {
+      const r = addStep(EXAMPLE, 'http', whereOnEdge(m, e.from, e.to), { id: 'plus' });
+      expectLocal(EXAMPLE, r);
+      const after = buildModel(r.text);
+      const into = after.edges.filter((x) => x.to === 'plus').map((x) => x.from);
+      const out = after.edges.filter((x) => x.from === 'plus').map((x) => x.to);
+      // The new step is fed by the edge's start and feeds its end; in a parallel whose steps are
+      // each a branch, it is a new branch: fed by the parallel, feeding its exit.
+      const inBranch = [e.from, e.to]
+        .map((k) => m.byKey.get(k))
+        .find((n) => n && m.listByKey.get(n.list)?.slot === 'parallel');
+      const [a, b] = inBranch ? [inBranch.parent!, `${inBranch.parent!}$end`] : [e.from, e.to];
+      expect([e.from, e.to, into]).toEqual([e.from, e.to, [a]]);
+      expect([e.from, e.to, out]).toEqual([e.from, e.to, [b]]);
+      validate(r.text);
+    }
+    expect(() => whereOnEdge(m, 'head', 'summary')).toThrow(/no edge/);
   });
 
   test('a file with CRLF line ends keeps them in what an edit inserts', () => {

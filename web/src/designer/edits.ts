@@ -947,3 +947,26 @@ export function readStep(model: GraphModel, key: string): StepFields {
   }
   return out;
 }
+
+/**
+ * Where the "+" on a sequence edge puts a new step: between the two ends. In a parallel written in
+ * the `steps:` form each step is its own branch, so "+" on the edge into a branch adds a branch.
+ */
+export function whereOnEdge(model: GraphModel, from: string, to: string): Where {
+  const stepKey = (k: string) => (k.endsWith('$end') ? k.slice(0, -'$end'.length) : k);
+  const src = model.byKey.get(stepKey(from));
+  const dst = model.byKey.get(to);
+  if (!model.edges.some((e) => e.from === from && e.to === to)) {
+    throw new EditError(`no edge from "${from}" to "${to}"; pick an edge of the graph`);
+  }
+  // Into a group: its header to its first step, or to its exit when a list is empty.
+  if (src && !from.endsWith('$end') && src.lists) {
+    if (dst && dst.parent === src.key) return { before: dst.key };
+    const empty = src.lists.find((l) => model.listByKey.get(l)?.steps.length === 0);
+    if (to === `${src.key}$end` && empty) return { list: empty, at: 'start' };
+  }
+  if (src) return { after: src.key };
+  if (dst) return { before: dst.key };
+  // From the inputs to the outputs: no steps at all.
+  return { list: 'steps', at: 'start' };
+}
