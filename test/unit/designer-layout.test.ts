@@ -55,6 +55,15 @@ function checkReadable(model: GraphModel, l: Layout) {
     const b = l.nodes[e.to];
     expect(a.y + a.height).toBeLessThanOrEqual(b.y + 0.5);
   }
+  // Each sequence edge's route runs from its start's box to its end's box.
+  const near = (p: { x: number; y: number }, b: Box) =>
+    p.x >= b.x - 1 && p.x <= b.x + b.width + 1 && p.y >= b.y - 1 && p.y <= b.y + b.height + 1;
+  expect(l.edges).toHaveLength(model.edges.length);
+  for (const e of l.edges) {
+    expect(e.points.length).toBeGreaterThanOrEqual(2);
+    expect([e.from, near(e.points[0], l.nodes[e.from])]).toEqual([e.from, true]);
+    expect([e.to, near(e.points[e.points.length - 1], l.nodes[e.to])]).toEqual([e.to, true]);
+  }
   for (const b of Object.values(l.nodes)) {
     for (const v of [b.x, b.y, b.width, b.height]) expect(Number.isFinite(v)).toBe(true);
     expect(b.x + b.width).toBeLessThanOrEqual(l.width + 0.5);
@@ -78,7 +87,11 @@ describe('layout', () => {
     checkReadable(model, l);
     // The parallel's two branches sit side by side, on one rank.
     expect(l.nodes.branch.y).toBe(l.nodes.listing.y);
-    expect(l.nodes.branch.x).not.toBe(l.nodes.listing.x);
+    expect(l.nodes.branch.x + l.nodes.branch.width).toBeLessThan(l.nodes.listing.x);
+    // In the order the file writes them; then before else.
+    const cond = buildModel(sampleDefinition(12));
+    const cl = layoutGraph(cond);
+    expect(cl.nodes.s5.x).toBeLessThan(cl.nodes.s7.x);
   });
 
   test('deterministic, and only structure moves nodes: values and data references do not', () => {

@@ -1,10 +1,11 @@
-// Automatic layout of the designer's graph with dagre: top to bottom, groups (parallel, condition,
-// loop) as compound nodes holding their steps and their exit, so groups never overlap. Only sequence
-// edges rank the nodes; data references are drawn over the result and never move anything. The
-// layout depends on the structure alone (GraphModel.structureHash), so run status or a field's
-// value never moves a node: key a cache on the hash.
+// Automatic layout of the designer's graph with dagre: top to bottom, each group (parallel,
+// condition, loop) laid out by itself and then placed as one box holding its header, its steps and
+// its exit, so groups never overlap. Only sequence edges rank the nodes; data references are drawn
+// over the result and never move anything. The layout depends on the structure alone
+// (GraphModel.structureHash), so run status or a field's value never moves a node: key a cache on
+// the hash.
 import { Graph, layout as dagreLayout } from '@dagrejs/dagre';
-import { type GraphModel, INPUTS_KEY, joinKey, OUTPUTS_KEY } from './model';
+import { type GraphModel, INPUTS_KEY, OUTPUTS_KEY } from './model';
 
 export interface Box {
   /** Top-left corner. */
@@ -33,52 +34,127 @@ export const SIZES = {
   terminal: { width: 140, height: 36 },
 };
 
-const groupId = (key: string) => `box:${key}`;
+const boxId = (key: string) => `box:${key}`;
+const PAD = 16;
 
+type Point = { x: number; y: number };
+/** One level's layout, in its own coordinates (top-left at 0, 0). */
+interface Level {
+  width: number;
+  height: number;
+  /** Centres of the nodes placed at this level (boxes as box:<key>). */
+  at: Map<string, Box>;
+  edges: Map<string, Point[]>;
+}
+
+/**
+ * Lays out each group by itself (its header, its steps, nested groups as boxes of their own size,
+ * its exit), inside out, then the top level with the groups as single nodes. Sequence edges enter a
+ * group only at its header and leave only from its exit, so this nesting is exact; each dagre graph
+ * stays small (faster than one compound graph), and groups cannot overlap.
+ */
 export function layoutGraph(model: GraphModel): Layout {
-  const g = new Graph({ compound: true, multigraph: false });
-  g.setGraph({ rankdir: 'TB', nodesep: 28, ranksep: 36, marginx: 16, marginy: 16 });
-  g.setDefaultEdgeLabel(() => ({}));
-  for (const t of model.terminals) {
-    if (t.type === 'join') g.setNode(t.key, { ...SIZES.join });
-    else g.setNode(t.key, { ...SIZES.terminal });
-  }
+  /** The container (group key, or '' for the top level) a node is drawn in. */
+  const containerOf = (k: string): string => {
+    if (k.endsWith('$end')) return k.slice(0, -'$end'.length);
+    const n = model.byKey.get(k);
+    if (!n) return '';
+    return n.lists ? k : (n.parent ?? '');
+  };
+  const parentOf = (c: string) => (c === '' ? undefined : (model.byKey.get(c)?.parent ?? ''));
+  /** What stands for node k in container c: k itself, or the box of the child group holding it. */
+  const rep = (k: string, c: string): string | undefined => {
+    let own = containerOf(k);
+    if (own === c) return k;
+    for (;;) {
+      const up = parentOf(own);
+      if (up === undefined) return undefined;
+      if (up === c) return boxId(own);
+      own = up;
+    }
+  };
+  const members = new Map<string, string[]>();
+  const add = (c: string, k: string) => members.set(c, [...(members.get(c) ?? []), k]);
+  for (const t of model.terminals) add(t.type === 'join' ? (t.group as string) : '', t.key);
   for (const n of model.nodes) {
-    g.setNode(n.key, { ...SIZES.step });
     if (n.lists) {
-      g.setNode(groupId(n.key), { width: 0, height: 0, paddingX: 16, paddingY: 16 });
-      g.setParent(n.key, groupId(n.key));
-      g.setParent(joinKey(n.key), groupId(n.key));
-    }
-    if (n.parent !== undefined) {
-      const box = groupId(n.parent);
-      g.setParent(n.lists ? groupId(n.key) : n.key, box);
-    }
+      add(n.key, n.key);
+      add(n.parent ?? '', boxId(n.key));
+    } else add(n.parent ?? '', n.key);
   }
-  for (const e of model.edges) g.setEdge(e.from, e.to);
-  dagreLayout(g);
+  const levels = new Map<string, Level>();
+  const edgeKey = (a: string, b: string) => `${a}>${b}`;
+  const layoutLevel = (c: string): Level => {
+    const g = new Graph({ multigraph: false });
+    g.setGraph({ rankdir: 'TB', nodesep: 28, ranksep: 36, marginx: PAD, marginy: PAD });
+    g.setDefaultEdgeLabel(() => ({}));
+    for (const k of members.get(c) ?? []) {
+      if (k.startsWith('box:')) {
+        const inner = levels.get(k.slice(4)) ?? layoutLevel(k.slice(4));
+        g.setNode(k, { width: inner.width, height: inner.height });
+      } else if (k.endsWith('$end')) g.setNode(k, { ...SIZES.join });
+      else if (k === INPUTS_KEY || k === OUTPUTS_KEY) g.setNode(k, { ...SIZES.terminal });
+      else g.setNode(k, { ...SIZES.step });
+    }
+    for (const e of model.edges) {
+      const a = rep(e.from, c);
+      const b = rep(e.to, c);
+      if (a && b && a !== b && g.hasNode(a) && g.hasNode(b)) g.setEdge(a, b);
+    }
+    // Sequence graphs are series-parallel: the first order dagre makes (depth first, in the order
+    // the file writes the steps, so branches side by side as written, then before else) has no
+    // crossings, and its search for fewer crossings would only shuffle branches.
+    dagreLayout(g, { disableOptimalOrderHeuristic: true });
+    const at = new Map<string, Box>();
+    for (const k of g.nodes()) {
+      const l = g.node(k) as { x: number; y: number; width: number; height: number };
+      at.set(k, { x: l.x - l.width / 2, y: l.y - l.height / 2, width: l.width, height: l.height });
+    }
+    const edges = new Map<string, Point[]>();
+    for (const e of g.edges()) {
+      const pts = ((g.edge(e) as { points?: Point[] } | undefined)?.points ?? []).map((p) => ({ x: p.x, y: p.y }));
+      edges.set(edgeKey(e.v, e.w), pts);
+    }
+    const graph = g.graph() as { width?: number; height?: number };
+    const level = { width: graph.width ?? 0, height: graph.height ?? 0, at, edges };
+    levels.set(c, level);
+    return level;
+  };
+  const top = layoutLevel('');
 
+  // Absolute positions: each level offset by its box's top-left corner.
   const nodes: Record<string, Box> = {};
   const groups: Record<string, Box> = {};
-  const box = (id: string): Box => {
-    const l = g.node(id) as { x: number; y: number; width: number; height: number };
-    return { x: l.x - l.width / 2, y: l.y - l.height / 2, width: l.width, height: l.height };
+  const offset = new Map<string, Point>([['', { x: 0, y: 0 }]]);
+  const place = (c: string) => {
+    const o = offset.get(c) as Point;
+    const level = levels.get(c) as Level;
+    for (const [k, b] of level.at) {
+      const abs = { x: b.x + o.x, y: b.y + o.y, width: b.width, height: b.height };
+      if (k.startsWith('box:')) {
+        const g = k.slice(4);
+        groups[g] = abs;
+        offset.set(g, { x: abs.x, y: abs.y });
+        place(g);
+      } else nodes[k] = abs;
+    }
   };
-  for (const t of model.terminals) nodes[t.key] = box(t.key);
-  for (const n of model.nodes) {
-    nodes[n.key] = box(n.key);
-    if (n.lists) groups[n.key] = box(groupId(n.key));
-  }
-  const edges = model.edges.map((e) => ({
-    from: e.from,
-    to: e.to,
-    points: ((g.edge(e.from, e.to) as { points?: { x: number; y: number }[] } | undefined)?.points ?? []).map((p) => ({
-      x: p.x,
-      y: p.y,
-    })),
-  }));
-  const graph = g.graph() as { width?: number; height?: number };
-  return { hash: model.structureHash, nodes, groups, edges, width: graph.width ?? 0, height: graph.height ?? 0 };
+  place('');
+  const centre = (b: Box) => ({ x: b.x + b.width / 2, y: b.y + b.height / 2 });
+  const edges = model.edges.map((e) => {
+    // The level where both ends are drawn: the innermost container holding both.
+    let c = containerOf(e.from);
+    while (c !== undefined && !(rep(e.to, c) && rep(e.from, c))) c = parentOf(c) as string;
+    const o = offset.get(c ?? '') ?? { x: 0, y: 0 };
+    const a = rep(e.from, c ?? '') as string;
+    const b = rep(e.to, c ?? '') as string;
+    const pts = (levels.get(c ?? '')?.edges.get(edgeKey(a, b)) ?? []).map((p) => ({ x: p.x + o.x, y: p.y + o.y }));
+    // An end inside a box: run on to the header or the exit itself.
+    if (a !== e.from && nodes[e.from]) pts.unshift(centre(nodes[e.from]));
+    if (b !== e.to && nodes[e.to]) pts.push(centre(nodes[e.to]));
+    return { from: e.from, to: e.to, points: pts };
+  });
+  return { hash: model.structureHash, nodes, groups, edges, width: top.width, height: top.height };
 }
 
 /** The layout for a model, reused while its structure is unchanged. */
