@@ -424,6 +424,101 @@ describe('edits on the example', () => {
   });
 });
 
+describe('edge cases', () => {
+  test('the last step deleted leaves steps: []; a new one goes into it', () => {
+    const text = 'name: one\nsteps:\n  - id: only\n    shell: { command: echo }\n';
+    const d = deleteStep(text, 'only');
+    expect(d.text).toBe('name: one\nsteps: []\n');
+    expect(addStep(d.text, 'ai', { list: 'steps', at: 'end' }).text).toBe(
+      'name: one\nsteps:\n  - id: ai_1\n    ai:\n      prompt: Say what the model should do\n',
+    );
+  });
+
+  test("a rename reaches references written steps['id'] and in bare conditions", () => {
+    const text = [
+      'steps:',
+      '  - id: a',
+      '    shell: { command: echo }',
+      '  - id: c',
+      '    condition:',
+      "      if: steps.a.output.exitCode == 0 && steps['a'].output.text != ''",
+      '      then:',
+      '        - id: b',
+      '          shell: { command: echo, args: ["${{ steps[\'a\'].output.text }}"] }',
+      '',
+    ].join('\n');
+    const r = renameStep(text, 'a', 'first');
+    expectLocal(text, r);
+    expect(r.changes).toHaveLength(4);
+    expect(r.text).toContain("if: steps.first.output.exitCode == 0 && steps['first'].output.text != ''");
+    expect(r.text).toContain('args: ["${{ steps[\'first\'].output.text }}"]');
+    expect(buildModel(r.text).dangling).toEqual([]);
+  });
+
+  test('tricky text values read back as given, in block maps and in flow maps', () => {
+    const values = [
+      'yes',
+      'null',
+      '~',
+      '',
+      ' lead',
+      'trail ',
+      '@x',
+      '`x',
+      '!x',
+      '&a',
+      '*a',
+      '%x',
+      '#x',
+      'a,b',
+      '[x]',
+      '{x}',
+      "it's",
+      'a"b',
+      'x: y',
+      'x #y',
+      '1e3',
+      '0x10',
+      '.5',
+      'True',
+      'NO',
+      '-',
+      '--',
+      '- x',
+      '? x',
+      '1:2',
+      'a\tb',
+      'é ü',
+      '${{ inputs.note }}',
+    ];
+    for (const v of values) {
+      for (const [key, field] of [
+        ['summary', 'ai.system'],
+        ['probe', 'http.url'],
+        ['head', 'shell.cwd'],
+        ['branch', 'shell.cwd'],
+      ]) {
+        const r = setField(EXAMPLE, key, field, v);
+        const m = buildModel(r.text);
+        expect([v, m.errors]).toEqual([v, []]);
+        let cur: unknown = parse(r.text);
+        for (const seg of [...m.byKey.get(key)!.path, ...field.split('.')]) cur = (cur as Record<string, unknown>)[seg];
+        expect([key, field, cur]).toEqual([key, field, v]);
+      }
+    }
+  });
+
+  test('one list item set in place; an edit on a text with a YAML error says where to fix it first', () => {
+    const r = setField(EXAMPLE, 'head', 'shell.args.1', '--long');
+    expectLocal(EXAMPLE, r);
+    expect(r.text).toContain('args: [rev-parse, --long, HEAD]');
+    const broken = EXAMPLE.replace('max: 20', 'max: [20');
+    expect(() => addStep(broken, 'ai', { after: 'head' })).toThrow(
+      /YAML has an error at line 3\d, column \d+.*fix it in the text/,
+    );
+  });
+});
+
 describe("the file's own style", () => {
   // Four-space maps, sequences not indented under their key, flow maps and double quotes.
   const STYLED = [

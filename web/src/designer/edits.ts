@@ -219,7 +219,7 @@ function reindent(lines: string, delta: number): string {
 // ---------------------------------------------------------------------------------------------
 // Rendering values
 
-const PLAIN_SAFE = /^[A-Za-z0-9_./][A-Za-z0-9_./ :@-]*$/;
+const PLAIN_SAFE = /^(?:[A-Za-z0-9_./]|-(?=[A-Za-z0-9_-]))[A-Za-z0-9_./ :@-]*$/;
 
 function scalarText(v: unknown): string {
   if (v === null || v === undefined) return 'null';
@@ -492,6 +492,18 @@ function removal(model: GraphModel, keys: string[]): Change[] {
 // ---------------------------------------------------------------------------------------------
 // The edits
 
+/** The model of a text the edits can splice: one without YAML errors (positions are exact). */
+function editable(text: string): GraphModel {
+  const model = buildModel(text);
+  const e = model.errors[0];
+  if (e) {
+    throw new EditError(
+      `the YAML has an error at line ${e.pos.line}, column ${e.pos.col} (${e.message}); fix it in the text, then edit the graph again`,
+    );
+  }
+  return model;
+}
+
 /** Adds a step of `kind` (its required fields filled in, a fresh id like `http_2`) at `where`. */
 export function addStep(
   text: string,
@@ -499,7 +511,7 @@ export function addStep(
   where: Where,
   opts: { id?: string; body?: Record<string, unknown> } = {},
 ): EditResult {
-  const model = buildModel(text);
+  const model = editable(text);
   if (!STEP_TEMPLATES[kind])
     throw new EditError(`unknown step kind "${kind}"; one of: ${Object.keys(STEP_TEMPLATES).join(', ')}`);
   const style = detectStyle(model.doc, text);
@@ -521,7 +533,7 @@ function checkNewId(model: GraphModel, id: string) {
 
 /** Deletes a step (and what is inside it); reports the references left dangling. */
 export function deleteStep(text: string, key: string): EditResult {
-  const model = buildModel(text);
+  const model = editable(text);
   stepOf(model, key);
   const gone = new Set(
     subtree(model, key)
@@ -535,7 +547,7 @@ export function deleteStep(text: string, key: string): EditResult {
 
 /** Moves a step: up or down in its list, or to another place (another list, into a group). */
 export function moveStep(text: string, key: string, to: Where | 'up' | 'down'): EditResult {
-  const model = buildModel(text);
+  const model = editable(text);
   const n = stepOf(model, key);
   const list = listOf(model, n.list);
   let where: Where;
@@ -567,7 +579,7 @@ export function moveStep(text: string, key: string, to: Where | 'up' | 'down'): 
 
 /** A copy of the step right after it; it and the steps inside it get new ids. References are kept. */
 export function duplicateStep(text: string, key: string): EditResult {
-  const model = buildModel(text);
+  const model = editable(text);
   const n = stepOf(model, key);
   const style = detectStyle(model.doc, text);
   const b = blockOf(model, n);
@@ -601,7 +613,7 @@ export function wrapSteps(
   kind: 'parallel' | 'condition' | 'loop',
   opts: { id?: string } = {},
 ): EditResult {
-  const model = buildModel(text);
+  const model = editable(text);
   if (keys.length === 0) throw new EditError('select the steps to wrap');
   const steps = keys.map((k) => stepOf(model, k));
   const list = listOf(model, steps[0].list);
@@ -638,7 +650,7 @@ export function wrapSteps(
 
 /** Replaces a group step by the steps inside it (then and else, every branch, the loop's body). */
 export function unwrapStep(text: string, key: string): EditResult {
-  const model = buildModel(text);
+  const model = editable(text);
   const g = stepOf(model, key);
   if (!isGroupKind(g.kind) || !g.lists) throw new EditError(`step "${g.label}" is not a parallel, condition or loop`);
   const b = blockOf(model, g);
@@ -658,7 +670,7 @@ export function unwrapStep(text: string, key: string): EditResult {
 
 /** Renames a step and every `steps.<id>` reference to it. */
 export function renameStep(text: string, key: string, newId: string): EditResult {
-  const model = buildModel(text);
+  const model = editable(text);
   const n = stepOf(model, key);
   if (n.id === newId) return { text, changes: [], key };
   checkNewId(model, newId);
@@ -700,7 +712,7 @@ function inFlow(doc: Document, path: Path): boolean {
  * (`name`, `inputs.x.default`). Flow maps are edited in place; missing maps are added.
  */
 export function setField(text: string, key: string | null, field: string | Path, value: unknown): EditResult {
-  const model = buildModel(text);
+  const model = editable(text);
   const rel = fieldPath(field);
   if (key !== null && rel.length === 1 && rel[0] === 'id') {
     if (typeof value !== 'string') throw new EditError('an id is text: letters, digits and _');
@@ -836,7 +848,7 @@ export function setField(text: string, key: string | null, field: string | Path,
 
 /** Removes a field of a step (or of the document, with key null). */
 export function removeField(text: string, key: string | null, field: string | Path): EditResult {
-  const model = buildModel(text);
+  const model = editable(text);
   const rel = fieldPath(field);
   if (key !== null && rel.length === 1 && rel[0] === 'id')
     throw new EditError('a step needs its id; rename it instead');
@@ -877,7 +889,7 @@ export function removeField(text: string, key: string | null, field: string | Pa
  * is a branch; in the `branches:` form a `- steps: [...]` item is added after the last branch.
  */
 export function addBranch(text: string, key: string, kind: StepKind = 'shell'): EditResult {
-  const model = buildModel(text);
+  const model = editable(text);
   const n = stepOf(model, key);
   if (n.kind !== 'parallel' || !n.lists?.length) throw new EditError(`step "${n.label}" is not a parallel`);
   const first = listOf(model, n.lists[0]);
