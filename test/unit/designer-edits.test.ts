@@ -8,6 +8,7 @@ import path from 'node:path';
 import { parse } from 'yaml';
 import { DefinitionError, loadDefinition, parseDefinition } from '../../lib/custom-workflows';
 import type { CustomStep } from '../../workflows/contract/custom-types';
+import { WORKFLOW_TYPE_NAMES } from '../../workflows/contract/inputs';
 import { STEP_KINDS, type StepKind } from '../../workflows/contract/custom-types';
 import {
   addBranch,
@@ -32,9 +33,10 @@ import { sampleDefinition } from '../helpers/designer-sample';
 import { buildModel, OUTPUTS_KEY, shape, stepAt, subtree } from '../../web/src/designer/model';
 
 const ROOT = path.join(__dirname, '../..');
+/** What runs check definitions against by default: the default shell allowlist, the catalog's types. */
 const OPTIONS = {
   shellAllowlist: ['git', 'npm', 'node', 'ls', 'cat', 'echo', 'grep'],
-  workflowTypes: ['systemCheck', 'custom'],
+  workflowTypes: WORKFLOW_TYPE_NAMES,
 };
 
 /** Every definition shipped in the repository: any *.yaml under .claude-flow/ (templates too). */
