@@ -135,6 +135,8 @@ describe.each(FILES)('%s', (_file, text) => {
     // Every node's text range starts at its `id:` map and the node under its first line is itself.
     for (const n of model.nodes) {
       expect(stepAt(model, n.from)?.key).toBe(n.key);
+      expect(stepAt(model, n.start)?.key).toBe(n.key);
+      if (!n.lists) expect(stepAt(model, n.to)?.key).toBe(n.key);
       expect(text.slice(n.from, n.to)).toMatch(/^id:|^[a-z]+:/);
     }
   });

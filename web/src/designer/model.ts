@@ -46,6 +46,8 @@ export interface StepNode {
   /** The step map's text range [from, to). */
   from: number;
   to: number;
+  /** Where its list item starts: the `-` before it (or `from` in a flow list). */
+  start: number;
   /** Lines of the step (1-based, inclusive). */
   line: number;
   endLine: number;
@@ -337,6 +339,9 @@ export function buildModel(text: string): GraphModel {
       if (usable) ids.set(id as string, key);
       const from = m.range?.[0] ?? 0;
       const to = contentEnd(text, m);
+      let start = from - 1;
+      while (start >= 0 && /\s/.test(text[start])) start--;
+      start = start >= 0 && text[start] === '-' ? start : from;
       const node: StepNode = {
         key,
         ...(id !== undefined ? { id } : {}),
@@ -345,6 +350,7 @@ export function buildModel(text: string): GraphModel {
         path,
         from,
         to,
+        start,
         line: pos(from).line,
         endLine: pos(Math.max(from, to - 1)).line,
         ...(idRange ? { idRange } : {}),
@@ -519,11 +525,11 @@ export function buildModel(text: string): GraphModel {
   };
 }
 
-/** The step whose text range holds `offset` (the innermost one), for text → graph selection. */
+/** The step whose text (from its `-`) holds `offset`, the innermost one: text → graph selection. */
 export function stepAt(model: GraphModel, offset: number): StepNode | undefined {
   let best: StepNode | undefined;
   for (const n of model.nodes) {
-    if (offset >= n.from && offset <= n.to && (!best || n.to - n.from < best.to - best.from)) best = n;
+    if (offset >= n.start && offset <= n.to && (!best || n.to - n.start < best.to - best.start)) best = n;
   }
   return best;
 }
