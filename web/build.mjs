@@ -11,8 +11,9 @@ import { fileURLToPath } from 'node:url';
 const webDir = path.dirname(fileURLToPath(import.meta.url));
 const outDir = path.join(webDir, 'dist');
 const stampFile = path.join(outDir, '.source-hash');
-/** What the build reads: the sources, the page, the build config and the locked package versions. */
-const INPUTS = ['src', 'index.html', 'vite.config.mts', 'build.mjs', '../package-lock.json'];
+/** What the build reads: the sources, the page, the build config, the locked package versions and the
+ * workflow contract (the designer imports its step kinds and schemas). */
+const INPUTS = ['src', 'index.html', 'vite.config.mts', 'build.mjs', '../package-lock.json', '../workflows/contract'];
 
 function files(p) {
   const full = path.join(webDir, p);
