@@ -33,7 +33,13 @@ const REPORT_LABELS: Record<ReportKind, string> = {
 export function RunView({ id }: { id: string }) {
   const client = useQueryClient();
   const key = ['run', id];
-  const run = useQuery({ queryKey: key, queryFn: () => api<RunDetail>(apiRunPath(id)) });
+  // A run announces its end just before it closes: after that event, ask until Temporal says so.
+  const [ending, setEnding] = useState(false);
+  const run = useQuery({
+    queryKey: key,
+    queryFn: () => api<RunDetail>(apiRunPath(id)),
+    refetchInterval: (q) => (ending && q.state.data?.status === 'running' ? 300 : false),
+  });
   const types = useTypes();
   const refresh = () => void client.invalidateQueries({ queryKey: key });
   useLive(`workflow:${id}`, (e) => {
@@ -48,7 +54,10 @@ export function RunView({ id }: { id: string }) {
           : [...p.steps, d.step];
         return { ...r, progress: { ...p, steps, completed: d.completed ?? p.completed, total: d.total ?? p.total } };
       });
-    } else refresh();
+    } else {
+      if (['completed', 'failed', 'cancelled', 'terminated'].includes(e.type)) setEnding(true);
+      refresh();
+    }
   });
 
   if (run.error)
@@ -118,14 +127,20 @@ export function RunView({ id }: { id: string }) {
       {r.progress?.pendingApprovals.length ? (
         <Approvals id={r.workflowId} pending={r.progress.pendingApprovals} onDone={refresh} />
       ) : null}
-      <div className="split">
+      <div className="split wf-split">
         <section className="card" aria-labelledby="steps-title">
           <h2 id="steps-title">Steps</h2>
           <Steps progress={r.progress} />
         </section>
         <section className="card" aria-labelledby="input-title">
           <h2 id="input-title">Input</h2>
-          {r.input === undefined ? <p className="muted">No input.</p> : <pre>{JSON.stringify(r.input, null, 2)}</pre>}
+          {r.input === undefined ? (
+            <p className="muted">No input.</p>
+          ) : (
+            <pre tabIndex={0} role="region" aria-label="Input (JSON)">
+              {JSON.stringify(r.input, null, 2)}
+            </pre>
+          )}
           {r.reports ? <Reports id={r.workflowId} reports={r.reports} /> : null}
         </section>
       </div>
@@ -136,7 +151,9 @@ export function RunView({ id }: { id: string }) {
           {summary ? <p className="text">{summary}</p> : null}
           <details>
             <summary>The whole result (JSON)</summary>
-            <pre>{JSON.stringify(r.result, null, 2)}</pre>
+            <pre tabIndex={0} role="region" aria-label="Result (JSON)">
+              {JSON.stringify(r.result, null, 2)}
+            </pre>
           </details>
         </section>
       ) : null}

@@ -294,10 +294,11 @@ function Runs({ types, ui }: { types: WorkflowType[]; ui: TemporalUi | undefined
     queryFn: () => api<{ runs: RunSummary[]; nextPageToken?: string }>(`/workflows?${query}`),
     placeholderData: keepPreviousData,
   });
-  // Starts and ends are announced on `workflows`; Temporal's list may lag the event a moment.
+  // Starts and ends are announced on `workflows`, an end just before the run closes, and Temporal's
+  // list may lag a moment more: refetch now and twice shortly after.
   useLive('workflows', () => {
     void client.invalidateQueries({ queryKey: ['runs'] });
-    window.setTimeout(() => void client.invalidateQueries({ queryKey: ['runs'] }), 1000);
+    for (const ms of [500, 2000]) window.setTimeout(() => void client.invalidateQueries({ queryKey: ['runs'] }), ms);
   });
   const filtered = Boolean(type || status || sessionId);
   return (
