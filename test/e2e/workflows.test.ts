@@ -86,14 +86,14 @@ async function lookOnPhone(page: Page, name: string): Promise<void> {
     type El = {
       tagName: string;
       className: string;
-      closest(s: string): unknown;
+      parentElement: { closest(s: string): unknown } | null;
       getBoundingClientRect(): { right: number };
     };
     const d = (globalThis as unknown as { document: { querySelectorAll(s: string): El[] }; innerWidth: number })
       .document;
     const w = (globalThis as unknown as { innerWidth: number }).innerWidth;
     return [...d.querySelectorAll('body *')]
-      .filter((e) => e.getBoundingClientRect().right > w + 1 && !e.closest('.scroll, pre'))
+      .filter((e) => e.getBoundingClientRect().right > w + 1 && !e.parentElement?.closest('.scroll, pre'))
       .slice(0, 3)
       .map((e) => `${e.tagName.toLowerCase()}.${e.className}`);
   });
@@ -361,9 +361,15 @@ test('the runs list follows runs started elsewhere, live; schedules are created,
   await look(page, 'schedules');
   await lookOnPhone(page, 'schedules');
 
-  // The scheduled runs are in the list (ids start with the schedule's name).
+  // The scheduled runs are in the list (ids start with the schedule's name): Temporal lists them,
+  // and so does the page.
+  await until(async () => {
+    const res = await fetch(`${open.url}/api/claude-flow/workflows?type=deployPrep&limit=100`);
+    const { runs } = (await res.json()) as { runs: { workflowId: string }[] };
+    return runs.some((r) => r.workflowId.startsWith('nightly-notes-'));
+  });
   await page.getByRole('link', { name: 'Types and runs' }).click();
-  await page.getByTestId('run-row').filter({ hasText: 'nightly-notes' }).first().waitFor({ timeout: 30_000 });
+  await page.getByTestId('run-row').filter({ hasText: 'nightly-notes-' }).first().waitFor();
   expect(problems).toEqual([]);
   await context.close();
 });

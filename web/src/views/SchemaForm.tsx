@@ -43,14 +43,16 @@ export const hasFields = (s: JsonSchema) => kindOf(s) === 'object';
 
 /** The schema's defaults as a value (nested objects included, so their fields show them). */
 export function defaultsOf(s: JsonSchema): unknown {
-  if (s.default !== undefined) return structuredClone(s.default);
-  if (kindOf(s) !== 'object') return undefined;
+  const own = s.default === undefined ? undefined : structuredClone(s.default);
+  if (kindOf(s) !== 'object') return own;
+  // An object's own default (often `{}`) laid over its fields' defaults.
   const out: Obj = {};
   for (const [k, p] of Object.entries(s.properties ?? {})) {
     const d = defaultsOf(p);
     if (d !== undefined) out[k] = d;
   }
-  return Object.keys(out).length ? out : undefined;
+  const merged = merge(Object.keys(out).length ? out : undefined, own);
+  return isObj(merged) && Object.keys(merged).length === 0 ? undefined : merged;
 }
 
 /** `base` with `over` laid on top (objects merged key by key, anything else replaced). */
@@ -171,13 +173,19 @@ function ObjectFields({ ctx, schema, path }: { ctx: Ctx; schema: JsonSchema; pat
   );
 }
 
+/** "1–16", "at least 1", "more than 0" (a maximum of MAX_SAFE_INTEGER is no limit worth saying). */
+function range(s: JsonSchema): string | undefined {
+  const max = s.maximum !== undefined && s.maximum < Number.MAX_SAFE_INTEGER ? s.maximum : undefined;
+  const min = s.minimum;
+  if (min !== undefined && max !== undefined) return `${min}–${max}`;
+  if (min !== undefined) return `at least ${min}`;
+  if (s.exclusiveMinimum !== undefined)
+    return `more than ${s.exclusiveMinimum}${max !== undefined ? `, at most ${max}` : ''}`;
+  return max !== undefined ? `at most ${max}` : undefined;
+}
+
 function Hint({ id, schema }: { id: string; schema: JsonSchema }) {
-  const bits = [
-    schema.description,
-    schema.minimum !== undefined || schema.maximum !== undefined
-      ? `${schema.minimum ?? schema.exclusiveMinimum ?? '…'}–${schema.maximum ?? '…'}`
-      : undefined,
-  ].filter(Boolean);
+  const bits = [schema.description, range(schema)].filter(Boolean);
   return bits.length ? (
     <small id={id} className="sf-hint muted">
       {bits.join(' · ')}
