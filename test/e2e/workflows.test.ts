@@ -301,6 +301,17 @@ test('deployPrep asks for approval and continues when it is approved from the ru
   const again = page.getByRole('form', { name: 'Start deployPrep' });
   await expect(again.locator('#start-deployPrep-path').inputValue()).resolves.toBe(repo);
   await expect(again.locator('#start-deployPrep-aiNotes').isChecked()).resolves.toBe(false);
+  // Edited: release 2.0.0 instead of the computed version; then terminated (admin) with a reason.
+  await again.locator('#start-deployPrep-version').fill('2.0.0');
+  await again.getByRole('button', { name: 'Start deployPrep' }).click();
+  await page.waitForURL(/\/workflows\/runs\/deployPrep-/);
+  await page.getByTestId('approval').filter({ hasText: '2.0.0' }).waitFor({ timeout: 30_000 });
+  await page.getByRole('button', { name: 'Terminate…' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Terminate this run?' });
+  await dialog.getByLabel(/Reason/).fill('wrong version');
+  await dialog.getByRole('button', { name: 'Terminate' }).click();
+  await page.getByText('terminated', { exact: true }).first().waitFor({ timeout: 30_000 });
+  await expect(page.getByTestId('approval').count()).resolves.toBe(0);
   expect(problems).toEqual([]);
   await context.close();
 });

@@ -39,6 +39,7 @@ export function RunView({ id }: { id: string }) {
     queryKey: key,
     queryFn: () => api<RunDetail>(apiRunPath(id)),
     refetchInterval: (q) => (ending && q.state.data?.status === 'running' ? 300 : false),
+    staleTime: 0, // live only while shown
   });
   const types = useTypes();
   const refresh = () => void client.invalidateQueries({ queryKey: key });
@@ -124,7 +125,7 @@ export function RunView({ id }: { id: string }) {
           <p className="text">{r.failure.message}</p>
         </div>
       ) : null}
-      {r.progress?.pendingApprovals.length ? (
+      {r.status === 'running' && r.progress?.pendingApprovals.length ? (
         <Approvals id={r.workflowId} pending={r.progress.pendingApprovals} onDone={refresh} />
       ) : null}
       <div className="split wf-split">

@@ -16,7 +16,11 @@ const KEY = ['schedules'];
 export function Schedules() {
   const client = useQueryClient();
   const canOperate = useCan('operator');
-  const list = useQuery({ queryKey: KEY, queryFn: () => api<{ schedules: ScheduleRow[] }>('/schedules') });
+  const list = useQuery({
+    queryKey: KEY,
+    queryFn: () => api<{ schedules: ScheduleRow[] }>('/schedules'),
+    staleTime: 0, // live only while shown
+  });
   const types = useTypes();
   useLive('workflows', () => void client.invalidateQueries({ queryKey: KEY }));
   const refresh = () => void client.invalidateQueries({ queryKey: KEY });

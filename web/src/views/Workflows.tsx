@@ -293,6 +293,8 @@ function Runs({ types, ui }: { types: WorkflowType[]; ui: TemporalUi | undefined
     queryKey: ['runs', query.toString()],
     queryFn: () => api<{ runs: RunSummary[]; nextPageToken?: string }>(`/workflows?${query}`),
     placeholderData: keepPreviousData,
+    // Kept current by live events only while shown: read again whenever the list is shown again.
+    staleTime: 0,
   });
   // Starts and ends are announced on `workflows`, an end just before the run closes, and Temporal's
   // list may lag a moment more: refetch now and twice shortly after.
