@@ -34,10 +34,24 @@ let hook: HttpFake;
 let hookCalls = 0;
 let reviewId: string | undefined;
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cf-e2e-workflows-'));
+/** The workspace with the custom workflow definitions: one that runs, one that is broken. */
+const workspace = path.join(tmp, 'workspace');
+const GREET = `name: greet
+description: Says hello
+inputs:
+  who: { type: string, required: true, description: Whom to greet }
+  times: { type: number, default: 2, description: How many times }
+steps:
+  - id: hello
+    shell: { command: echo, args: ['hello \${{ inputs.who }}'] }
+`;
 
 beforeAll(async () => {
   execFileSync(process.execPath, [path.join(ROOT, 'web', 'build.mjs')], { stdio: 'pipe' });
   fs.mkdirSync(SHOTS, { recursive: true });
+  fs.mkdirSync(path.join(workspace, '.claude-flow', 'workflows'), { recursive: true });
+  fs.writeFileSync(path.join(workspace, '.claude-flow', 'workflows', 'greet.yaml'), GREET);
+  fs.writeFileSync(path.join(workspace, '.claude-flow', 'workflows', 'broken.yaml'), 'name: broken\nsteps: 3\n');
   hook = await startHttpFake(async ({ res }) => {
     hookCalls++;
     sendJson(res, 200, { received: true }, {});
@@ -49,6 +63,7 @@ beforeAll(async () => {
       ANTHROPIC_BASE_URL: anthropic.url,
       ANTHROPIC_MODEL: 'claude-haiku-4-5',
       TEMPORAL_UI_URL: TEMPORAL_UI,
+      CLAUDE_FLOW_WORKSPACE: workspace,
     },
   });
   const on = (apiKey: string | undefined) => ({
@@ -312,6 +327,31 @@ test('deployPrep asks for approval and continues when it is approved from the ru
   await dialog.getByRole('button', { name: 'Terminate' }).click();
   await page.getByText('terminated', { exact: true }).first().waitFor({ timeout: 30_000 });
   await expect(page.getByTestId('approval').count()).resolves.toBe(0);
+  expect(problems).toEqual([]);
+  await context.close();
+});
+
+test("a custom workflow: chosen from this host's definitions, its declared inputs as fields, the missing one named", async () => {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  const problems = problemsOf(page);
+  await page.goto(`${open.url}/workflows?start=custom`);
+  const form = page.getByRole('form', { name: 'Start custom' });
+  // The broken definition is listed with its problem, and is not offered.
+  await form.getByRole('status').filter({ hasText: 'broken' }).waitFor();
+  await expect(form.locator('#start-custom-name option').allTextContents()).resolves.toEqual(['—', 'greet']);
+  await form.locator('#start-custom-name').selectOption('greet');
+  await expect(form.locator('#start-custom-inputs-times').inputValue()).resolves.toBe('2');
+  await form.getByText('Whom to greet').waitFor();
+  await form.getByRole('button', { name: 'Start custom' }).click();
+  await form.locator('#start-custom-inputs-who-err').filter({ hasText: 'required by workflow "greet"' }).waitFor();
+  await look(page, 'workflows-custom');
+  await form.locator('#start-custom-inputs-who').fill('world');
+  await form.getByRole('button', { name: 'Start custom' }).click();
+  await page.waitForURL(/\/workflows\/runs\/custom-/);
+  await page.getByText('completed', { exact: true }).first().waitFor({ timeout: 30_000 });
+  await page.getByTestId('step').filter({ hasText: 'hello' }).first().waitFor();
+  await page.getByText('"who": "world"').first().waitFor();
   expect(problems).toEqual([]);
   await context.close();
 });

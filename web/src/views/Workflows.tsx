@@ -206,7 +206,15 @@ function StartForm({ def }: { def: WorkflowType }) {
           id={formId}
           schema={schema}
           value={value}
-          onChange={setValue}
+          onChange={(v) => {
+            const name = (v as { name?: unknown } | undefined)?.name;
+            // Another definition: its declared inputs, with their defaults.
+            if (custom && name !== (value as { name?: unknown } | undefined)?.name) {
+              const chosen = defs.data?.definitions.find((d) => d.name === name && !d.problems);
+              v = { ...(v as object), inputs: defaultsOf(inputsSchema(chosen)) };
+            }
+            setValue(v);
+          }}
           errors={byField}
           onJsonError={(path, m) =>
             setJsonErrors((j) => {
