@@ -109,10 +109,15 @@ async function lookOnPhone(page: Page, name: string): Promise<void> {
     const w = (globalThis as unknown as { innerWidth: number }).innerWidth;
     return [...d.querySelectorAll('body *')]
       .filter((e) => e.getBoundingClientRect().right > w + 1 && !e.parentElement?.closest('.scroll, pre'))
-      .slice(0, 3)
+      .slice(0, 6)
       .map((e) => `${e.tagName.toLowerCase()}.${e.className}`);
   });
   expect(wide).toEqual([]);
+  const overflow = await page.evaluate(() => {
+    const w = globalThis as unknown as { innerWidth: number; document: { documentElement: { scrollWidth: number } } };
+    return w.document.documentElement.scrollWidth - w.innerWidth;
+  });
+  expect(overflow).toBeLessThanOrEqual(0);
   await page.setViewportSize({ width: 1280, height: 800 });
 }
 

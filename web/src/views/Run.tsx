@@ -392,7 +392,7 @@ function Findings({ findings, total }: { findings: Finding[]; total: unknown }) 
       {findings.length === 0 ? <p className="muted">No findings: nothing to fix.</p> : null}
       {findings.length > 0 && rows.length === 0 ? <p className="muted">No findings match these filters.</p> : null}
       {rows.length ? (
-        <div className="scroll">
+        <div className="scroll wf-scroll">
           <table className="wf-findings">
             <thead>
               <tr>

@@ -36,7 +36,7 @@ export function Schedules() {
           <p className="muted">No schedules yet{canOperate ? ': create one above' : ''}.</p>
         ) : null}
         {list.data && list.data.schedules.length > 0 ? (
-          <div className="scroll">
+          <div className="scroll wf-scroll">
             <table className="wf-schedules">
               <thead>
                 <tr>

@@ -344,7 +344,7 @@ function Runs({ types, ui }: { types: WorkflowType[]; ui: TemporalUi | undefined
         <p className="muted">No runs{filtered ? ' match these filters' : ' yet'}.</p>
       ) : null}
       {list.data && list.data.runs.length > 0 ? (
-        <div className="scroll">
+        <div className="scroll wf-scroll">
           <table className="wf-runs">
             <thead>
               <tr>
