@@ -72,6 +72,16 @@ test('the catalog says where the Temporal Web UI is', async () => {
   });
 });
 
+test('run ids with a slash (children of custom workflows) travel URL-encoded', async () => {
+  const res = await request(http())
+    .get(`${api}/workflows/${encodeURIComponent('custom-x/step-1')}`)
+    .expect(404);
+  expect(res.body.detail).toBe('No workflow run custom-x/step-1');
+  await request(http())
+    .get(`${api}/workflows/${encodeURIComponent('custom-x/step-1')}/reports/markdown`)
+    .expect(404);
+});
+
 test('a bad input is a 400 whose errors name the field', async () => {
   const res = await request(http())
     .post(`${api}/workflows`)
