@@ -226,7 +226,11 @@ export const routes: RouteSpec[] = [
     handler: async (req, res, { temporal }) => {
       const workflowId = parse(runIdText, req.params.workflowId, 'path');
       const kind = parse(z.enum(REPORT_KINDS), req.params.kind, 'path');
-      const [run, input] = await Promise.all([describeRun(temporal, workflowId), runInput(temporal, workflowId)]);
+      // describeRun answers an unknown id with the 404; the history read cannot fail first.
+      const [run, input] = await Promise.all([
+        describeRun(temporal, workflowId),
+        runInput(temporal, workflowId).catch(() => undefined),
+      ]);
       const file = reportPath(workflowId, kind, run.result, input);
       res.attachment(path.basename(file)); // sets a Content-Type by extension: replaced by the kind's
       res.setHeader('Content-Type', REPORT_TYPES[kind]);

@@ -154,6 +154,28 @@ test('a code review: input and reports in its description, reports downloaded on
   expect(events.rows.every((e) => e.data.type === 'codeReview')).toBe(true);
 });
 
+test('a security audit: its SARIF and Markdown reports, from its own reportDir', async () => {
+  const repo = path.join(tmp, 'shop'); // built by the code review test
+  const reportDir = path.join(tmp, 'audit-reports');
+  const started = await request(http())
+    .post(`${api}/workflows`)
+    .send({ type: 'securityAudit', input: { path: repo, npmAudit: false, triage: false, reportDir } })
+    .expect(202);
+  const id = started.body.workflowId as string;
+  const run = await finished(id);
+  expect(run).toMatchObject({ status: 'completed', reports: { sarif: expect.stringContaining(reportDir) } });
+  const sarif = await request(http()).get(`${api}/workflows/${id}/reports/sarif`).buffer(true).expect(200);
+  expect(sarif.headers['content-type']).toBe('application/sarif+json');
+  expect(sarif.headers['content-disposition']).toMatch(/^attachment; filename="?security-audit-.*\.sarif"?$/);
+  const doc = JSON.parse(sarif.text ?? sarif.body.toString());
+  expect(doc.version).toBe('2.1.0');
+  expect(JSON.stringify(doc)).toContain('risky/eval');
+  await request(http())
+    .get(`${api}/workflows/${id}/reports/markdown`)
+    .expect(200)
+    .expect('content-type', /markdown/);
+});
+
 test('a terminated run announces its end on both channels', async () => {
   const repo = path.join(tmp, 'deploy');
   fs.mkdirSync(repo);
