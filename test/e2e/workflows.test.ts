@@ -294,7 +294,9 @@ test('deployPrep asks for approval and continues when it is approved from the ru
   await page.waitForURL(/\/workflows\/runs\/deployPrep-/);
   const approval = page.getByTestId('approval');
   await approval.waitFor({ timeout: 30_000 });
-  await expect(approval.textContent()).resolves.toContain('1.1.0');
+  // Its details (the release notes) rendered as Markdown.
+  await approval.getByRole('heading', { level: 3, name: /^v1\.1\.0/ }).waitFor();
+  await approval.locator('strong', { hasText: 'api:' }).waitFor();
   await look(page, 'workflow-run-approval');
   await approval.getByLabel('Comment').fill('Ship it');
   await approval.getByRole('button', { name: 'Approve' }).click();

@@ -2,7 +2,7 @@
 // failure, findings of reviews and audits as a sortable, filterable table, reports to download,
 // pending approvals answered with a comment, cancel / terminate, and run again (same or edited input).
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useMemo, useState } from 'react';
+import { Suspense, lazy, useMemo, useState } from 'react';
 import { Link, useLocation } from 'wouter';
 import { BASE, ApiError, api, count, when } from '../api';
 import { useLive } from '../live';
@@ -22,6 +22,8 @@ import {
   type Step,
 } from './workflow-api';
 import './workflows.css';
+
+const ApprovalText = lazy(() => import('./ApprovalText'));
 
 const REPORT_LABELS: Record<ReportKind, string> = {
   markdown: 'Markdown',
@@ -470,7 +472,11 @@ function Approval({
           · {approval.defaultOutcome ?? 'rejected'} by default at {when(approval.deadline)}
         </span>
       ) : null}
-      {approval.details ? <p className="text">{approval.details}</p> : null}
+      {approval.details ? (
+        <Suspense fallback={<p className="text">{approval.details}</p>}>
+          <ApprovalText text={approval.details} />
+        </Suspense>
+      ) : null}
       {canOperate ? (
         <>
           <label htmlFor={fieldId}>Comment</label>
