@@ -10,6 +10,7 @@ import {
   type WorkflowExecutionInfo,
 } from '@temporalio/client';
 import { executionInfoFromRaw } from '@temporalio/client/lib/helpers';
+import { decodeArrayFromPayloads } from '@temporalio/common/lib/internal-non-workflow';
 import { z } from 'zod';
 import type { Config } from './config';
 import { progressQuery } from '../workflows/contract/runs';
@@ -42,6 +43,8 @@ export interface RunSummary {
 }
 
 export interface RunDetail extends RunSummary {
+  /** The input it was started with (GET /workflows/{id}: for "run again"). */
+  input?: unknown;
   progress?: WorkflowProgress;
   result?: unknown;
   failure?: { message: string; type?: string };
@@ -66,13 +69,28 @@ export function validateInput(def: WorkflowTypeDef, input: unknown, config: Conf
     try {
       def.check?.(r.data, { config, workflowTypes: WORKFLOW_TYPES.map((d) => d.type) });
     } catch (err) {
-      throw badRequest(`Invalid input for ${def.type}: ${(err as Error).message}`);
+      throw badRequest(`Invalid input for ${def.type}: ${(err as Error).message}`, {
+        errors: checkErrors(err),
+      });
     }
     return r.data;
   }
   const problems = r.error.issues.map((i) => `${i.path.length ? `input.${i.path.join('.')}` : 'input'}: ${i.message}`);
   throw badRequest(`Invalid input for ${def.type}: ${problems.join('; ')}`, {
     errors: r.error.issues.map((i) => ({ path: ['input', ...i.path].join('.'), message: i.message })),
+  });
+}
+
+/**
+ * The fields a type's own check names (`inputs.<name>: …` problems of a custom workflow), as the
+ * machine-readable `errors` of the 400; anything else is about the input as a whole.
+ */
+function checkErrors(err: unknown): { path: string; message: string }[] {
+  const problems = (err as { problems?: unknown }).problems;
+  const lines = Array.isArray(problems) ? problems.map(String) : [(err as Error).message];
+  return lines.map((line) => {
+    const m = /^(inputs\.[A-Za-z_][A-Za-z0-9_]*): (.*)$/s.exec(line);
+    return m ? { path: `input.${m[1]}`, message: m[2] } : { path: 'input', message: line };
   });
 }
 
@@ -209,6 +227,18 @@ export async function listRuns(
   );
   const next = res.nextPageToken?.length ? sealPageToken(Buffer.from(res.nextPageToken)) : undefined;
   return { runs, ...(next ? { nextPageToken: next } : {}) };
+}
+
+/** The input a run was started with (the first event of its history), decoded; undefined when it took none. */
+export async function runInput(client: Client, workflowId: string): Promise<unknown> {
+  const res = await client.workflowService.getWorkflowExecutionHistory({
+    namespace: client.options.namespace,
+    execution: { workflowId },
+    maximumPageSize: 1,
+  });
+  const payloads = res.history?.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads;
+  if (!payloads?.length) return undefined;
+  return (await decodeArrayFromPayloads(client.options.loadedDataConverter, payloads))[0];
 }
 
 /** A run with its progress (query) and, once closed, its result or failure; 404 when unknown. */

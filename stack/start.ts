@@ -158,7 +158,11 @@ async function main(): Promise<void> {
     }
     const resolved: Config = {
       ...config,
-      temporal: { ...config.temporal, address: temporalServer?.address ?? config.temporal.address },
+      temporal: {
+        ...config.temporal,
+        address: temporalServer?.address ?? config.temporal.address,
+        uiUrl: config.temporal.uiUrl ?? temporalServer?.uiUrl,
+      },
       database: { ...config.database, url: postgres?.url ?? config.database.url },
     };
     const databaseUrl = resolved.database.url as string;

@@ -57,6 +57,9 @@ export const routes: RouteSpec[] = [
   spaRoute('/memory', 'The web dashboard: the memory explorer'),
   spaRoute('/sessions', 'The web dashboard: sessions'),
   spaRoute('/sessions/{sessionId}', 'The web dashboard: a session'),
+  spaRoute('/workflows', 'The web dashboard: workflow types and runs'),
+  spaRoute('/workflows/schedules', 'The web dashboard: schedules'),
+  spaRoute('/workflows/runs/{path}', 'The web dashboard: a workflow run'),
   {
     method: 'GET',
     path: '/assets/{path}',

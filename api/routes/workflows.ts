@@ -11,6 +11,8 @@ import {
   loadDefinition,
   validateOptions,
 } from '../../lib/custom-workflows';
+import fs from 'node:fs';
+import path from 'node:path';
 import { ProblemError, conflict, notFound, unavailable } from '../../lib/errors';
 import {
   RUN_STATUSES,
@@ -18,9 +20,13 @@ import {
   describeRun,
   listRuns,
   requireType,
+  runInput,
   startRun,
   validateInput,
 } from '../../lib/workflow-runs';
+import { publish } from '../../lib/live';
+import { publishRunChange } from '../../lib/run-events';
+import { REPORT_KINDS, REPORT_TYPES, reportFiles, reportPath } from '../../lib/workflow-reports';
 import { WORKFLOW_TYPES } from '../../lib/workflow-types';
 import { progressQuery } from '../../workflows/contract/runs';
 import { approvalDecidedSignal, decideUpdate, runWorkflowUpdate } from '../../workflows/contract/session-messages';
@@ -78,7 +84,9 @@ export const routes: RouteSpec[] = [
     role: 'viewer',
     tag: 'workflows',
     summary: 'Workflow types that can be started, with their input schemas',
-    handler: (_req, res) => {
+    description:
+      '`temporalUi` is the Temporal Web UI that runs can be looked at in (TEMPORAL_UI_URL, or the embedded one `npm start` runs): a run is at `{url}/namespaces/{namespace}/workflows/{workflowId}`. Absent when none is known.',
+    handler: (_req, res, { config }) => {
       res.json({
         types: WORKFLOW_TYPES.map((d) => ({
           type: d.type,
@@ -86,6 +94,9 @@ export const routes: RouteSpec[] = [
           webhook: Boolean(d.fromWebhook),
           inputSchema: schemaOf(d.input),
         })),
+        ...(config.temporal.uiUrl
+          ? { temporalUi: { url: config.temporal.uiUrl, namespace: config.temporal.namespace } }
+          : {}),
       });
     },
   },
@@ -129,11 +140,13 @@ export const routes: RouteSpec[] = [
     tag: 'workflows',
     summary: 'Start a workflow run (optionally as a child of a session)',
     body: startWorkflowBody,
-    handler: async (req, res, { temporal, config }) => {
+    handler: async (req, res, { temporal, config, pool }) => {
       requireEnabled(config);
       const body = parse(startWorkflowBody, req.body, 'body');
       if (!body.sessionId) {
-        res.status(202).json(await startRun(temporal, config, body));
+        const started = await startRun(temporal, config, body);
+        await publishRunChange(pool, 'started', { workflowId: started.workflowId, type: started.type });
+        res.status(202).json(started);
         return;
       }
       // A session's child: the session starts it (and shows it in its state and approvals).
@@ -143,6 +156,7 @@ export const routes: RouteSpec[] = [
       try {
         const { workflowId } = await session.executeUpdate(runWorkflowUpdate, { args: [{ type: def.type, input }] });
         const d = await temporal.workflow.getHandle(workflowId).describe();
+        await publishRunChange(pool, 'started', { workflowId, type: def.type, sessionId: body.sessionId });
         res.status(202).json({ workflowId, runId: d.runId, type: def.type, sessionId: body.sessionId });
       } catch (err) {
         // A refused update goes on to the error border, which answers it by its failure type.
@@ -181,9 +195,47 @@ export const routes: RouteSpec[] = [
     path: `${W}/{workflowId}`,
     role: 'viewer',
     tag: 'workflows',
-    summary: 'A run: status, progress, result or failure',
+    summary: 'A run: status, input, progress, result or failure, and the reports it wrote',
+    description:
+      '`reports` names the report files the result names by kind (markdown, sarif, json, junit); GET /workflows/{workflowId}/reports/{kind} serves them.',
     handler: async (req, res, { temporal }) => {
-      res.json(await describeRun(temporal, parse(runIdText, req.params.workflowId, 'path')));
+      const workflowId = parse(runIdText, req.params.workflowId, 'path');
+      const [run, input] = await Promise.all([
+        describeRun(temporal, workflowId),
+        runInput(temporal, workflowId).catch(() => undefined),
+      ]);
+      const reports = reportFiles(run.result, input);
+      res.json({
+        ...run,
+        ...(input !== undefined ? { input } : {}),
+        ...(Object.keys(reports).length ? { reports } : {}),
+      });
+    },
+  },
+  {
+    method: 'GET',
+    path: `${W}/{workflowId}/reports/{kind}`,
+    role: 'viewer',
+    tag: 'workflows',
+    summary: 'Download a report a run wrote (markdown, sarif, json, junit)',
+    description:
+      "Serves only the file the run's result names, and only from the run's reports directory (<repository>/.claude-flow/reports or its reportDir; a testRun's JUnit file from inside its repository), after following symlinks.",
+    errors: {
+      404: 'The run has no such report, the file is not on this host (written on another worker machine, or deleted), or it is outside the reports directory',
+    },
+    handler: async (req, res, { temporal }) => {
+      const workflowId = parse(runIdText, req.params.workflowId, 'path');
+      const kind = parse(z.enum(REPORT_KINDS), req.params.kind, 'path');
+      // describeRun answers an unknown id with the 404; the history read cannot fail first.
+      const [run, input] = await Promise.all([
+        describeRun(temporal, workflowId),
+        runInput(temporal, workflowId).catch(() => undefined),
+      ]);
+      const file = reportPath(workflowId, kind, run.result, input);
+      res.attachment(path.basename(file)); // sets a Content-Type by extension: replaced by the kind's
+      res.setHeader('Content-Type', REPORT_TYPES[kind]);
+      res.setHeader('X-Content-Type-Options', 'nosniff');
+      res.send(fs.readFileSync(file));
     },
   },
   {
@@ -207,14 +259,16 @@ export const routes: RouteSpec[] = [
     tag: 'workflows',
     summary: 'Terminate a run at once (no cleanup)',
     body: terminateBody,
-    handler: async (req, res, { temporal }) => {
+    handler: async (req, res, { temporal, pool }) => {
       const body = parse(terminateBody, req.body ?? {}, 'body');
       const run = await describeRun(temporal, parse(runIdText, req.params.workflowId, 'path'));
       if (run.status !== 'running')
         throw new ProblemError(409, 'Conflict', `${run.workflowId} is ${run.status}, not running`);
-      await temporal.workflow
-        .getHandle(run.workflowId)
-        .terminate(body.reason ?? `terminated by ${req.principal?.name ?? 'an admin'}`);
+      const reason = body.reason ?? `terminated by ${req.principal?.name ?? 'an admin'}`;
+      await temporal.workflow.getHandle(run.workflowId).terminate(reason);
+      // A terminated run runs no more code, so nobody else announces its end.
+      await publish(pool, `workflow:${run.workflowId}`, 'terminated', { type: run.type, message: reason });
+      await publishRunChange(pool, 'terminated', { workflowId: run.workflowId, type: run.type });
       res.status(202).json({ workflowId: run.workflowId, status: 'terminated' });
     },
   },

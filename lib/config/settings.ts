@@ -547,7 +547,7 @@ export const SETTINGS = {
     file: 'temporal.uiUrl',
     schema: optional(httpUrl),
     allowed: 'the http(s) origin of a Temporal Web UI, e.g. http://localhost:8080',
-    doc: 'A Temporal Web UI allowed (CORS) to call the codec endpoint; the embedded UI is always allowed.',
+    doc: 'A Temporal Web UI allowed (CORS) to call the codec endpoint (the embedded UI is always allowed), and the one the dashboard links workflow ids to (default: the embedded UI when `npm start` runs it).',
   },
   maxCachedWorkflows: {
     env: 'TEMPORAL_MAX_CACHED_WORKFLOWS',

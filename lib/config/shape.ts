@@ -28,6 +28,8 @@ export interface Config {
     testServerPath: string | undefined;
     port: number;
     uiPort: number;
+    /** The Temporal Web UI the dashboard links workflow ids to (TEMPORAL_UI_URL, or the embedded one `npm start` runs). */
+    uiUrl: string | undefined;
     maxCachedWorkflows: number;
   };
   database: { url: string | undefined; poolSize: number; embeddedPort: number };
@@ -153,7 +155,11 @@ export function toConfig(v: Values, projectRoot: string) {
   const decode = (key: string | undefined) => (key === undefined ? undefined : decodeKey32(key));
   return {
     projectRoot,
-    temporal: { ...temporal, tls: tls.cert || tls.ca || tls.serverName ? tls : undefined },
+    temporal: {
+      ...temporal,
+      uiUrl: uiUrl?.replace(/\/+$/, ''),
+      tls: tls.cert || tls.ca || tls.serverName ? tls : undefined,
+    },
     database: f.database,
     api: { ...api, apiKey, liveRetentionSeconds: live.retentionSeconds },
     enabled: f.enabled,

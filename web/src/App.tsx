@@ -9,8 +9,11 @@ import { useLiveState, type LiveState } from './live';
 import { ErrorBox, MeContext } from './ui';
 import { Memory } from './views/Memory';
 import { Overview } from './views/Overview';
+import { RunView } from './views/Run';
+import { Schedules } from './views/Schedules';
 import { SessionView } from './views/Session';
 import { Sessions } from './views/Sessions';
+import { Workflows } from './views/Workflows';
 
 export function App() {
   const me = useQuery({ queryKey: ['me'], queryFn: () => api<Me>('/auth/me'), retry: false });
@@ -126,6 +129,7 @@ function Shell({ me }: { me: Me }) {
           <NavLink href="/analytics">Analytics</NavLink>
           <NavLink href="/sessions">Sessions</NavLink>
           <NavLink href="/memory">Memory</NavLink>
+          <NavLink href="/workflows">Workflows</NavLink>
         </nav>
         <span className="who">
           <span
@@ -149,6 +153,10 @@ function Shell({ me }: { me: Me }) {
           <Route path="/sessions" component={Sessions} />
           <Route path="/memory" component={Memory} />
           <Route path="/sessions/:id">{(p) => <SessionView id={p.id} />}</Route>
+          <Route path="/workflows" component={Workflows} />
+          <Route path="/workflows/schedules" component={Schedules} />
+          {/* Run ids may hold `/` (children of custom workflows): links encode it, this decodes. */}
+          <Route path="/workflows/runs/*">{(p) => <RunView id={decodeURIComponent(p['*'])} />}</Route>
           <Route>
             <ErrorBox
               error={new ApiError(404, 'No such page', 'Go to the Overview, Sessions or Memory from the menu above.')}

@@ -2,11 +2,18 @@
 // failure turned into an ApiError carrying the API's problem+json title and detail.
 export const BASE = '/api/claude-flow';
 
+/** One bad field of a 400 (problem+json `errors`): `path` is dotted from the body, e.g. `input.repo`. */
+export interface FieldError {
+  path: string;
+  message: string;
+}
+
 export class ApiError extends Error {
   constructor(
     readonly status: number,
     readonly title: string,
     readonly detail: string,
+    readonly errors: FieldError[] = [],
   ) {
     super(detail);
   }
@@ -40,8 +47,13 @@ export async function api<T>(path: string, init: { method?: string; body?: unkno
   }
   // /readyz answers 503 with its checks when something is down: that is an answer, not an error.
   if (!res.ok && !(path === '/readyz' && data && typeof data === 'object' && 'status' in data)) {
-    const p = (data ?? {}) as { title?: string; detail?: string };
-    throw new ApiError(res.status, p.title ?? res.statusText, p.detail ?? (text.slice(0, 300) || `HTTP ${res.status}`));
+    const p = (data ?? {}) as { title?: string; detail?: string; errors?: unknown };
+    throw new ApiError(
+      res.status,
+      p.title ?? res.statusText,
+      p.detail ?? (text.slice(0, 300) || `HTTP ${res.status}`),
+      Array.isArray(p.errors) ? (p.errors as FieldError[]) : [],
+    );
   }
   return data as T;
 }
