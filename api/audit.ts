@@ -129,7 +129,7 @@ export async function readAudit(
   args.push(f.limit + 1);
   const res = await db.query<AuditRow>(
     `SELECT id::text AS id, at, actor, actor_name AS "actorName", action, target, status, ip, request_id AS "requestId"
-       FROM audit_log ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT $${args.length}`,
+       FROM audit_log ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY audit_log.id DESC LIMIT $${args.length}`,
     args,
   );
   const entries = res.rows.slice(0, f.limit);

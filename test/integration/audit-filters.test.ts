@@ -21,11 +21,11 @@ beforeAll(async () => {
   await request(http()).post(`${A}/keys`).set(admin).send({ name: 'ci', role: 'viewer' }).expect(201);
   await request(http()).post(`${A}/keys`).set(admin).send({ name: '', role: 'viewer' }).expect(400);
   await request(http()).delete(`${A}/keys/00000000-0000-4000-8000-000000000000`).set(admin).expect(404);
-  for (let i = 0; i < 5; i++)
+  for (let i = 0; i < 12; i++)
     await request(http()).put(`${A}/memory/entries/pages/k${i}`).set(admin).send({ value: i }).expect(201);
   // The trail is written in batches just after each answer.
   const deadline = Date.now() + 5_000;
-  while ((await app.pool.query('SELECT count(*)::int AS n FROM audit_log')).rows[0].n < 8) {
+  while ((await app.pool.query('SELECT count(*)::int AS n FROM audit_log')).rows[0].n < 15) {
     if (Date.now() > deadline) throw new Error('the audit rows were not written');
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -48,7 +48,7 @@ test('status filters by an exact code or a class; outcome by ok or failed', asyn
   expect((await audit({ status: '2xx', action: `POST ${A}/keys` })).entries.map((e) => e.status)).toEqual([201]);
   expect((await audit({ outcome: 'failed' })).entries.map((e) => e.status)).toEqual([404, 400]);
   const ok = await audit({ outcome: 'ok' });
-  expect(ok.entries).toHaveLength(6);
+  expect(ok.entries).toHaveLength(13);
   expect(ok.entries.every((e) => e.status < 400)).toBe(true);
   expect((await audit({ status: '5xx' })).entries).toEqual([]);
 });
@@ -57,6 +57,7 @@ test('target matches a path or its start, with % and _ taken literally', async (
   const keys = await audit({ target: `${A}/keys` });
   expect(keys.entries.map((e) => e.status)).toEqual([404, 400, 201]);
   expect((await audit({ target: `${A}/memory/entries/pages/k3` })).entries).toHaveLength(1);
+  expect((await audit({ target: `${A}/memory/entries/pages/k1` })).entries).toHaveLength(3); // k1, k10, k11
   expect((await audit({ target: `${A}/memory/entries/pages/k%` })).entries).toEqual([]);
   expect((await audit({ target: `${A}/memory/entries/pages/k_` })).entries).toEqual([]);
 });
@@ -64,6 +65,10 @@ test('target matches a path or its start, with % and _ taken literally', async (
 test('pages follow nextCursor, newest first, without gaps or repeats, until there is none', async () => {
   const all = await audit({ limit: 1000 });
   expect(all.nextCursor).toBeUndefined();
+  // Newest first by number, not as text (row 10 after row 9).
+  const ids = all.entries.map((e) => Number(e.id));
+  expect(ids.length).toBeGreaterThan(10);
+  expect(ids).toEqual([...ids].sort((a, b) => b - a));
   const seen: string[] = [];
   let cursor: string | undefined;
   let pages = 0;
@@ -80,7 +85,7 @@ test('pages follow nextCursor, newest first, without gaps or repeats, until ther
   const first = await audit({ target: `${A}/memory/`, limit: 2 });
   const second = await audit({ target: `${A}/memory/`, limit: 2, cursor: first.nextCursor as string });
   expect([...first.entries, ...second.entries].map((e) => e.target)).toEqual(
-    [4, 3, 2, 1].map((i) => `${A}/memory/entries/pages/k${i}`),
+    [11, 10, 9, 8].map((i) => `${A}/memory/entries/pages/k${i}`),
   );
 });
 
