@@ -55,6 +55,8 @@ export const routes: RouteSpec[] = [
   spaRoute('/', 'The web dashboard (Overview)'),
   spaRoute('/sessions', 'The web dashboard: sessions'),
   spaRoute('/sessions/{sessionId}', 'The web dashboard: a session'),
+  spaRoute('/settings', 'The web dashboard: preferences (kept in the browser)'),
+  spaRoute('/admin', 'The web dashboard: API keys and the audit log'),
   {
     method: 'GET',
     path: '/assets/{path}',

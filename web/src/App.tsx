@@ -6,10 +6,12 @@ import { Link, Route, Switch, useLocation } from 'wouter';
 import { ApiError, api, type Me } from './api';
 import { useLiveState } from './live';
 import { ErrorBox, MeContext } from './ui';
+import { Admin } from './views/Admin';
 import { Memory } from './views/Memory';
 import { Overview } from './views/Overview';
 import { SessionView } from './views/Session';
 import { Sessions } from './views/Sessions';
+import { Settings } from './views/Settings';
 
 export function App() {
   const me = useQuery({ queryKey: ['me'], queryFn: () => api<Me>('/auth/me'), retry: false });
@@ -95,6 +97,8 @@ function Shell({ me }: { me: Me }) {
           <NavLink href="/">Overview</NavLink>
           <NavLink href="/sessions">Sessions</NavLink>
           <NavLink href="/memory">Memory</NavLink>
+          <NavLink href="/settings">Settings</NavLink>
+          {me.role === 'admin' ? <NavLink href="/admin">Admin</NavLink> : null}
         </nav>
         <span className="who">
           <span className={`dot ${liveState}`} title={`Live updates: ${liveState}`} />
@@ -113,6 +117,8 @@ function Shell({ me }: { me: Me }) {
           <Route path="/sessions" component={Sessions} />
           <Route path="/memory" component={Memory} />
           <Route path="/sessions/:id">{(p) => <SessionView id={p.id} />}</Route>
+          <Route path="/settings" component={Settings} />
+          <Route path="/admin" component={Admin} />
           <Route>
             <ErrorBox
               error={new ApiError(404, 'No such page', 'Go to the Overview, Sessions or Memory from the menu above.')}

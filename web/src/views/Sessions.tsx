@@ -1,12 +1,14 @@
 // Sessions: the list, paged by the server (GET /sessions?limit&offset), filtered by status, owner
-// and project (kept in the URL), and a form to start one.
+// and project (kept in the URL, and remembered in this browser for the next visit), and a form to
+// start one.
 import { keepPreviousData, useMutation, useQuery } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { Link, useLocation, useSearch } from 'wouter';
 import { ApiError, SESSION_STATUSES, api, count, money, when, type SessionRow } from '../api';
+import { PageSize, useLastFilters, usePageSize } from '../prefs';
 import { ErrorBox, StatusBadge, useCan } from '../ui';
 
-const PAGE = 25;
+const FILTERS = ['status', 'owner', 'project', 'title'];
 
 export function Sessions() {
   const [, navigate] = useLocation();
@@ -17,6 +19,8 @@ export function Sessions() {
   const title = params.get('title') ?? '';
   const offset = Number(params.get('offset') ?? 0) || 0;
   const canStart = useCan('operator');
+  const [PAGE] = usePageSize();
+  useLastFilters('sessions', '/sessions', FILTERS);
 
   const setFilter = (changes: Record<string, string>) => {
     const next = new URLSearchParams(params);
@@ -57,9 +61,19 @@ export function Sessions() {
               ))}
             </select>
           </label>
-          <FilterInput label="Title contains" value={title} onCommit={(v) => setFilter({ title: v })} />
-          <FilterInput label="Owner" value={owner} onCommit={(v) => setFilter({ owner: v })} />
-          <FilterInput label="Project" value={project} onCommit={(v) => setFilter({ project: v })} />
+          <FilterInput
+            key={`title:${title}`}
+            label="Title contains"
+            value={title}
+            onCommit={(v) => setFilter({ title: v })}
+          />
+          <FilterInput key={`owner:${owner}`} label="Owner" value={owner} onCommit={(v) => setFilter({ owner: v })} />
+          <FilterInput
+            key={`project:${project}`}
+            label="Project"
+            value={project}
+            onCommit={(v) => setFilter({ project: v })}
+          />
         </form>
         {list.error ? <ErrorBox error={list.error} /> : null}
         {list.data && list.data.sessions.length === 0 ? (
@@ -123,6 +137,7 @@ export function Sessions() {
             >
               Next
             </button>
+            <PageSize />
           </nav>
         ) : null}
       </section>
