@@ -103,7 +103,7 @@ function Keys() {
           <p className="muted">
             {active} active of {keys.data.keys.length}; revoked keys stay listed for the audit log.
           </p>
-          <div className="scroll">
+          <div className="scroll" tabIndex={0} role="region" aria-label="API key list">
             <table className="keys">
               <thead>
                 <tr>
