@@ -185,6 +185,16 @@ test('keys: create (shown once), sign in with it elsewhere, revoke it (that brow
   await olga.getByRole('link', { name: 'Overview' }).click();
   await olga.getByRole('heading', { name: 'Overview' }).waitFor();
 
+  // A role change shows in the list and the API (and back, so olga stays an operator).
+  await row.getByLabel('Role of olga').selectOption('viewer');
+  await keys.getByRole('status').filter({ hasText: 'Key "olga" is now viewer' }).waitFor();
+  const listed = await asAdmin('GET', '/keys');
+  expect((listed.body as { keys: { name: string; role: string }[] }).keys).toEqual([
+    expect.objectContaining({ name: 'olga', role: 'viewer' }),
+  ]);
+  await row.getByLabel('Role of olga').selectOption('operator');
+  await keys.getByRole('status').filter({ hasText: 'Key "olga" is now operator' }).waitFor();
+
   // Its last use shows; revoke it behind a confirmation.
   await admin.reload();
   await until(async () => (await row.getByText('never').count()) === 0);
