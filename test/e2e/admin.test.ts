@@ -277,6 +277,7 @@ test('preferences: dark theme and rows per page survive a reload, live in localS
 
   await page.getByRole('link', { name: 'Settings' }).click();
   await page.getByRole('heading', { name: 'Preferences' }).waitFor();
+  await page.getByLabel('Same as the system (light here)').waitFor();
   sent.length = 0;
   await page.getByLabel('Dark').check();
   await expect(themeOf(page)).resolves.toBe('dark');

@@ -88,6 +88,30 @@ window.addEventListener('storage', (e) => {
   if (e.key === PREFIX + 'theme') applyTheme(readPref<Theme>('theme', 'system'));
 });
 
+const darkQuery = () => matchMedia('(prefers-color-scheme: dark)');
+
+/** Whether the system asks for dark (prefers-color-scheme), following its changes. */
+export function useSystemDark(): boolean {
+  return useSyncExternalStore(
+    (fn) => {
+      const m = darkQuery();
+      m.addEventListener('change', fn);
+      return () => m.removeEventListener('change', fn);
+    },
+    () => darkQuery().matches,
+  );
+}
+
+/**
+ * Whether the page is drawn dark: the chosen theme, or the system's when it is "system". For code
+ * that picks colours itself (a canvas chart) instead of reading the CSS variables.
+ */
+export function useDarkTheme(): boolean {
+  const [theme] = usePref<Theme>('theme', 'system');
+  const system = useSystemDark();
+  return theme === 'system' ? system : theme === 'dark';
+}
+
 export const usePageSize = () => usePref<number>('pageSize', 25);
 
 /** A "Rows per page" picker for a list's pager: the same preference as in Settings. */

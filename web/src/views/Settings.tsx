@@ -1,7 +1,7 @@
 // Settings: this browser's preferences (theme, rows per page, remembered filters). They live in
 // localStorage only: the API never sees them, and another browser has its own.
 import { useState } from 'react';
-import { PAGE_SIZES, THEMES, forgetPrefs, usePageSize, usePref, type Theme } from '../prefs';
+import { PAGE_SIZES, THEMES, forgetPrefs, usePageSize, usePref, useSystemDark, type Theme } from '../prefs';
 import './admin.css';
 
 const THEME_LABEL: Record<Theme, string> = {
@@ -14,6 +14,7 @@ export function Settings() {
   const [theme, setTheme] = usePref<Theme>('theme', 'system');
   const [pageSize, setPageSize] = usePageSize();
   const [forgot, setForgot] = useState(false);
+  const systemDark = useSystemDark();
   return (
     <>
       <h1>Settings</h1>
@@ -29,6 +30,7 @@ export function Settings() {
             <label key={t} className="choice">
               <input type="radio" name="theme" value={t} checked={theme === t} onChange={() => setTheme(t)} />
               {THEME_LABEL[t]}
+              {t === 'system' ? <span className="muted"> ({systemDark ? 'dark' : 'light'} here)</span> : null}
             </label>
           ))}
         </fieldset>
