@@ -10,8 +10,16 @@ const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 export interface AuditFilter {
   actor?: string;
   action?: string;
+  /** A target path, or the start of one (`/api/claude-flow/keys/` finds every call on a key). */
+  target?: string;
+  /** An exact HTTP status (403) or a class (4xx). */
+  status?: number | `${1 | 2 | 3 | 4 | 5}xx`;
+  /** `ok`: answered below 400; `failed`: 400 and up (refused, invalid, or an error). */
+  outcome?: 'ok' | 'failed';
   from?: string;
   to?: string;
+  /** Rows older than this one (the `nextCursor` of the previous page). */
+  cursor?: string;
   limit: number;
 }
 
@@ -95,8 +103,14 @@ export interface AuditRow {
   requestId: string | null;
 }
 
-/** Audit rows matching `f`, newest first. */
-export async function readAudit(db: Pick<pg.Pool, 'query'>, f: AuditFilter): Promise<AuditRow[]> {
+/** A LIKE pattern matching strings that start with `s` (its %, _ and \\ taken literally). */
+const startsWith = (s: string) => `${s.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+
+/** Audit rows matching `f`, newest first: a page of `f.limit`, and the cursor of the next page when there is one. */
+export async function readAudit(
+  db: Pick<pg.Pool, 'query'>,
+  f: AuditFilter,
+): Promise<{ entries: AuditRow[]; nextCursor?: string }> {
   const where: string[] = [];
   const args: unknown[] = [];
   const add = (sql: string, v: unknown) => {
@@ -105,13 +119,19 @@ export async function readAudit(db: Pick<pg.Pool, 'query'>, f: AuditFilter): Pro
   };
   if (f.actor) add('(actor = ? OR actor_name = ?)', f.actor);
   if (f.action) add('action = ?', f.action);
+  if (f.target) add('target LIKE ?', startsWith(f.target));
+  if (typeof f.status === 'number') add('status = ?', f.status);
+  else if (f.status) add('status BETWEEN ? AND ? + 99', Number(f.status[0]) * 100);
+  if (f.outcome) where.push(f.outcome === 'ok' ? 'status < 400' : 'status >= 400');
   if (f.from) add('at >= ?', f.from);
   if (f.to) add('at < ?', f.to);
-  args.push(f.limit);
+  if (f.cursor) add('id < ?', f.cursor);
+  args.push(f.limit + 1);
   const res = await db.query<AuditRow>(
     `SELECT id::text AS id, at, actor, actor_name AS "actorName", action, target, status, ip, request_id AS "requestId"
-       FROM audit_log ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT $${args.length}`,
+       FROM audit_log ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY audit_log.id DESC LIMIT $${args.length}`,
     args,
   );
-  return res.rows;
+  const entries = res.rows.slice(0, f.limit);
+  return res.rows.length > f.limit ? { entries, nextCursor: entries[entries.length - 1].id } : { entries };
 }

@@ -1,5 +1,5 @@
-// The shell: who is signed in (GET /auth/me), the sign-in page when nobody is, the navigation and
-// the routes of this step (Overview, Sessions, a session, Memory).
+// The shell: who is signed in (GET /auth/me), the sign-in page when nobody is, the navigation, the
+// live connection's banner and the routes of every view.
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState, type FormEvent } from 'react';
 import { Link, Route, Switch, useLocation } from 'wouter';
@@ -7,6 +7,7 @@ import { AnalyticsRoute } from './views/analytics-route';
 import { ApiError, api, type Me } from './api';
 import { useLiveState, type LiveState } from './live';
 import { ErrorBox, MeContext } from './ui';
+import { Admin } from './views/Admin';
 import { Memory } from './views/Memory';
 import { Overview } from './views/Overview';
 import { RunView } from './views/Run';
@@ -14,6 +15,7 @@ import { Schedules } from './views/Schedules';
 import { SessionView } from './views/Session';
 import { Sessions } from './views/Sessions';
 import { Workflows } from './views/Workflows';
+import { Settings } from './views/Settings';
 
 export function App() {
   const me = useQuery({ queryKey: ['me'], queryFn: () => api<Me>('/auth/me'), retry: false });
@@ -126,10 +128,12 @@ function Shell({ me }: { me: Me }) {
         <span className="brand">Claude Flow</span>
         <nav aria-label="Main">
           <NavLink href="/">Overview</NavLink>
-          <NavLink href="/analytics">Analytics</NavLink>
           <NavLink href="/sessions">Sessions</NavLink>
-          <NavLink href="/memory">Memory</NavLink>
           <NavLink href="/workflows">Workflows</NavLink>
+          <NavLink href="/memory">Memory</NavLink>
+          <NavLink href="/analytics">Analytics</NavLink>
+          <NavLink href="/settings">Settings</NavLink>
+          {me.role === 'admin' ? <NavLink href="/admin">Admin</NavLink> : null}
         </nav>
         <span className="who">
           <span
@@ -157,9 +161,17 @@ function Shell({ me }: { me: Me }) {
           <Route path="/workflows/schedules" component={Schedules} />
           {/* Run ids may hold `/` (children of custom workflows): links encode it, this decodes. */}
           <Route path="/workflows/runs/*">{(p) => <RunView id={decodeURIComponent(p['*'])} />}</Route>
+          <Route path="/settings" component={Settings} />
+          <Route path="/admin" component={Admin} />
           <Route>
             <ErrorBox
-              error={new ApiError(404, 'No such page', 'Go to the Overview, Sessions or Memory from the menu above.')}
+              error={
+                new ApiError(
+                  404,
+                  'No such page',
+                  'This address is not a page of the dashboard: choose a view from the menu above.',
+                )
+              }
             />
           </Route>
         </Switch>

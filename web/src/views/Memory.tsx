@@ -8,6 +8,7 @@ import { Fragment, useContext, useEffect, useId, useRef, useState, type FormEven
 import { Link, useLocation, useSearch } from 'wouter';
 import { ApiError, api, count, plural, when } from '../api';
 import { useLive } from '../live';
+import { PageSize, useLastFilters, usePageSize } from '../prefs';
 import { Confirm, ErrorBox, MeContext, useCan } from '../ui';
 
 interface Provenance {
@@ -48,7 +49,8 @@ interface NamespaceStats {
   sealed: boolean;
 }
 
-const PAGE = 25;
+/** What Memory remembers for the next visit (in this browser): the namespace and the search. */
+const FILTERS = ['ns', 'q'];
 
 /** An entry's path under /memory/entries or /memory/versions: the namespace, then the key (a `/` in it as %2F). */
 const entryPath = (kind: 'entries' | 'versions', ns: string, key: string) =>
@@ -73,6 +75,7 @@ export function Memory() {
   const [creating, setCreating] = useState(false);
   const [gone, setGone] = useState<string | undefined>();
   const canWrite = useCan('operator');
+  useLastFilters('memory', '/memory', FILTERS);
 
   const go = (changes: Record<string, string | null>) => {
     const next = new URLSearchParams(params);
@@ -326,6 +329,7 @@ function Entries({
   onOpen: (e: Entry) => void;
 }) {
   const admin = useContext(MeContext)?.role === 'admin';
+  const [PAGE] = usePageSize();
   // Cursors of the pages before this one (cursor paging goes forward; Previous pops).
   const [cursors, setCursors] = useState<string[]>([]);
   const [shownNs, setShownNs] = useState(ns);
@@ -407,6 +411,7 @@ function Entries({
           >
             Next
           </button>
+          <PageSize />
         </nav>
       ) : null}
     </section>

@@ -1,13 +1,15 @@
 // Sessions: the list, paged by the server (GET /sessions?limit&offset), filtered by status, owner
-// and project (kept in the URL), and a form to start one.
+// and project (kept in the URL, and remembered in this browser for the next visit), a form to start
+// one, and live updates of the rows.
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { Link, useLocation, useSearch } from 'wouter';
 import { ApiError, SESSION_STATUSES, api, count, money, when, type SessionRow } from '../api';
 import { useLive } from '../live';
+import { PageSize, useLastFilters, usePageSize } from '../prefs';
 import { ErrorBox, StatusBadge, useCan } from '../ui';
 
-const PAGE = 25;
+const FILTERS = ['status', 'owner', 'project', 'title'];
 
 type Page = { total: number; sessions: SessionRow[] };
 
@@ -43,6 +45,8 @@ export function Sessions() {
   const title = params.get('title') ?? '';
   const offset = Number(params.get('offset') ?? 0) || 0;
   const canStart = useCan('operator');
+  const [PAGE] = usePageSize();
+  useLastFilters('sessions', '/sessions', FILTERS);
 
   const setFilter = (changes: Record<string, string>) => {
     const next = new URLSearchParams(params);
@@ -84,9 +88,19 @@ export function Sessions() {
               ))}
             </select>
           </label>
-          <FilterInput label="Title contains" value={title} onCommit={(v) => setFilter({ title: v })} />
-          <FilterInput label="Owner" value={owner} onCommit={(v) => setFilter({ owner: v })} />
-          <FilterInput label="Project" value={project} onCommit={(v) => setFilter({ project: v })} />
+          <FilterInput
+            key={`title:${title}`}
+            label="Title contains"
+            value={title}
+            onCommit={(v) => setFilter({ title: v })}
+          />
+          <FilterInput key={`owner:${owner}`} label="Owner" value={owner} onCommit={(v) => setFilter({ owner: v })} />
+          <FilterInput
+            key={`project:${project}`}
+            label="Project"
+            value={project}
+            onCommit={(v) => setFilter({ project: v })}
+          />
         </form>
         {list.error ? <ErrorBox error={list.error} /> : null}
         {list.data && list.data.sessions.length === 0 ? (
@@ -150,6 +164,7 @@ export function Sessions() {
             >
               Next
             </button>
+            <PageSize />
           </nav>
         ) : null}
       </section>
