@@ -242,6 +242,9 @@ export async function runInput(client: Client, workflowId: string): Promise<unkn
 }
 
 /** A run with its progress (query) and, once closed, its result or failure; 404 when unknown. */
+/** How long describing a run waits for a worker to answer its progress query. */
+export const PROGRESS_QUERY_DEADLINE_MS = 3_000;
+
 export async function describeRun(client: Client, workflowId: string): Promise<RunDetail> {
   const handle = client.workflow.getHandle(workflowId);
   let info: Omit<WorkflowExecutionInfo, 'raw'>;
@@ -252,8 +255,12 @@ export async function describeRun(client: Client, workflowId: string): Promise<R
     throw err;
   }
   const detail: RunDetail = summaryOf(info);
-  // Workflows without a progress query (or with no worker to answer it) just have no progress.
-  detail.progress = await handle.query(progressQuery).catch(() => undefined);
+  // Workflows without a progress query, or with no worker answering it within the deadline (a query
+  // waits for a worker, however long: a run whose task queue nobody polls would hold the request),
+  // just have no progress.
+  detail.progress = await client.connection
+    .withDeadline(Date.now() + PROGRESS_QUERY_DEADLINE_MS, () => handle.query(progressQuery))
+    .catch(() => undefined);
   if (detail.status === 'completed') {
     detail.result = await handle.result().catch(() => undefined);
   } else if (detail.status !== 'running') {

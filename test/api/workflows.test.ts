@@ -141,6 +141,22 @@ test('a run is started, described with its result, listed, counted, and announce
   await request(http()).post(`${api}/workflows/${started.body.workflowId}/cancel`).expect(409);
 });
 
+test('a run no worker polls is still described at once, with no progress, instead of holding the request', async () => {
+  // deployPrep on a task queue nobody polls: its progress query would wait for a worker forever.
+  const handle = await app.client.workflow.start('deployPrep', {
+    taskQueue: 'nobody-polls-this-queue',
+    workflowId: `unpolled-${Date.now()}`,
+    args: [{ repoPath: '/tmp' }],
+  });
+  try {
+    const res = await request(http()).get(`${api}/workflows/${handle.workflowId}`).timeout(15_000).expect(200);
+    expect(res.body).toMatchObject({ workflowId: handle.workflowId, type: 'deployPrep', status: 'running' });
+    expect(res.body.progress).toBeUndefined();
+  } finally {
+    await handle.terminate('test over');
+  }
+});
+
 test('a run started for a session is its child and is listed by session', async () => {
   const session = await request(http()).post(`${api}/sessions`).send({ title: 'runs' }).expect(201);
   const sessionId = session.body.sessionId as string;
