@@ -57,6 +57,23 @@ export function uniqueTaskQueue(prefix = 'test'): string {
   return `${prefix}-${randomBytes(5).toString('hex')}`;
 }
 
+/**
+ * A workspace of the test's own, holding a copy of the project's custom workflow definitions: a
+ * test that writes definitions (the API's create and save routes, a fuzzer) never writes into the
+ * checkout.
+ */
+function testWorkspace(tmpDir: string): string {
+  const dir = fs.mkdtempSync(path.join(tmpDir, 'workspace-'));
+  fs.cpSync(
+    path.join(__dirname, '..', '..', '.claude-flow', 'workflows'),
+    path.join(dir, '.claude-flow', 'workflows'),
+    {
+      recursive: true,
+    },
+  );
+  return dir;
+}
+
 /** A Config as the app would load it, pointed at the harness; `env` adds or overrides settings. */
 export function testConfig(env: Record<string, string> = {}): Config {
   const h = harness();
@@ -66,6 +83,7 @@ export function testConfig(env: Record<string, string> = {}): Config {
       TEMPORAL_ADDRESS: h.temporalAddress,
       TEMPORAL_TASK_QUEUE: uniqueTaskQueue(),
       CLAUDE_FLOW_DATA_DIR: dataDir,
+      ...(env.CLAUDE_FLOW_WORKSPACE ? {} : { CLAUDE_FLOW_WORKSPACE: testWorkspace(h.tmpDir) }),
       LOG_LEVEL: 'warn',
       ...env,
     },
