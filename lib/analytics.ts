@@ -157,13 +157,14 @@ export async function runsIn(
   client: Client,
   range: Range,
   max: number,
+  taskQueue?: string,
 ): Promise<{ runs: RunSummary[]; truncated: boolean }> {
   const runs: RunSummary[] = [];
   let pageToken: string | undefined;
   do {
     const page = await listRuns(
       client,
-      { since: range.from, until: range.to },
+      { since: range.from, until: range.to, taskQueue },
       { limit: Math.min(1000, max - runs.length), pageToken },
     );
     runs.push(...page.runs);
@@ -177,8 +178,8 @@ const outcomeOf = (s: RunStatus) => (s === 'continued_as_new' ? 'completed' : s)
 const bucketOf = (range: Range, at: string) => new Date(floorTo(Date.parse(at), range.bucketMs)).toISOString();
 
 /** Runs by outcome per bucket (of their start), duration percentiles by type, and how many run now. */
-export async function workflowSeries(client: Client, range: Range, max: number) {
-  const { runs, truncated } = await runsIn(client, range, max);
+export async function workflowSeries(client: Client, range: Range, max: number, taskQueue?: string) {
+  const { runs, truncated } = await runsIn(client, range, max, taskQueue);
   const counts = new Map<string, number>();
   const durations = new Map<string, number[]>();
   const byType = new Map<string, RunSummary[]>();
@@ -228,7 +229,7 @@ export async function workflowSeries(client: Client, range: Range, max: number) 
     ...rangeOut(range),
     runs: runs.length,
     truncated,
-    runningNow: await runningNow(client),
+    runningNow: await runningNow(client, taskQueue),
     totals,
     points,
     durations: durationPoints,
@@ -237,10 +238,10 @@ export async function workflowSeries(client: Client, range: Range, max: number) 
 }
 
 /** How many catalog runs are running now, whenever they started. */
-export async function runningNow(client: Client): Promise<number> {
+export async function runningNow(client: Client, taskQueue?: string): Promise<number> {
   const res = await client.workflowService.countWorkflowExecutions({
     namespace: client.options.namespace,
-    query: runQuery({ status: 'running' }),
+    query: runQuery({ status: 'running', taskQueue }),
   });
   return Number(res.count ?? 0);
 }
@@ -332,7 +333,12 @@ export interface RecentError {
  * Failed model calls by provider and error type (with the rate among that provider's calls), failed
  * runs by failure type, each per bucket, and the `recent` newest errors of both kinds.
  */
-export async function errorSeries(pool: pg.Pool, client: Client, range: Range, opts: { max: number; recent: number }) {
+export async function errorSeries(
+  pool: pg.Pool,
+  client: Client,
+  range: Range,
+  opts: { max: number; recent: number; taskQueue?: string },
+) {
   const interval = `${range.bucketMs / 1000} seconds`;
   const [calls, perProvider, recentCalls, { runs, truncated }] = await Promise.all([
     pool.query<{ b: Date; provider: string; error_type: string; failures: string }>(
@@ -361,7 +367,7 @@ export async function errorSeries(pool: pg.Pool, client: Client, range: Range, o
         ORDER BY created_at DESC, id DESC LIMIT $3`,
       [range.from, range.to, opts.recent],
     ),
-    runsIn(client, range, opts.max),
+    runsIn(client, range, opts.max, opts.taskQueue),
   ]);
   const callsOf = new Map(perProvider.rows.map((r) => [r.provider, num(r.calls)]));
   const callPoints = calls.rows.map((r) => ({

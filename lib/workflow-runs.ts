@@ -149,7 +149,8 @@ export function summaryOf(info: Omit<WorkflowExecutionInfo, 'raw'>): RunSummary 
   };
 }
 
-const quote = (s: string) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+/** A string literal of Temporal's visibility query language. */
+export const quote = (s: string) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 const STATUS_NAMES: Record<RunStatus, string> = {
   running: 'Running',
   completed: 'Completed',
@@ -161,6 +162,11 @@ const STATUS_NAMES: Record<RunStatus, string> = {
 };
 
 export interface RunFilter {
+  /**
+   * This deployment's task queue (config.temporal.taskQueue): a namespace may hold other
+   * deployments' runs (another team's, staging beside dev), which are not this one's to list.
+   */
+  taskQueue?: string;
   type?: string;
   status?: RunStatus;
   sessionId?: string;
@@ -172,6 +178,7 @@ export interface RunFilter {
 export function runQuery(f: RunFilter): string {
   const types = f.type ? [f.type] : WORKFLOW_TYPES.map((d) => d.type);
   const parts = [`WorkflowType IN (${types.map(quote).join(', ')})`];
+  if (f.taskQueue) parts.push(`TaskQueue = ${quote(f.taskQueue)}`);
   if (f.status) parts.push(`ExecutionStatus = ${quote(STATUS_NAMES[f.status])}`);
   if (f.sessionId) parts.push(`CfSessionId = ${quote(f.sessionId)}`);
   if (f.since) parts.push(`StartTime >= ${quote(f.since.toISOString())}`);
@@ -299,14 +306,18 @@ export function percentile(sorted: number[], p: number): number | null {
 /** Counts, success rate and duration percentiles by type over runs started since `since` (at most `max` runs). */
 export async function runAnalytics(
   client: Client,
-  opts: { since: Date; max: number },
+  opts: { since: Date; max: number; taskQueue?: string },
 ): Promise<{ since: string; runs: number; truncated: boolean; types: TypeAnalytics[] }> {
   const byType = new Map<string, RunSummary[]>();
   let seen = 0;
   let truncated = false;
   let pageToken: string | undefined;
   do {
-    const page = await listRuns(client, { since: opts.since }, { limit: Math.min(1000, opts.max - seen), pageToken });
+    const page = await listRuns(
+      client,
+      { since: opts.since, taskQueue: opts.taskQueue },
+      { limit: Math.min(1000, opts.max - seen), pageToken },
+    );
     for (const run of page.runs) {
       const list = byType.get(run.type) ?? [];
       list.push(run);

@@ -312,10 +312,10 @@ export const routes: RouteSpec[] = [
     tag: 'analytics',
     summary: 'Workflow runs by type: count, success rate, duration percentiles',
     query: workflowAnalyticsQuery,
-    handler: async (req, res, { temporal }) => {
+    handler: async (req, res, { temporal, config }) => {
       const q = parse(workflowAnalyticsQuery, req.query, 'query');
       const since = q.since ? new Date(q.since) : new Date(Date.now() - 30 * 24 * 3600 * 1000);
-      res.json(await runAnalytics(temporal, { since, max: q.max }));
+      res.json(await runAnalytics(temporal, { since, max: q.max, taskQueue: config.temporal.taskQueue }));
     },
   },
   {
@@ -339,9 +339,9 @@ export const routes: RouteSpec[] = [
     summary: 'Workflow runs over time: runs by outcome per bucket, duration percentiles by type',
     query: workflowSeriesQuery,
     response: { schema: workflowSeriesOut },
-    handler: async (req, res, { temporal }) => {
+    handler: async (req, res, { temporal, config }) => {
       const q = parse(workflowSeriesQuery, req.query, 'query');
-      res.json(await workflowSeries(temporal, resolveRange(q), q.max));
+      res.json(await workflowSeries(temporal, resolveRange(q), q.max, config.temporal.taskQueue));
     },
   },
   {
@@ -364,9 +364,15 @@ export const routes: RouteSpec[] = [
     summary: 'Errors over time: failed model calls by provider and type, failed runs by failure type, the newest',
     query: errorSeriesQuery,
     response: { schema: errorSeriesOut },
-    handler: async (req, res, { pool, temporal }) => {
+    handler: async (req, res, { pool, temporal, config }) => {
       const q = parse(errorSeriesQuery, req.query, 'query');
-      res.json(await errorSeries(pool, temporal, resolveRange(q), { max: q.max, recent: q.recent }));
+      res.json(
+        await errorSeries(pool, temporal, resolveRange(q), {
+          max: q.max,
+          recent: q.recent,
+          taskQueue: config.temporal.taskQueue,
+        }),
+      );
     },
   },
   {

@@ -448,7 +448,7 @@ export const routes: RouteSpec[] = [
     handler: async (req, res, ctx) => {
       const name = nameParam(req);
       const q = parse(runsQuery, req.query, 'query');
-      res.json(await definitionRuns(ctx.temporal, name, q));
+      res.json(await definitionRuns(ctx.temporal, name, { ...q, taskQueue: ctx.config.temporal.taskQueue }));
     },
   },
 ];

@@ -172,13 +172,14 @@ export const routes: RouteSpec[] = [
     tag: 'workflows',
     summary: 'List runs (type, status, session, time), newest first',
     query: listRunsQuery,
-    handler: async (req, res, { temporal }) => {
+    handler: async (req, res, { temporal, config }) => {
       const q = parse(listRunsQuery, req.query, 'query');
       if (q.type) requireType(q.type);
       res.json(
         await listRuns(
           temporal,
           {
+            taskQueue: config.temporal.taskQueue,
             type: q.type,
             status: q.status,
             sessionId: q.sessionId,

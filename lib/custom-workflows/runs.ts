@@ -8,6 +8,7 @@
 // `customLoadDefinition` activity (the hash it pinned). A search attribute set at start would make
 // this a visibility filter; that changes how runs are started (sessions, schedules and custom
 // parents start `custom` too, the last two from workflow code), so it is left for later.
+import { quote } from '../workflow-runs';
 import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
 import { executionInfoFromRaw } from '@temporalio/client/lib/helpers';
 import { decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-workflow';
@@ -70,7 +71,7 @@ async function headOf(
 export async function definitionRuns(
   client: Client,
   name: string,
-  opts: { limit: number; scan: number },
+  opts: { limit: number; scan: number; taskQueue?: string },
 ): Promise<{ runs: DefinitionRun[]; scanned: number; more: boolean }> {
   const runs: DefinitionRun[] = [];
   let scanned = 0;
@@ -79,7 +80,8 @@ export async function definitionRuns(
   do {
     const page = await client.workflowService.listWorkflowExecutions({
       namespace: client.options.namespace,
-      query: `WorkflowType = 'custom'`,
+      // This deployment's runs only (see RunFilter.taskQueue in lib/workflow-runs).
+      query: `WorkflowType = 'custom'${opts.taskQueue ? ` AND TaskQueue = ${quote(opts.taskQueue)}` : ''}`,
       pageSize: Math.min(100, opts.scan - scanned),
       nextPageToken: token,
     });
