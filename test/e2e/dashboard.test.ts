@@ -328,7 +328,11 @@ test('memory explorer: create, search with highlights, edit, a conflicting edit,
   expect(await putMemory('notes/e2e/release-plan', { value: 'Theirs: ship on Wednesday.', expectedVersion: 2 })).toBe(
     200,
   );
-  await page.getByTestId('entry-row').filter({ hasText: 'release-plan' }).getByRole('cell', { name: '3' }).waitFor();
+  await page
+    .getByTestId('entry-row')
+    .filter({ hasText: 'release-plan' })
+    .getByRole('cell', { name: '3', exact: true })
+    .waitFor();
   await entry.getByRole('status').filter({ hasText: 'Version 3 was saved while you were editing' }).waitFor();
   await entry.getByRole('button', { name: 'Save (from version 2)' }).click();
   const conflict = entry.getByRole('alert').filter({ hasText: 'Conflict' });

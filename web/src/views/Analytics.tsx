@@ -149,6 +149,10 @@ export default function Analytics() {
     else if (e.type === 'usage' || e.type === 'eval') refresh('usage', 'errors', 'sessions', 'runs');
     else refresh('usage', 'runs', 'sessions', 'errors', 'perf');
   });
+  // A run starting or ending anywhere: the runs charts and the failed runs.
+  useLive('workflows', () => {
+    for (const k of ['runs', 'errors']) void client.invalidateQueries({ queryKey: ['analytics', k] });
+  });
 
   const shown = usage.data ?? runs.data ?? sessions.data;
   return (

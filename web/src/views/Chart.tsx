@@ -1,6 +1,7 @@
 // One chart of the analytics view: a uPlot canvas drawn from a Dataset, its legend (with the value
 // under the cursor), the same numbers as a table (for keyboards and screen readers: a canvas says
 // nothing by itself), and "Export CSV" of exactly those numbers.
+import { useDarkTheme } from '../prefs';
 import { useEffect, useId, useRef, useState } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
@@ -89,21 +90,10 @@ const slug = (s: string) =>
     .replace(/[^a-z0-9]+/g, '-')
     .replace(/^-|-$/g, '');
 
-function useDarkScheme(): boolean {
-  const [dark, setDark] = useState(() => matchMedia('(prefers-color-scheme: dark)').matches);
-  useEffect(() => {
-    const m = matchMedia('(prefers-color-scheme: dark)');
-    const on = () => setDark(m.matches);
-    m.addEventListener('change', on);
-    return () => m.removeEventListener('change', on);
-  }, []);
-  return dark;
-}
-
 export function Chart({ data, height = 220, empty }: { data: Dataset; height?: number; empty?: string }) {
   const box = useRef<HTMLDivElement>(null);
   const [hover, setHover] = useState<number | null>(null);
-  const dark = useDarkScheme();
+  const dark = useDarkTheme();
   const tableId = useId();
   const hasData = data.x.length > 0 && data.series.some((s) => s.values.some((v) => v !== null && v !== 0));
 

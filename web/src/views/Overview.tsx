@@ -6,6 +6,7 @@ import { api, count, money, when, type Readiness, type RunSummary, type SessionR
 import { useLive } from '../live';
 import { ErrorBox, StatusBadge } from '../ui';
 import { RecentErrors, type ErrorSeries, type WorkflowSeries } from './analytics-shared';
+import { runPath } from './workflow-api';
 
 const PARTS: Record<string, string> = {
   postgres: 'PostgreSQL',
@@ -27,6 +28,8 @@ export function Overview() {
     void client.invalidateQueries({ queryKey: ['usage'] });
     void client.invalidateQueries({ queryKey: ['runs'] });
   });
+  // Runs starting and ending anywhere (`workflows`): the counts, the recent runs and errors.
+  useLive('workflows', () => void client.invalidateQueries({ queryKey: ['runs'] }));
   const ready = useQuery({ queryKey: ['readyz'], queryFn: () => api<Readiness>('/readyz'), refetchInterval: 15_000 });
   const active = useQuery({
     queryKey: ['sessions', { status: 'active', limit: 1 }],
@@ -152,7 +155,13 @@ export function Overview() {
                 {runs.data.runs.map((r) => (
                   <tr key={r.workflowId}>
                     <td className="mono">
-                      {r.sessionId ? <Link href={`/sessions/${r.sessionId}`}>{r.workflowId}</Link> : r.workflowId}
+                      <Link href={runPath(r.workflowId)}>{r.workflowId}</Link>
+                      {r.sessionId ? (
+                        <>
+                          {' '}
+                          · <Link href={`/sessions/${r.sessionId}`}>its session</Link>
+                        </>
+                      ) : null}
                     </td>
                     <td>{r.type}</td>
                     <td>

@@ -18,6 +18,8 @@ import {
 } from '../api';
 import { useLive } from '../live';
 import { Confirm, ErrorBox, StatusBadge, useCan } from '../ui';
+import { runPath, temporalLink } from './workflow-api';
+import { useTypes } from './Workflows';
 
 interface Stream {
   key: string;
@@ -60,6 +62,8 @@ export function SessionView({ id }: { id: string }) {
     else if (e.type === 'session.updated') void refresh().then(() => setStream((s) => (s?.done ? undefined : s)));
   });
 
+  const history = temporalLink(useTypes().data?.temporalUi, `session-${id}`);
+
   if (state.error) return <ErrorBox error={state.error} action={<Link href="/sessions">Back to the sessions</Link>} />;
   if (!state.data) return <p className="muted">Loading the session…</p>;
   const s = state.data;
@@ -87,6 +91,11 @@ export function SessionView({ id }: { id: string }) {
           </p>
         </div>
         <div className="controls">
+          {history ? (
+            <a className="button" href={history} target="_blank" rel="noopener noreferrer">
+              History in Temporal
+            </a>
+          ) : null}
           <a className="button" href={`${BASE}${path}/export`} download={`session-${id}.json`}>
             Export
           </a>
@@ -121,7 +130,10 @@ export function SessionView({ id }: { id: string }) {
             <ul className="plain">
               {s.children.map((c) => (
                 <li key={c.workflowId}>
-                  <StatusBadge status={c.status} /> {c.type} <span className="mono muted">{c.workflowId}</span>
+                  <StatusBadge status={c.status} /> {c.type}{' '}
+                  <Link href={runPath(c.workflowId)} className="mono">
+                    {c.workflowId}
+                  </Link>
                   <br />
                   <span className="muted">
                     started {when(c.startedAt)}
