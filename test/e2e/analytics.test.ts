@@ -325,6 +325,6 @@ test('the Overview counts running and failed runs today and lists the recent err
   await recent.getByText('AiProviderUnavailable').waitFor();
   // Tokens today: the session's and the three aiTasks' usage.
   await page.getByRole('region', { name: 'Tokens today' }).getByText('2,160').waitFor();
-  await look(page, 'overview');
+  await look(page, 'overview-with-runs');
   await context.close();
 });
