@@ -4,6 +4,7 @@ import request from 'supertest';
 import { createApp } from '../../api/app';
 import { ROUTES } from '../../api/catalog';
 import { startTestApp, type TestApp } from '../helpers/stack';
+import { concretePath } from '../helpers/routes';
 
 const A = '/api/claude-flow';
 const ADMIN = 'bootstrap-admin-key-for-audit-tests-0001';
@@ -32,13 +33,7 @@ const mutating = ROUTES.filter((r) => r.method !== 'GET');
 test.each(mutating.map((r) => [`${r.method} ${r.path}`, r] as const))(
   '%s leaves an audit row with actor, status, ip and request id',
   async (action, spec) => {
-    const path = spec.path
-      .replace('{sessionId}', 'nope')
-      .replace('{workflowId}', 'nope')
-      .replace('{scheduleId}', 'nope')
-      .replace('{keyId}', '00000000-0000-4000-8000-000000000000')
-      .replace('{requestId}', 'r1')
-      .replace('{path}', spec.path.includes('/namespaces/') ? 'scratch/' : 'scratch/k');
+    const path = concretePath(spec);
     const requestId = `audit-${Math.random().toString(36).slice(2)}`;
     const r = request(http());
     const req = spec.method === 'POST' ? r.post(path) : spec.method === 'PUT' ? r.put(path) : r.delete(path);

@@ -6,6 +6,7 @@ import { createApp } from '../../api/app';
 import { allows, type Role } from '../../api/auth/roles';
 import { ROUTES, type RouteSpec } from '../../api/catalog';
 import { startTestApp, type TestApp } from '../helpers/stack';
+import { concretePath } from '../helpers/routes';
 
 const BOOTSTRAP = 'bootstrap-admin-key-for-tests-0123456789';
 const A = '/api/claude-flow';
@@ -34,14 +35,7 @@ afterAll(async () => {
   await app?.close();
 });
 
-/** A concrete, harmless path for a route template (unknown ids, a non-sealed namespace). */
-function concrete(spec: RouteSpec): string {
-  return spec.path
-    .replace('{sessionId}', 'no-such-session')
-    .replace('{keyId}', randomUUID())
-    .replace('{requestId}', 'r1')
-    .replace('{path}', spec.path.includes('/namespaces/') ? 'scratch/' : 'scratch/k');
-}
+const concrete = concretePath;
 
 function call(spec: RouteSpec, headers: Record<string, string>) {
   const path = concrete(spec);

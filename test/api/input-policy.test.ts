@@ -5,6 +5,7 @@ import request from 'supertest';
 import { createApp } from '../../api/app';
 import { ROUTES, type RouteSpec } from '../../api/catalog';
 import { startTestApp, type TestApp } from '../helpers/stack';
+import { concretePath } from '../helpers/routes';
 
 const A = '/api/claude-flow';
 /** lib/input-policy.ts MAX_DEPTH. */
@@ -23,13 +24,7 @@ afterAll(async () => {
   await app?.close();
 });
 
-/** A concrete path for a route template: harmless ids, a plain namespace. */
-const concrete = (spec: RouteSpec) =>
-  spec.path
-    .replace(/\{(sessionId|workflowId|scheduleId)\}/g, 'nope')
-    .replace('{keyId}', '00000000-0000-4000-8000-000000000000')
-    .replace('{requestId}', 'r1')
-    .replace('{path}', spec.path.includes('/namespaces/') ? 'scratch/' : 'scratch/k');
+const concrete = concretePath;
 
 function send(spec: RouteSpec, path: string, raw?: string) {
   const r = request(http());
