@@ -1,5 +1,6 @@
 // The audit trail: one row per mutating call (POST, PUT, PATCH, DELETE), whatever its outcome,
 // written when the response has been sent. Never holds request bodies (they may carry secrets).
+import { notifySql } from '../lib/live';
 import type { RequestHandler } from 'express';
 import type pg from 'pg';
 import type { Logger } from '../lib/logger';
@@ -53,9 +54,19 @@ class AuditWriter {
     const columns = rows[0].length;
     this.deps.pool
       .query(
-        `INSERT INTO audit_log (actor, actor_name, action, target, status, ip, request_id) VALUES ${rows
-          .map((_, r) => `(${Array.from({ length: columns }, (_, c) => `$${r * columns + c + 1}`).join(', ')})`)
-          .join(', ')}`,
+        // The batch and one `audit.appended` live event on `audit` (how many rows, the last id; no
+        // content: the admin's audit view reads them through GET /audit), in one statement.
+        `WITH a AS (
+           INSERT INTO audit_log (actor, actor_name, action, target, status, ip, request_id) VALUES ${rows
+             .map((_, r) => `(${Array.from({ length: columns }, (_, c) => `$${r * columns + c + 1}`).join(', ')})`)
+             .join(', ')}
+           RETURNING id
+         ), ev AS (
+           INSERT INTO live_event (channel, type, data)
+           SELECT 'audit', 'audit.appended', jsonb_build_object('rows', count(*), 'lastId', max(id)::text) FROM a
+           RETURNING id, channel, type, data, created_at
+         ), n AS (${notifySql('ev')})
+         SELECT notified FROM n`,
         rows.flat(),
       )
       .catch((err: Error) =>

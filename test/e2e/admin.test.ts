@@ -257,6 +257,12 @@ test('keys: create (shown once), sign in with it elsewhere, revoke it (that brow
     const statuses = await rows.locator('td.num').allTextContents();
     return statuses.length > 3 && statuses.every((t) => /^2\d\d$/.test(t));
   });
+  // Live: a call made elsewhere appears in the log without Refresh.
+  await filters.getByRole('button', { name: 'Clear' }).click();
+  await apply();
+  // (a refused call: audited like any other, and it changes nothing the later tests count)
+  expect((await asAdmin('POST', '/sessions', { owner: 'nobody' })).status).toBe(400);
+  await rows.filter({ hasText: 'POST /sessions' }).filter({ hasText: '400' }).first().waitFor();
   await look(admin, 'admin');
   expect(problems).toEqual([]);
   await adminCtx.close();

@@ -2,8 +2,9 @@
 // this component's memory only) and the audit log (GET /audit, filtered and paged by the server).
 // Anyone else gets a page saying the admin role is needed; the API refuses them anyway.
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useContext, useRef, useState, type FormEvent } from 'react';
+import { useContext, useEffect, useRef, useState, type FormEvent } from 'react';
 import { ApiError, api, when, type Role } from '../api';
+import { useLive } from '../live';
 import { PageSize, usePageSize } from '../prefs';
 import { Confirm, ErrorBox, MeContext, useCan } from '../ui';
 import './admin.css';
@@ -327,6 +328,18 @@ function AuditLog() {
     queryKey: ['audit', query.toString()],
     queryFn: () => api<{ entries: AuditRow[]; nextCursor?: string }>(`/audit?${query}`),
     placeholderData: keepPreviousData,
+  });
+  // Live: rows written anywhere announce themselves on `audit` (counts only); the first page is read
+  // again, at most once a second while calls keep coming. Later pages stay as they are while read.
+  const client = useQueryClient();
+  const pending = useRef<number | undefined>(undefined);
+  useEffect(() => () => window.clearTimeout(pending.current), []);
+  useLive('audit', () => {
+    if (cursor || pending.current !== undefined) return;
+    pending.current = window.setTimeout(() => {
+      pending.current = undefined;
+      void client.invalidateQueries({ queryKey: ['audit'] });
+    }, 1_000);
   });
   const apply = (next: AuditFilters) => {
     setFilters(next);
