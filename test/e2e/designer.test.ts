@@ -39,7 +39,10 @@ beforeAll(async () => {
   fs.mkdirSync(SHOTS, { recursive: true });
   fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(file, EMPTY);
-  app = await startTestApp({ env: { CLAUDE_FLOW_WORKSPACE: workspace }, worker: false });
+  app = await startTestApp({
+    env: { CLAUDE_FLOW_WORKSPACE: workspace, CLAUDE_FLOW_SHELL_ALLOWLIST: 'echo,make' },
+    worker: false,
+  });
   const on = (apiKey: string | undefined) => ({
     ...app,
     temporal: app.client,

@@ -13,12 +13,13 @@ import { defaultKeymap, history, historyKeymap, indentWithTab } from '@codemirro
 import { yaml } from '@codemirror/lang-yaml';
 import {
   bracketMatching,
-  defaultHighlightStyle,
   foldGutter,
+  HighlightStyle,
   foldKeymap,
   indentOnInput,
   syntaxHighlighting,
 } from '@codemirror/language';
+import { tags as t } from '@lezer/highlight';
 import { lintGutter, setDiagnostics, type Diagnostic } from '@codemirror/lint';
 import { EditorState, type Extension } from '@codemirror/state';
 import {
@@ -361,6 +362,16 @@ const cmTheme = EditorView.theme({
   '.cm-scroller': { fontFamily: 'var(--mono, ui-monospace, monospace)', overflow: 'auto' },
 });
 
+/** YAML colours from the dashboard's variables: readable (WCAG AA) in both themes. */
+const highlight = HighlightStyle.define([
+  { tag: [t.propertyName, t.definition(t.propertyName)], color: 'var(--accent)' },
+  { tag: [t.string, t.special(t.string)], color: 'var(--ok)' },
+  { tag: [t.number, t.bool, t.null, t.atom], color: 'var(--warn)' },
+  { tag: [t.comment, t.lineComment, t.blockComment], color: 'var(--muted)', fontStyle: 'italic' },
+  { tag: [t.keyword, t.meta, t.labelName, t.typeName], color: 'var(--danger)' },
+  { tag: t.invalid, color: 'var(--danger)', textDecoration: 'underline' },
+]);
+
 interface Conflict {
   detail: string;
   mine: string;
@@ -402,11 +413,11 @@ function Workbench({ initial }: { initial: DefinitionFile }) {
       indentOnInput(),
       bracketMatching(),
       highlightActiveLine(),
-      syntaxHighlighting(defaultHighlightStyle, { fallback: true }),
+      syntaxHighlighting(highlight),
       yaml(),
       keymap.of([...defaultKeymap, ...historyKeymap, ...foldKeymap, indentWithTab]),
       cmTheme,
-      EditorView.contentAttributes.of({ 'aria-label': `YAML of ${name}` }),
+      EditorView.contentAttributes.of({ 'aria-label': `YAML of ${name}`, tabindex: '0' }),
       EditorView.updateListener.of((u) => {
         if (u.docChanged) setText(u.state.doc.toString());
         if (u.selectionSet || u.docChanged) setCursor(u.state.selection.main.head);
