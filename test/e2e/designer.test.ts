@@ -136,6 +136,13 @@ test('build a workflow with the mouse and the side panel, save it, see disk chan
   await page.locator('#dz-f-url').fill('https://example.com/ping');
   await page.locator('#dz-f-url').press('Enter');
   await until(async () => (await editorText(page)).includes('https://example.com/ping'));
+  // Graph → text: the clicked node's step is selected in the editor (the cursor at its end).
+  await pick('http_1');
+  await until(async () => (await page.locator('.cm-activeLine').innerText()).includes('example.com/ping'));
+  // Text → graph: the cursor in a step's lines selects its node.
+  await page.locator('.cm-line', { hasText: 'command: echo' }).click();
+  await until(async () => (await node(page, 'shell_2').locator('button').getAttribute('aria-pressed')) === 'true');
+  await expect(node(page, 'http_1').locator('button').getAttribute('aria-pressed')).resolves.toBe('false');
 
   // A visual edit is one editor transaction: Ctrl+Z in the editor undoes it.
   await pick('approval_1');

@@ -620,6 +620,15 @@ function Workbench({ initial }: { initial: DefinitionFile }) {
   useEffect(() => {
     if (tab === 'graph') requestAnimationFrame(() => void flow.current?.fitView({ padding: 0.1 }));
   }, [tab, layout]);
+  // A narrower or wider window: the graph fits its box again.
+  const canvas = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    const el = canvas.current;
+    if (!el || typeof ResizeObserver === 'undefined') return;
+    const o = new ResizeObserver(() => void flow.current?.fitView({ padding: 0.1 }));
+    o.observe(el);
+    return () => o.disconnect();
+  }, []);
 
   return (
     <>
@@ -756,7 +765,7 @@ function Workbench({ initial }: { initial: DefinitionFile }) {
               onWrap={() => sel && apply(() => wrapSteps(text, [sel.key], 'parallel'))}
             />
           ) : null}
-          <div className="dz-canvas card" data-testid="dz-graph">
+          <div className="dz-canvas card" data-testid="dz-graph" ref={canvas}>
             {model.nodes.length === 0 ? (
               <p className="muted dz-none">
                 No steps yet:{' '}
