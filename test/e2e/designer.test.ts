@@ -199,6 +199,9 @@ test('build a workflow with the mouse and the side panel, save it, see disk chan
   await page.getByTestId('dz-conflict').waitFor();
   await expect(page.getByTestId('conflict-mine').innerText()).resolves.toContain('Mine?');
   await expect(page.getByTestId('conflict-theirs').innerText()).resolves.toContain('Theirs?');
+  // The lines that differ are marked on each side.
+  await expect(page.getByTestId('conflict-mine').locator('.del').innerText()).resolves.toContain('Mine?');
+  await expect(page.getByTestId('conflict-theirs').locator('.add').innerText()).resolves.toContain('Theirs?');
   await look(page, 'designer-conflict');
   await page.getByRole('button', { name: 'Take theirs' }).click();
   await until(async () => (await editorText(page)).includes('Theirs?'));
@@ -231,6 +234,15 @@ test('build a workflow with the mouse and the side panel, save it, see disk chan
   // A reload of a designer address is the page, not a 404.
   await page.reload();
   await page.getByRole('heading', { name: 'demo' }).waitFor();
+
+  // New, empty: the file is made and opened.
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await page.getByRole('link', { name: 'Designer', exact: true }).first().click();
+  await page.getByLabel('Name', { exact: true }).fill('fresh');
+  await page.getByRole('button', { name: 'New', exact: true }).click();
+  await page.getByRole('heading', { name: 'fresh' }).waitFor();
+  await page.getByText('No steps yet').waitFor();
+  expect(fs.readFileSync(path.join(dir, 'fresh.yaml'), 'utf8')).toMatch(/^name: fresh\n/);
   await context.close();
 });
 

@@ -668,14 +668,14 @@ function Workbench({ initial }: { initial: DefinitionFile }) {
           <div className="both">
             <div>
               <h3>Yours</h3>
-              <pre data-testid="conflict-mine" tabIndex={0}>
-                {conflict.mine}
+              <pre data-testid="conflict-mine" tabIndex={0} className="diff">
+                <Lines text={conflict.mine} other={conflict.theirs?.text ?? ''} mark="del" />
               </pre>
             </div>
             <div>
               <h3>Theirs (on disk now)</h3>
-              <pre data-testid="conflict-theirs" tabIndex={0}>
-                {conflict.theirs ? conflict.theirs.text : 'deleted'}
+              <pre data-testid="conflict-theirs" tabIndex={0} className="diff">
+                {conflict.theirs ? <Lines text={conflict.theirs.text} other={conflict.mine} mark="add" /> : 'deleted'}
               </pre>
             </div>
           </div>
@@ -801,6 +801,44 @@ function Workbench({ initial }: { initial: DefinitionFile }) {
           )}
         </div>
       </div>
+    </>
+  );
+}
+
+/** A text's lines, those not shared with `other` (outside their longest common subsequence) marked. */
+function Lines({ text, other, mark }: { text: string; other: string; mark: 'add' | 'del' }) {
+  const a = text.split('\n');
+  const b = other.split('\n');
+  // LCS table, from the end; definitions are small (at most 256 KiB), conflicts rarer still.
+  const n = a.length;
+  const m = b.length;
+  const L: Uint32Array[] = Array.from({ length: n + 1 }, () => new Uint32Array(m + 1));
+  for (let i = n - 1; i >= 0; i--)
+    for (let j = m - 1; j >= 0; j--) L[i][j] = a[i] === b[j] ? L[i + 1][j + 1] + 1 : Math.max(L[i + 1][j], L[i][j + 1]);
+  const kept = new Set<number>();
+  for (let i = 0, j = 0; i < n && j < m;) {
+    if (a[i] === b[j]) {
+      kept.add(i);
+      i++;
+      j++;
+    } else if (L[i + 1][j] >= L[i][j + 1]) i++;
+    else j++;
+  }
+  return (
+    <>
+      {a.map((l, i) =>
+        kept.has(i) ? (
+          <span key={i}>
+            {l}
+            {'\n'}
+          </span>
+        ) : (
+          <span key={i} className={mark}>
+            <span className="sr-only">{mark === 'add' ? 'only theirs: ' : 'only yours: '}</span>
+            {l}
+          </span>
+        ),
+      )}
     </>
   );
 }
