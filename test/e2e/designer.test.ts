@@ -210,9 +210,13 @@ test('build a workflow with the mouse and the side panel, save it, see disk chan
   // A broken reference typed in the text: the server's diagnostic on its line, its node marked.
   await page.locator('.cm-content').click();
   await page.keyboard.press('Control+End');
-  await page.keyboard.insertText("  - id: bad\n    shell: { command: echo, args: ['${{ steps.nope.output }}'] }\n");
+  await page.keyboard.insertText(
+    "  - id: bad\n    shell: { command: echo, args: ['${{ steps.nope.output }}', '${{ steps.shell_1.output }}'] }\n",
+  );
   await node(page, 'bad').waitFor();
   await until(async () => (await node(page, 'bad').getAttribute('data-marked')) === 'true');
+  // The good reference is a dashed data edge from the step it reads.
+  await page.locator('.react-flow__edge.dz-data[data-id="d:shell_1>bad"]').waitFor({ state: 'attached' });
   const line = page.locator('.cm-line', { hasText: 'steps.nope' });
   await until(async () => (await line.locator('.cm-lintRange-error').count()) > 0, 10_000);
   await until(async () => (await page.getByTestId('dz-problems').innerText()) !== 'no problems');
