@@ -60,6 +60,8 @@ export const routes: RouteSpec[] = [
   spaRoute('/workflows', 'The web dashboard: workflow types and runs'),
   spaRoute('/workflows/schedules', 'The web dashboard: schedules'),
   spaRoute('/workflows/runs/{path}', 'The web dashboard: a workflow run'),
+  spaRoute('/designer', 'The web dashboard: the workflow designer (definitions)'),
+  spaRoute('/designer/{name}', 'The web dashboard: the designer of one definition'),
   spaRoute('/settings', 'The web dashboard: preferences (kept in the browser)'),
   spaRoute('/admin', 'The web dashboard: API keys and the audit log'),
   {

@@ -8,6 +8,7 @@ import { ApiError, api, type Me } from './api';
 import { useLiveState, type LiveState } from './live';
 import { ErrorBox, MeContext } from './ui';
 import { Admin } from './views/Admin';
+import { DesignerListRoute, DesignerRoute } from './views/designer-route';
 import { Memory } from './views/Memory';
 import { Overview } from './views/Overview';
 import { RunView } from './views/Run';
@@ -130,6 +131,7 @@ function Shell({ me }: { me: Me }) {
           <NavLink href="/">Overview</NavLink>
           <NavLink href="/sessions">Sessions</NavLink>
           <NavLink href="/workflows">Workflows</NavLink>
+          <NavLink href="/designer">Designer</NavLink>
           <NavLink href="/memory">Memory</NavLink>
           <NavLink href="/analytics">Analytics</NavLink>
           <NavLink href="/settings">Settings</NavLink>
@@ -161,6 +163,8 @@ function Shell({ me }: { me: Me }) {
           <Route path="/workflows/schedules" component={Schedules} />
           {/* Run ids may hold `/` (children of custom workflows): links encode it, this decodes. */}
           <Route path="/workflows/runs/*">{(p) => <RunView id={decodeURIComponent(p['*'])} />}</Route>
+          <Route path="/designer" component={DesignerListRoute} />
+          <Route path="/designer/:name">{(p) => <DesignerRoute name={decodeURIComponent(p.name)} />}</Route>
           <Route path="/settings" component={Settings} />
           <Route path="/admin" component={Admin} />
           <Route>
