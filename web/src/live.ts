@@ -2,6 +2,11 @@
 // subscriptions per view, and a reconnect that resumes from the last event id seen. A WebSocket
 // first; where one cannot be opened (a proxy that drops upgrades) the same stream as server-sent
 // events over fetch (GET /live/sse), reopened with the channel list whenever it changes.
+//
+// Subscribe, then read: a view reads its data when it mounts, but a change made before the server
+// has registered the subscription would be neither in that read nor an event. So when the server
+// confirms a subscription, its listeners get a `live.subscribed` event (no id, no data) and read
+// again: from then on every change comes as an event.
 import { useEffect, useRef, useSyncExternalStore } from 'react';
 import { BASE } from './api';
 
@@ -42,6 +47,7 @@ class LiveClient {
     if (!set) {
       set = new Set();
       this.listeners.set(channel, set);
+      this.confirmed.delete(channel);
       this.changed({ subscribe: [channel] });
     }
     set.add(fn);
@@ -75,7 +81,22 @@ class LiveClient {
     }
   }
 
-  private deliver(e: LiveEvent) {
+  /** Channels the server has confirmed on the current connection. */
+  private confirmed = new Set<string>();
+
+  /** The server registered `channels` (all of them: SSE's `: subscribed` names none). */
+  private subscribed(channels: string[]) {
+    const at = new Date().toISOString();
+    for (const channel of channels) {
+      if (this.confirmed.has(channel)) continue;
+      this.confirmed.add(channel);
+      for (const fn of this.listeners.get(channel) ?? [])
+        fn({ id: '', channel, type: 'live.subscribed', data: {}, at });
+    }
+  }
+
+  private deliver(e: LiveEvent & { channels?: string[] }) {
+    if (e.type === 'subscribed' && !e.id) return this.subscribed(e.channels ?? []);
     if (!e.channel || !e.id) return;
     this.lastEventId = e.id;
     // memory:<prefix> subscriptions receive the events of every namespace under the prefix.
@@ -117,6 +138,7 @@ class LiveClient {
     ws.onmessage = (m) => this.deliver(JSON.parse(String(m.data)) as LiveEvent);
     ws.onclose = (c) => {
       this.ws = undefined;
+      this.confirmed.clear();
       // 1008: the key was revoked or changed role, or the login ended (api/live/ws.ts).
       if (c.code === 1008) {
         this.setState('signed-out');
@@ -137,6 +159,7 @@ class LiveClient {
   private async openSse() {
     const ctl = new AbortController();
     this.sse = ctl;
+    this.confirmed.clear();
     const q = new URLSearchParams({ channels: [...this.listeners.keys()].join(',') });
     if (this.lastEventId) q.set('lastEventId', this.lastEventId);
     try {
@@ -163,6 +186,7 @@ class LiveClient {
         while ((end = buffer.indexOf('\n\n')) >= 0) {
           const block = buffer.slice(0, end);
           buffer = buffer.slice(end + 2);
+          if (block === ': subscribed') this.subscribed([...this.listeners.keys()]);
           const lines = block.split('\n');
           const event = lines.find((l) => l.startsWith('event: '))?.slice(7);
           const data = lines

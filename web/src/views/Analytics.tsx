@@ -142,6 +142,9 @@ export default function Analytics() {
   // What each event changes: a perfMonitor run → perf (and its run); a model call (a session's turn
   // or a run's step) → usage, errors, sessions and runs; anything else → everything.
   useLive('analytics', (e) => {
+    // Aggregates just read when the view opened: the moment before the subscription is not worth
+    // reading every chart again for.
+    if (e.type === 'live.subscribed') return;
     const refresh = (...kinds: string[]) => {
       for (const k of kinds) void client.invalidateQueries({ queryKey: ['analytics', k] });
     };
@@ -150,7 +153,8 @@ export default function Analytics() {
     else refresh('usage', 'runs', 'sessions', 'errors', 'perf');
   });
   // A run starting or ending anywhere: the runs charts and the failed runs.
-  useLive('workflows', () => {
+  useLive('workflows', (e) => {
+    if (e.type === 'live.subscribed') return;
     for (const k of ['runs', 'errors']) void client.invalidateQueries({ queryKey: ['analytics', k] });
   });
 

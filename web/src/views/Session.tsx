@@ -60,6 +60,8 @@ export function SessionView({ id }: { id: string }) {
     // A finished turn's messages are stored when its session.updated is heard: the streamed copy
     // gives way to the stored one.
     else if (e.type === 'session.updated') void refresh().then(() => setStream((s) => (s?.done ? undefined : s)));
+    // Subscribed: read again whatever changed between the first read and the subscription.
+    else if (e.type === 'live.subscribed') void refresh();
   });
 
   const history = temporalLink(useTypes().data?.temporalUi, `session-${id}`);
