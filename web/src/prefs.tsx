@@ -77,18 +77,28 @@ export function usePref<T>(key: string, fallback: T): [T, (v: T) => void] {
   return [value, (v: T) => writePref(key, v)];
 }
 
-/** `data-theme` on <html>: light or dark override prefers-color-scheme (style.css); system removes it. */
+let chosen: Theme = 'system';
+
+/**
+ * `data-theme` on <html>, light or dark, the one switch style.css reads: the chosen theme, or the
+ * system's (prefers-color-scheme, followed as it changes) when it is "system".
+ */
 export function applyTheme(theme: Theme): void {
-  const root = document.documentElement;
-  if (theme === 'system') delete root.dataset.theme;
-  else root.dataset.theme = theme;
+  chosen = theme;
+  const dark = theme === 'system' ? darkQuery().matches : theme === 'dark';
+  document.documentElement.dataset.theme = dark ? 'dark' : 'light';
 }
 
 window.addEventListener('storage', (e) => {
   if (e.key === PREFIX + 'theme') applyTheme(readPref<Theme>('theme', 'system'));
 });
 
-const darkQuery = () => matchMedia('(prefers-color-scheme: dark)');
+function darkQuery() {
+  return matchMedia('(prefers-color-scheme: dark)');
+}
+darkQuery().addEventListener('change', () => {
+  if (chosen === 'system') applyTheme('system');
+});
 
 /** Whether the system asks for dark (prefers-color-scheme), following its changes. */
 export function useSystemDark(): boolean {
