@@ -73,10 +73,11 @@ test('first run sets the baseline, an unchanged run passes, a slow run opens one
     endpoints: [{ name: 'api-items', url: `${base}/items` }],
     requests: 20,
     concurrency: 4,
-    // The machine is shared: a server answering in 100 ms keeps scheduling noise small against the
-    // threshold, and 400 ms is a regression however loaded it is.
-    regressionThreshold: 0.5,
-    minDeltaMs: 50,
+    // The machine is shared: a server answering in 100 ms keeps scheduling noise (seen up to ~60 ms
+    // at p95 on a loaded CI machine) well under a 100% / 150 ms rule, and 400 ms breaks it however
+    // loaded the machine is.
+    regressionThreshold: 1,
+    minDeltaMs: 150,
     alert: { github: { repo: 'acme/api' }, webhook: { url: `${hook.origin}/alerts` } },
   };
 
