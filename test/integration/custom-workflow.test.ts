@@ -222,7 +222,7 @@ test('a definition with every local step kind runs end to end (no AI configured:
   );
   expect(pinned.rows[0].n).toBe(1);
 
-  // One progress step per definition step id, all finished.
+  // One progress step per definition step id, all finished; the branch not taken is skipped.
   const progress = await handle.query(progressQuery);
   const byName = Object.fromEntries(progress.steps.map((s) => [s.name, s.status]));
   expect(byName).toMatchObject({
@@ -230,9 +230,18 @@ test('a definition with every local step kind runs end to end (no AI configured:
     head: 'done',
     fan: 'done',
     think: 'skipped',
-    no: 'pending',
+    yes: 'done',
+    no: 'skipped',
     sub: 'done',
   });
+  expect(progress.steps.some((s) => s.status === 'pending' || s.status === 'running')).toBe(false);
+  expect(progress.steps.find((s) => s.name === 'no')?.detail).toBe('else branch of decide not taken');
+  // Each step's output, as JSON, for the run and designer views.
+  expect(JSON.parse(progress.steps.find((s) => s.name === 'yes')?.output ?? '{}')).toMatchObject({
+    exitCode: 0,
+    text: 'took then',
+  });
+  expect(progress.steps.find((s) => s.name === 'decide')?.output).toBeUndefined();
 
   // The child ran as its own workflow, with an id derived from the parent's and the step.
   const child = app.client.workflow.getHandle(`${handle.workflowId}/sub`);
@@ -257,9 +266,19 @@ test('a broken file fails the run at once, naming file, line and field; so do ba
     'fails',
     `steps:\n  - id: bad\n    shell: {command: git, args: [no-such-subcommand]}\n  - id: after\n    http: {url: '${base}/missing'}\n`,
   );
-  expect(await failureOf(start(app, 'fails').then((h) => h.result()))).toMatch(
+  const fails = await start(app, 'fails');
+  expect(await failureOf(fails.result())).toMatch(
     /^step bad \(shell\) failed: git no-such-subcommand exited with 1: .*not a git command/,
   );
+  // The failed step keeps the output it failed with; the step after it never ran.
+  const steps = (await fails.query(progressQuery)).steps;
+  const bad = steps.find((s) => s.name === 'bad');
+  expect(bad?.status).toBe('failed');
+  expect(JSON.parse(bad?.output ?? '{}')).toMatchObject({
+    exitCode: 1,
+    stderr: expect.stringContaining('not a git command'),
+  });
+  expect(steps.find((s) => s.name === 'after')?.status).toBe('pending');
   write('404', `steps:\n  - id: get\n    http: {url: '${base}/missing', retries: 3}\n`);
   expect(await failureOf(start(app, '404').then((h) => h.result()))).toMatch(
     /^step get \(http\) failed: GET http:\/\/127\.0\.0\.1:\d+\/missing answered 404; expected 2xx: no such thing$/,

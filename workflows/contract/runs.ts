@@ -22,7 +22,16 @@ export interface StepProgress {
   detail?: string;
   startedAt?: string;
   endedAt?: string;
+  /**
+   * Custom workflows: the start of what the step returned, or of the output a failed step gave with
+   * its failure (a shell step's exit code, stdout and stderr), as JSON of at most
+   * STEP_OUTPUT_PREVIEW characters.
+   */
+  output?: string;
 }
+
+/** The longest `StepProgress.output`, in characters. */
+export const STEP_OUTPUT_PREVIEW = 2000;
 
 /** A human decision a development workflow waits for (asked through its session when it has one). */
 export interface PendingApproval {

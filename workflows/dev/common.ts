@@ -49,14 +49,34 @@ export class Progress {
   async start(name: string, detail?: string): Promise<void> {
     await this.set(name, 'running', detail);
   }
-  async done(name: string, detail?: string): Promise<void> {
-    await this.set(name, 'done', detail);
+  async done(name: string, detail?: string, output?: string): Promise<void> {
+    await this.set(name, 'done', detail, output);
   }
   async skip(name: string, reason: string): Promise<void> {
     await this.set(name, 'skipped', reason);
   }
-  async fail(name: string, reason: string): Promise<void> {
-    await this.set(name, 'failed', reason);
+  async fail(name: string, reason: string, output?: string): Promise<void> {
+    await this.set(name, 'failed', reason, output);
+  }
+
+  /**
+   * Marks steps that will not run (a condition's other branch, a loop's body that ran no times) as
+   * skipped, in one `progress` event whose `steps` lists them all.
+   */
+  async skipAll(names: string[], reason: string): Promise<void> {
+    const now = new Date().toISOString();
+    const changed: StepProgress[] = [];
+    for (const name of names) {
+      this.add(name);
+      const step = this.steps.find((s) => s.name === name) as StepProgress;
+      if (step.status !== 'pending') continue;
+      step.status = 'skipped';
+      step.detail = reason;
+      step.endedAt = now;
+      changed.push({ ...step });
+    }
+    if (changed.length === 0) return;
+    await this.publish('progress', { steps: changed, completed: this.view().completed, total: this.steps.length });
   }
 
   /** Runs `body` as step `name`: running → done (with `detail(result)`) or failed (and rethrows). */
@@ -130,14 +150,19 @@ export class Progress {
     return outcome;
   }
 
-  private async set(name: string, status: StepProgress['status'], detail?: string): Promise<void> {
+  private async set(name: string, status: StepProgress['status'], detail?: string, output?: string): Promise<void> {
     this.add(name);
     const step = this.steps.find((s) => s.name === name) as StepProgress;
     const now = new Date().toISOString();
     step.status = status;
     if (detail !== undefined) step.detail = detail;
-    if (status === 'running') step.startedAt = now;
-    else step.endedAt = now;
+    if (status === 'running') {
+      step.startedAt = now;
+      // A loop's next iteration: the last one's end and output no longer describe it.
+      delete step.endedAt;
+      delete step.output;
+    } else step.endedAt = now;
+    if (output !== undefined) step.output = output;
     await this.publish('progress', { step: { ...step }, completed: this.view().completed, total: this.steps.length });
   }
 

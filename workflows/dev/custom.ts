@@ -3,7 +3,7 @@
 // parsed definition lands in this run's history, keyed by the file's sha256), so editing or deleting
 // the file never changes a running instance. Then it interprets the pinned definition: steps in
 // order, `${{ }}` expressions rendered just before each step runs, one progress step per step id.
-import { ApplicationFailure, executeChild, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, executeChild, patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
 import type { HttpStepInput, MemoryStepInput, ShellStepInput } from '../../activities/dev/custom';
 import { ai } from '../ai';
@@ -17,6 +17,7 @@ import {
   type PinnedDefinition,
   type StepResult,
 } from '../contract/custom-types';
+import { STEP_OUTPUT_PREVIEW } from '../contract/runs';
 import { customInput, type CustomInput } from '../contract/inputs/custom';
 import { parseInput } from '../contract/inputs/parse';
 
@@ -34,10 +35,42 @@ function reasonOf(err: unknown): string {
 
 const STEP_FAILED = 'CustomStepFailed';
 
+/**
+ * The patch under which a run marks the steps it will not run as skipped (a condition's other
+ * branch, the body of a loop that ran no times); runs started before it left them pending.
+ */
+export const SKIP_UNTAKEN = 'custom-skip-untaken';
+
+/** The output a failed step gave with its failure: the first detail of its innermost ApplicationFailure. */
+function failureOutput(err: unknown): unknown {
+  let e = err as { cause?: unknown; details?: unknown } | undefined;
+  let found: unknown;
+  while (e && typeof e === 'object') {
+    if (Array.isArray(e.details) && e.details.length) found = e.details[0];
+    e = e.cause as typeof e;
+  }
+  return found;
+}
+
+/** The start of `v` as JSON, for the progress view (at most STEP_OUTPUT_PREVIEW characters). */
+function preview(v: unknown): string | undefined {
+  if (v === undefined) return undefined;
+  let s: string;
+  try {
+    s = typeof v === 'string' ? v : JSON.stringify(v);
+  } catch {
+    return undefined;
+  }
+  if (s === undefined) return undefined;
+  return s.length > STEP_OUTPUT_PREVIEW ? `${s.slice(0, STEP_OUTPUT_PREVIEW - 1)}…` : s;
+}
+
 function text(v: unknown): string {
   if (v === undefined || v === null) return '';
   return typeof v === 'string' ? v : typeof v === 'object' ? JSON.stringify(v) : String(v);
 }
+
+const isGroup = (s: CustomStep) => s.kind === 'condition' || s.kind === 'parallel' || s.kind === 'loop';
 
 function allIds(steps: CustomStep[], out: string[] = []): string[] {
   for (const s of steps) {
@@ -65,6 +98,7 @@ class Interpreter {
     private readonly pinned: PinnedDefinition,
     private readonly progress: Progress,
     private readonly depth: number,
+    private readonly skipUntaken: boolean,
   ) {}
 
   scope(ctx: Ctx): Scope {
@@ -94,8 +128,10 @@ class Interpreter {
       result = await this.exec(step, ctx, key);
     } catch (err) {
       const reason = reasonOf(err);
-      this.results[step.id] = { status: 'failed', reason };
-      await this.progress.fail(step.id, `${reason}${where}`);
+      // A group's failure is its inner step's: only that step carries the output.
+      const output = isGroup(step) ? undefined : failureOutput(err);
+      this.results[step.id] = { status: 'failed', reason, ...(output !== undefined ? { output } : {}) };
+      await this.progress.fail(step.id, `${reason}${where}`, preview(output));
       if (err instanceof ApplicationFailure && err.type === STEP_FAILED) throw err;
       throw ApplicationFailure.create({
         type: STEP_FAILED,
@@ -105,7 +141,12 @@ class Interpreter {
     }
     this.results[step.id] = result;
     if (result.status === 'skipped') await this.progress.skip(step.id, `${result.reason ?? 'skipped'}${where}`);
-    else await this.progress.done(step.id, `${summary(step, result.output)}${where}`);
+    else
+      await this.progress.done(
+        step.id,
+        `${summary(step, result.output)}${where}`,
+        isGroup(step) ? undefined : preview(result.output),
+      );
   }
 
   private render<T>(value: T, ctx: Ctx): T {
@@ -238,6 +279,10 @@ class Interpreter {
       case 'condition': {
         const value = evalExpr(parseCondition(step.condition.if), this.scope(ctx));
         const branch = value ? 'then' : 'else';
+        if (this.skipUntaken) {
+          const other = allIds(value ? step.condition.else : step.condition.then);
+          await this.progress.skipAll(other, `${value ? 'else' : 'then'} branch of ${step.id} not taken`);
+        }
         await this.list(value ? step.condition.then : step.condition.else, ctx);
         return done({ branch, value });
       }
@@ -275,6 +320,9 @@ class Interpreter {
             results.push(await this.list(l.steps, { loop, iter: [...ctx.iter, i] }));
           }
         }
+        if (this.skipUntaken && results.length === 0) {
+          await this.progress.skipAll(allIds(l.steps), `loop ${step.id} ran no iterations`);
+        }
         return done({ iterations: results.length, results });
       }
     }
@@ -309,6 +357,7 @@ function summary(step: CustomStep, output: unknown): string {
 
 /** Runs `.claude-flow/workflows/<name>.yaml` as it is when the run starts. */
 export async function custom(raw: CustomInput): Promise<CustomResult> {
+  const skipUntaken = patched(SKIP_UNTAKEN);
   const progress = new Progress('custom', ['load']);
   // The contract's schema, parsed here as well (see contract/inputs/parse.ts): defaults applied,
   // depth at most MAX_CUSTOM_DEPTH; a bad input is an InvalidRequest failure before anything runs.
@@ -325,7 +374,7 @@ export async function custom(raw: CustomInput): Promise<CustomResult> {
       throw ApplicationFailure.create({ type: 'CustomWorkflowInvalid', nonRetryable: true, message: reasonOf(err) });
     });
   for (const id of allIds(pinned.definition.steps)) progress.add(id);
-  const run = new Interpreter(pinned, progress, depth);
+  const run = new Interpreter(pinned, progress, depth, skipUntaken);
   await run.list(pinned.definition.steps, { iter: [] });
   const outputs = (renderValue(pinned.definition.outputs ?? {}, run.scope({ iter: [] })) ?? {}) as Record<
     string,

@@ -19,7 +19,9 @@ import {
   type Progress,
   type ReportKind,
   type RunDetail,
+  type ProgressEvent,
   type Step,
+  withProgressEvent,
 } from './workflow-api';
 import './workflows.css';
 
@@ -47,15 +49,12 @@ export function RunView({ id }: { id: string }) {
   const refresh = () => void client.invalidateQueries({ queryKey: key });
   useLive(`workflow:${id}`, (e) => {
     if (e.type === 'progress') {
-      // The step as it is now, straight from the event; the query has the rest.
-      const d = e.data as { step?: Step; completed?: number; total?: number };
+      // The steps as they are now, straight from the event; the query has the rest.
+      const d = e.data as ProgressEvent;
       client.setQueryData<RunDetail>(key, (r) => {
-        if (!r || !d.step) return r;
+        if (!r) return r;
         const p: Progress = r.progress ?? { type: r.type, steps: [], completed: 0, total: 0, pendingApprovals: [] };
-        const steps = p.steps.some((s) => s.name === d.step?.name)
-          ? p.steps.map((s) => (s.name === d.step?.name ? (d.step as Step) : s))
-          : [...p.steps, d.step];
-        return { ...r, progress: { ...p, steps, completed: d.completed ?? p.completed, total: d.total ?? p.total } };
+        return { ...r, progress: withProgressEvent(p, d) };
       });
     } else {
       if (['completed', 'failed', 'cancelled', 'terminated'].includes(e.type)) setEnding(true);
@@ -295,6 +294,12 @@ function Steps({ progress }: { progress: Progress | undefined }) {
                 </div>
               ) : null}
               {s.detail ? <p className="text muted">{s.detail}</p> : null}
+              {s.output ? (
+                <details className="wf-output">
+                  <summary>Output</summary>
+                  <pre tabIndex={0}>{s.output}</pre>
+                </details>
+              ) : null}
             </li>
           );
         })}

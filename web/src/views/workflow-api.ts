@@ -39,6 +39,8 @@ export interface Step {
   detail?: string;
   startedAt?: string;
   endedAt?: string;
+  /** Custom workflows: the start of the step's output (or of the output it failed with), as JSON. */
+  output?: string;
 }
 export interface PendingApproval {
   requestId: string;
@@ -54,6 +56,24 @@ export interface Progress {
   total: number;
   pendingApprovals: PendingApproval[];
 }
+/** A `progress` event on `workflow:<id>`: one step, or several at once (steps a run will not run). */
+export interface ProgressEvent {
+  step?: Step;
+  steps?: Step[];
+  completed?: number;
+  total?: number;
+}
+
+/** `p` with the steps of a progress event put in (by name; new ones at the end). */
+export function withProgressEvent(p: Progress, e: ProgressEvent): Progress {
+  const changed = e.steps ?? (e.step ? [e.step] : []);
+  if (changed.length === 0) return p;
+  const byName = new Map(changed.map((s) => [s.name, s]));
+  const steps = p.steps.map((s) => byName.get(s.name) ?? s);
+  for (const s of changed) if (!p.steps.some((o) => o.name === s.name)) steps.push(s);
+  return { ...p, steps, completed: e.completed ?? p.completed, total: e.total ?? p.total };
+}
+
 export type ReportKind = 'markdown' | 'sarif' | 'json' | 'junit';
 export interface RunDetail extends RunSummary {
   runId: string;
