@@ -15,6 +15,7 @@ import {
   type CustomDefinition,
   type CustomStep,
   type InputSpec,
+  MAX_DEFINITION_BYTES,
   STEP_KINDS,
   type StepKind,
 } from '../../workflows/contract/custom-types';
@@ -36,8 +37,7 @@ export interface ValidateOptions {
   workflowTypes: readonly string[];
 }
 
-/** Largest definition file accepted. */
-export const MAX_DEFINITION_BYTES = 256 * 1024;
+export { MAX_DEFINITION_BYTES };
 
 export class DefinitionError extends Error {
   override name = 'DefinitionError';

@@ -103,3 +103,15 @@ export function Confirm({
 export function StatusBadge({ status }: { status: string }) {
   return <span className={`badge s-${status}`}>{status.replace('_', ' ')}</span>;
 }
+
+/** Saves `text` as a file named `name` (through a blob: URL, which the CSP allows for downloads). */
+export function downloadText(name: string, text: string, type: string) {
+  const url = URL.createObjectURL(new Blob([text], { type }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}

@@ -144,6 +144,9 @@ export interface CustomResult {
   steps: Record<string, StepResult>;
 }
 
+/** Largest definition file accepted (the API, the loader and the designer's import). */
+export const MAX_DEFINITION_BYTES = 256 * 1024;
+
 /** Deepest chain of custom workflows starting custom workflows. */
 export const MAX_CUSTOM_DEPTH = 5;
 /** Most iterations a loop may declare. */

@@ -2,6 +2,7 @@
 // under the cursor), the same numbers as a table (for keyboards and screen readers: a canvas says
 // nothing by itself), and "Export CSV" of exactly those numbers.
 import { useDarkTheme } from '../prefs';
+import { downloadText } from '../ui';
 import { useEffect, useId, useRef, useState } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
@@ -74,14 +75,7 @@ export function toCsv(d: Dataset): string {
 }
 
 export function downloadCsv(name: string, csv: string) {
-  const url = URL.createObjectURL(new Blob([csv], { type: 'text/csv;charset=utf-8' }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = name;
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  downloadText(name, csv, 'text/csv;charset=utf-8');
 }
 
 const slug = (s: string) =>

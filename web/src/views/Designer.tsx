@@ -32,19 +32,24 @@ import {
 } from '@codemirror/view';
 import {
   Background,
+  BaseEdge,
   Controls,
+  EdgeLabelRenderer,
+  getSmoothStepPath,
   Handle,
   Position,
   ReactFlow,
   type Edge,
+  type EdgeProps,
   type Node,
   type NodeProps,
   type ReactFlowInstance,
 } from '@xyflow/react';
-import { useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
-import { Link, useLocation } from 'wouter';
-import { STEP_KINDS, type StepKind } from '../../../workflows/contract/custom-types';
+import { lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
+import { Link, useLocation, useSearch } from 'wouter';
+import { MAX_DEFINITION_BYTES, STEP_KINDS, type StepKind } from '../../../workflows/contract/custom-types';
 import {
+  addBranch,
   addStep,
   buildModel,
   deleteStep,
@@ -53,22 +58,32 @@ import {
   isGroupKind,
   layoutCached,
   moveStep,
-  readStep,
   removeField,
   setField,
   stepAt,
   stepRange,
+  unwrapStep,
+  whereOnEdge,
   wrapSteps,
   type Change,
   type EditResult,
   type GraphModel,
+  INPUTS_KEY,
+  OUTPUTS_KEY,
   type Layout,
   type Where,
 } from '../designer';
-import { durationText, fieldsOf, type FieldSpec } from '../designer/forms';
 import { ApiError, api, when } from '../api';
 import { useLive } from '../live';
-import { Confirm, ErrorBox, useCan } from '../ui';
+import { Confirm, downloadText, ErrorBox, useCan } from '../ui';
+import { RunBanner, RunDialog, RunsDialog, RunStepCard, tookOf, useRunOverlay, type Watch } from './designer-run';
+// The side panel's forms bring zod and the step schemas, the versions panel jsdiff: both load when
+// first needed (and the panel in the background once the graph is drawn), not before the graph.
+const loadPanel = () => import('./designer-panel');
+const StepPanel = lazy(loadPanel);
+const VersionsDialog = lazy(() => import('./designer-versions').then((m) => ({ default: m.VersionsDialog })));
+import { definitionQuery } from './designer-route';
+import type { Step } from './workflow-api';
 
 const D = '/workflows/definitions';
 
@@ -105,6 +120,62 @@ interface Template {
   name: string;
   description?: string;
   text: string;
+}
+
+/** A chosen file's text, or why it cannot be a definition (too big for the API). */
+async function readDefinitionFile(f: File): Promise<string> {
+  if (f.size > MAX_DEFINITION_BYTES) {
+    throw new Error(
+      `${f.name} is ${Math.ceil(f.size / 1024)} KiB; a workflow file may be at most ${MAX_DEFINITION_BYTES / 1024} KiB`,
+    );
+  }
+  return f.text();
+}
+
+/** A file's name as a definition name: without .yaml/.yml, other characters as "-". */
+const nameOfFile = (file: string) =>
+  file
+    .replace(/\.ya?ml$/i, '')
+    .replace(/[^A-Za-z0-9._-]+/g, '-')
+    .replace(/^[^A-Za-z0-9]+/, '')
+    .slice(0, 100);
+
+/** A button that opens the file chooser and hands over the chosen YAML file's text. */
+function ImportButton({ label = 'Import', onText }: { label?: string; onText: (text: string, file: string) => void }) {
+  const input = useRef<HTMLInputElement>(null);
+  const [error, setError] = useState<string | undefined>();
+  return (
+    <>
+      <button type="button" onClick={() => input.current?.click()}>
+        {label}
+      </button>
+      <input
+        ref={input}
+        type="file"
+        accept=".yaml,.yml,application/yaml,text/yaml"
+        hidden
+        aria-label={`${label}: choose a .yaml file`}
+        data-testid="dz-import"
+        onChange={(e) => {
+          const f = e.target.files?.[0];
+          e.target.value = '';
+          if (!f) return;
+          readDefinitionFile(f).then(
+            (t) => {
+              setError(undefined);
+              onText(t, f.name);
+            },
+            (err: unknown) => setError(err instanceof Error ? err.message : String(err)),
+          );
+        }}
+      />
+      {error ? (
+        <span className="field-error" role="alert">
+          {error}
+        </span>
+      ) : null}
+    </>
+  );
 }
 
 const EMPTY = (name: string) =>
@@ -225,10 +296,10 @@ function NewDefinition() {
   const [name, setName] = useState('');
   const [from, setFrom] = useState('');
   const create = useMutation({
-    mutationFn: () =>
+    mutationFn: (file?: { name: string; text: string }) =>
       api<DefinitionFile>(D, {
         method: 'POST',
-        body: from ? { name, template: from } : { name, text: EMPTY(name) },
+        body: file ? file : from ? { name, template: from } : { name, text: EMPTY(name) },
       }),
     onSuccess: (d) => {
       void client.invalidateQueries({ queryKey: ['definitions'] });
@@ -267,6 +338,11 @@ function NewDefinition() {
       <button type="submit" className="primary" disabled={create.isPending || !name}>
         New
       </button>
+      <span className="muted">or</span>
+      <ImportButton
+        label="Import a file"
+        onText={(text, file) => create.mutate({ name: name || nameOfFile(file), text })}
+      />
       {create.error ? <ErrorBox error={create.error} /> : null}
     </form>
   );
@@ -319,12 +395,7 @@ function Rename({ def, onDone }: { def: Listed; onDone: () => void }) {
 // One definition: the split view
 
 export function DesignerEdit({ name }: { name: string }) {
-  const def = useQuery({
-    queryKey: ['definition', name],
-    queryFn: () => api<DefinitionFile>(`${D}/${encodeURIComponent(name)}`),
-    refetchOnWindowFocus: false,
-    staleTime: Infinity,
-  });
+  const def = useQuery(definitionQuery<DefinitionFile>(name));
   return (
     <section aria-labelledby="dz-title" className="dz">
       <div className="crumbs">
@@ -397,8 +468,38 @@ function Workbench({ initial }: { initial: DefinitionFile }) {
   const saving = useRef(false);
   const cache = useRef(new Map<string, Layout>());
   const model = useMemo(() => buildModel(text), [text]);
-  const layout = useMemo(() => layoutCached(model, cache.current), [model]);
   const dirty = !sameText(text, base.text);
+  const [dialog, setDialog] = useState<'run' | 'runs' | 'versions' | undefined>();
+  // A run drawn over the graph: the editor's graph when it ran this text, else the version it ran
+  // (read only). Its statuses never change the layout, which depends on the structure only.
+  // `?run=<workflowId>` (the run page links here): that run on the graph.
+  const runParam = new URLSearchParams(useSearch()).get('run') ?? undefined;
+  const [, navigate] = useLocation();
+  const [watch, setWatchState] = useState<Watch | undefined>(() => (runParam ? { workflowId: runParam } : undefined));
+  const setWatch = (w: Watch | undefined) => {
+    setWatchState(w);
+    // The address says which run is shown, so a reload or a shared link shows it again.
+    navigate(`/designer/${encodeURIComponent(name)}${w ? `?run=${encodeURIComponent(w.workflowId)}` : ''}`, {
+      replace: true,
+    });
+  };
+  const overlay = useRunOverlay(watch, name, base.hash);
+  const runModel = useMemo(
+    () => (overlay.versionText ? buildModel(overlay.versionText) : undefined),
+    [overlay.versionText],
+  );
+  const shown = runModel ?? model;
+  const frozen = runModel !== undefined;
+  const layout = useMemo(() => layoutCached(shown, cache.current), [shown]);
+  const [edgeAt, setEdgeAt] = useState<EdgeAt | undefined>();
+  // A run that failed opens on its failed step (the innermost: a group's failure is its step's).
+  const failedKey = useMemo(() => {
+    if (!watch || overlay.run.data?.status !== 'failed') return undefined;
+    return shown.nodes.find((n) => !isGroupKind(n.kind) && overlay.steps.get(n.id ?? '')?.status === 'failed')?.key;
+  }, [watch, overlay.run.data?.status, overlay.steps, shown]);
+  useEffect(() => {
+    if (failedKey) setSelected(failedKey);
+  }, [failedKey]);
 
   // The editor: made once; its changes flow into `text`, its cursor into `cursor`.
   useEffect(() => {
@@ -443,9 +544,19 @@ function Workbench({ initial }: { initial: DefinitionFile }) {
     // The editor is made once per definition (the Workbench is keyed on its name).
   }, []);
 
-  // Text → graph selection: the step around the cursor.
+  // The side panel's code, fetched once the graph is up, so the first click on a node is instant.
+  useEffect(() => {
+    const t = setTimeout(() => void loadPanel(), 1000);
+    return () => clearTimeout(t);
+  }, []);
+
+  // Text → graph selection: the step around the cursor — unless the cursor is where selecting a
+  // node put it (the end of its text, which for a group is also the end of its last step).
+  const ownCursor = useRef<number | undefined>(undefined);
   useEffect(() => {
     if (cursor === undefined) return;
+    if (cursor === ownCursor.current) return;
+    ownCursor.current = undefined;
     const n = stepAt(model, cursor);
     if (n) setSelected(n.key);
   }, [cursor, model]);
@@ -551,8 +662,10 @@ function Workbench({ initial }: { initial: DefinitionFile }) {
   const selectNode = (key: string, m: GraphModel = model) => {
     setSelected(key);
     const v = view.current;
-    if (!v || !m.byKey.has(key)) return;
+    // A past version's graph: its text is not the editor's.
+    if (!v || !m.byKey.has(key) || (frozen && m === model)) return;
     const r = stepRange(m, key);
+    ownCursor.current = r.to;
     v.dispatch({ selection: { anchor: r.from, head: r.to }, scrollIntoView: true });
   };
 
@@ -607,9 +720,10 @@ function Workbench({ initial }: { initial: DefinitionFile }) {
     },
   });
 
-  const sel = selected ? model.byKey.get(selected) : undefined;
-  const [where, setWhere] = useState<'after' | 'inside' | 'end'>('after');
+  const sel = selected ? shown.byKey.get(selected) : undefined;
+  const [where, setWhere] = useState<AddWhere>('after');
   const whereFor = (): Where => {
+    if (where === 'edge' && edgeAt) return whereOnEdge(model, edgeAt.from, edgeAt.to);
     if (sel && where === 'inside' && sel.lists?.length) return { list: sel.lists[0], at: 'end' };
     if (sel && where === 'after') return { after: sel.key };
     return { list: 'steps', at: 'end' };
@@ -617,6 +731,18 @@ function Workbench({ initial }: { initial: DefinitionFile }) {
 
   const errors = problems.filter((p) => p.severity === 'error').length;
   const flow = useRef<ReactFlowInstance<Node, Edge> | null>(null);
+  // The graph's callbacks keep their identity across renders (a run's events re-render this view
+  // often), so the graph's nodes are not rebuilt for them; they call the latest closures.
+  const latest = useRef({ selectNode, shown });
+  latest.current = { selectNode, shown };
+  const onSelectNode = useCallback((k: string) => latest.current.selectNode(k, latest.current.shown), []);
+  const onAddOnEdge = useCallback((at: EdgeAt) => {
+    setEdgeAt(at);
+    setWhere('edge');
+  }, []);
+  const onInit = useCallback((i: ReactFlowInstance<Node, Edge>) => {
+    flow.current = i;
+  }, []);
   useEffect(() => {
     if (tab === 'graph') requestAnimationFrame(() => void flow.current?.fitView({ padding: 0.1 }));
   }, [tab, layout]);
@@ -639,6 +765,28 @@ function Workbench({ initial }: { initial: DefinitionFile }) {
             {errors ? `${errors} problem${errors === 1 ? '' : 's'}` : 'no problems'}
           </span>
           {dirty ? <span className="muted">unsaved changes</span> : null}
+          <button type="button" onClick={() => setDialog('versions')}>
+            Versions
+          </button>
+          <button type="button" onClick={() => setDialog('runs')}>
+            Runs
+          </button>
+          <button type="button" onClick={() => downloadText(`${name}.yaml`, text, 'application/yaml')}>
+            Export
+          </button>
+          {canEdit ? <ImportButton onText={(t) => replaceText(t)} /> : null}
+          {canEdit ? (
+            <button
+              type="button"
+              disabled={dirty || errors > 0}
+              title={
+                dirty ? 'Save first: a run reads the file' : errors ? 'Fix the problems first: a run refuses them' : ''
+              }
+              onClick={() => setDialog('run')}
+            >
+              Run
+            </button>
+          ) : null}
           {canEdit ? (
             <button
               type="button"
@@ -730,6 +878,56 @@ function Workbench({ initial }: { initial: DefinitionFile }) {
           {editError}
         </p>
       ) : null}
+      {dialog === 'run' ? (
+        <RunDialog
+          name={name}
+          onClose={() => setDialog(undefined)}
+          onStarted={(workflowId) => {
+            setDialog(undefined);
+            setWatch({ workflowId, hash: base.hash });
+            setTab('graph');
+          }}
+        />
+      ) : null}
+      {dialog === 'runs' ? (
+        <RunsDialog
+          name={name}
+          currentHash={base.hash}
+          onClose={() => setDialog(undefined)}
+          onOpen={(w) => {
+            setDialog(undefined);
+            setWatch(w);
+            setTab('graph');
+          }}
+        />
+      ) : null}
+      {dialog === 'versions' ? (
+        <Suspense fallback={null}>
+          <VersionsDialog
+            name={name}
+            editorText={text}
+            baseHash={base.hash}
+            dirty={dirty}
+            canRestore={canEdit}
+            onClose={() => setDialog(undefined)}
+            onRestored={(r) => {
+              setBase({ text: r.text, hash: r.hash });
+              replaceText(r.text);
+              setSaved('Restored: the file is that version again.');
+            }}
+          />
+        </Suspense>
+      ) : null}
+      {watch ? (
+        <RunBanner
+          run={overlay.run.data}
+          other={overlay.other}
+          version={overlay.version}
+          versionMissing={overlay.other && overlay.versionText === null}
+          onClose={() => setWatch(undefined)}
+        />
+      ) : null}
+      {overlay.run.error ? <ErrorBox error={overlay.run.error} /> : null}
       <div className="dz-tabs" role="group" aria-label="Show">
         <button type="button" aria-pressed={tab === 'text'} onClick={() => setTab('text')}>
           Text
@@ -741,12 +939,27 @@ function Workbench({ initial }: { initial: DefinitionFile }) {
       <div className={`dz-split show-${tab}`}>
         <div className="dz-text card" ref={host} data-testid="dz-editor" />
         <div className="dz-graph">
-          {canEdit ? (
+          {canEdit && !frozen ? (
             <Palette
               sel={sel}
               where={where}
               setWhere={setWhere}
-              onAdd={(kind) => apply(() => addStep(text, kind, whereFor()))}
+              edge={edgeAt}
+              onAdd={(kind) => {
+                apply(() => addStep(text, kind, whereFor()));
+                if (where === 'edge') {
+                  setEdgeAt(undefined);
+                  setWhere('after');
+                }
+              }}
+              onBranch={() => sel && apply(() => addBranch(text, sel.key))}
+              onUnwrap={() =>
+                sel &&
+                apply(
+                  () => unwrapStep(text, sel.key),
+                  () => undefined,
+                )
+              }
               onDelete={() =>
                 sel &&
                 apply(
@@ -762,7 +975,7 @@ function Workbench({ initial }: { initial: DefinitionFile }) {
                   () => sel.key,
                 )
               }
-              onWrap={() => sel && apply(() => wrapSteps(text, [sel.key], 'parallel'))}
+              onWrap={(kind) => sel && apply(() => wrapSteps(text, [sel.key], kind))}
             />
           ) : null}
           <div className="dz-canvas card" data-testid="dz-graph" ref={canvas}>
@@ -773,29 +986,34 @@ function Workbench({ initial }: { initial: DefinitionFile }) {
               </p>
             ) : null}
             <Graph
-              model={model}
+              model={shown}
               layout={layout}
               selected={selected}
-              marks={problemSteps}
-              onSelect={(k) => selectNode(k)}
-              onInit={(i) => (flow.current = i)}
+              marks={frozen ? NO_MARKS : problemSteps}
+              statuses={watch ? overlay.steps : undefined}
+              onSelect={onSelectNode}
+              onAddOnEdge={canEdit && !frozen ? onAddOnEdge : undefined}
+              onInit={onInit}
             />
           </div>
+          {sel && watch ? <RunStepCard id={sel.id ?? sel.label} step={overlay.steps.get(sel.id ?? '')} /> : null}
           {sel ? (
-            <StepPanel
-              key={sel.key}
-              model={model}
-              stepKey={sel.key}
-              readOnly={!canEdit}
-              marks={problemSteps.get(sel.key)}
-              onSet={(field, value) =>
-                apply(
-                  () =>
-                    value === undefined ? removeField(text, sel.key, field) : setField(text, sel.key, field, value),
-                  (r) => (field === 'id' ? String(value) : (r.key ?? sel.key)),
-                )
-              }
-            />
+            <Suspense fallback={<p className="muted">Loading the step&apos;s fields…</p>}>
+              <StepPanel
+                key={sel.key}
+                model={shown}
+                stepKey={sel.key}
+                readOnly={!canEdit || frozen}
+                marks={frozen ? undefined : problemSteps.get(sel.key)}
+                onSet={(field, value) =>
+                  apply(
+                    () =>
+                      value === undefined ? removeField(text, sel.key, field) : setField(text, sel.key, field, value),
+                    (r) => (field === 'id' ? String(value) : (r.key ?? sel.key)),
+                  )
+                }
+              />
+            </Suspense>
           ) : (
             <p className="muted">Select a step (in the graph, or with the cursor in the text) to see its fields.</p>
           )}
@@ -843,44 +1061,75 @@ function Lines({ text, other, mark }: { text: string; other: string; mark: 'add'
   );
 }
 
+type AddWhere = 'after' | 'inside' | 'end' | 'edge';
+/** A sequence edge whose "+" was pressed: the next step added goes between its ends. */
+interface EdgeAt {
+  from: string;
+  to: string;
+  between: string;
+}
+
 function Palette({
   sel,
   where,
   setWhere,
+  edge,
   onAdd,
+  onBranch,
+  onUnwrap,
   onDelete,
   onDuplicate,
   onMove,
   onWrap,
 }: {
   sel: ReturnType<GraphModel['byKey']['get']>;
-  where: 'after' | 'inside' | 'end';
-  setWhere: (w: 'after' | 'inside' | 'end') => void;
+  where: AddWhere;
+  setWhere: (w: AddWhere) => void;
+  edge?: EdgeAt;
   onAdd: (k: StepKind) => void;
+  onBranch: () => void;
+  onUnwrap: () => void;
   onDelete: () => void;
   onDuplicate: () => void;
   onMove: (d: 'up' | 'down') => void;
-  onWrap: () => void;
+  onWrap: (kind: 'parallel' | 'condition' | 'loop') => void;
 }) {
   const group = sel && isGroupKind(sel.kind);
-  const effective = !sel ? 'end' : where === 'inside' && !group ? 'after' : where;
+  const effective =
+    where === 'edge' && edge
+      ? 'edge'
+      : !sel
+        ? 'end'
+        : where === 'inside' && !group
+          ? 'after'
+          : where === 'edge'
+            ? 'after'
+            : where;
+  const first = useRef<HTMLButtonElement>(null);
+  // "+" on an edge: the kinds are next, at the keyboard too.
+  useEffect(() => {
+    if (edge) first.current?.focus();
+  }, [edge]);
   return (
     <div className="dz-palette card" role="toolbar" aria-label="Steps" data-testid="dz-palette">
       <label>
         Add
-        <select
-          aria-label="Where to add"
-          value={effective}
-          onChange={(e) => setWhere(e.target.value as 'after' | 'inside' | 'end')}
-        >
+        <select aria-label="Where to add" value={effective} onChange={(e) => setWhere(e.target.value as AddWhere)}>
+          {edge ? <option value="edge">between {edge.between}</option> : null}
           {sel ? <option value="after">after {sel.label}</option> : null}
           {group ? <option value="inside">inside {sel.label}</option> : null}
           <option value="end">at the end</option>
         </select>
       </label>
       <div className="dz-kinds">
-        {STEP_KINDS.map((k) => (
-          <button key={k} type="button" onClick={() => onAdd(k)} aria-label={`Add ${k} step`}>
+        {STEP_KINDS.map((k, i) => (
+          <button
+            key={k}
+            type="button"
+            ref={i === 0 ? first : undefined}
+            onClick={() => onAdd(k)}
+            aria-label={`Add ${k} step`}
+          >
             + {k}
           </button>
         ))}
@@ -896,9 +1145,25 @@ function Palette({
           <button type="button" onClick={onDuplicate}>
             Duplicate
           </button>
-          <button type="button" onClick={onWrap}>
+          <button type="button" onClick={() => onWrap('parallel')}>
             Wrap in parallel
           </button>
+          <button type="button" onClick={() => onWrap('condition')}>
+            Wrap in condition
+          </button>
+          <button type="button" onClick={() => onWrap('loop')}>
+            Wrap in loop
+          </button>
+          {sel.kind === 'parallel' ? (
+            <button type="button" onClick={onBranch}>
+              Add branch
+            </button>
+          ) : null}
+          {group ? (
+            <button type="button" onClick={onUnwrap}>
+              Unwrap
+            </button>
+          ) : null}
           <button type="button" className="danger" onClick={onDelete}>
             Delete
           </button>
@@ -911,6 +1176,16 @@ function Palette({
 // ---------------------------------------------------------------------------------------------
 // The graph
 
+const NO_MARKS = new Map<string, string[]>();
+
+const STATUS_MARK: Record<Step['status'], string> = {
+  pending: '○',
+  running: '◐',
+  done: '●',
+  skipped: '–',
+  failed: '✕',
+};
+
 interface StepData extends Record<string, unknown> {
   label: string;
   kind: string;
@@ -918,16 +1193,21 @@ interface StepData extends Record<string, unknown> {
   selected: boolean;
   marks?: string[];
   terminal?: boolean;
+  /** In a run: the step's status there, and how long it took. */
+  status?: Step['status'];
+  took?: string;
   onSelect?: (k: string) => void;
 }
 
 function StepNodeView({ data }: NodeProps<Node<StepData>>) {
+  const status = data.status ? `, ${data.status}${data.took ? ` ${data.took}` : ''}` : '';
   return (
     <div
-      className={`dz-node${data.selected ? ' selected' : ''}${data.marks ? ' marked' : ''}${data.terminal ? ' terminal' : ''}`}
+      className={`dz-node${data.selected ? ' selected' : ''}${data.marks ? ' marked' : ''}${data.terminal ? ' terminal' : ''}${data.status ? ` st-${data.status}` : ''}`}
       data-testid="dz-node"
       data-key={data.stepKey}
       data-marked={data.marks ? 'true' : undefined}
+      data-status={data.status}
       title={data.marks?.join('\n')}
     >
       <Handle type="target" position={Position.Top} isConnectable={false} />
@@ -936,11 +1216,17 @@ function StepNodeView({ data }: NodeProps<Node<StepData>>) {
           type="button"
           className="plain"
           aria-pressed={data.selected}
-          aria-label={`${data.kind} step ${data.label}${data.marks ? `: ${data.marks.join('; ')}` : ''}`}
+          aria-label={`${data.kind} step ${data.label}${status}${data.marks ? `: ${data.marks.join('; ')}` : ''}`}
           onClick={() => data.onSelect?.(data.stepKey)}
         >
           <span className="dz-kind">{data.kind}</span> {data.label}
           {data.marks ? <span className="dz-mark"> ⚠</span> : null}
+          {data.status ? (
+            <span className="dz-st" data-testid="dz-node-status">
+              <span aria-hidden="true">{STATUS_MARK[data.status]}</span> {data.status}
+              {data.took ? ` · ${data.took}` : ''}
+            </span>
+          ) : null}
         </button>
       ) : (
         <span>{data.label}</span>
@@ -965,22 +1251,68 @@ function GroupNodeView({ data }: NodeProps<Node<{ label: string }>>) {
 
 const nodeTypes = { step: StepNodeView, join: JoinNodeView, group: GroupNodeView };
 
+interface AddEdgeData extends Record<string, unknown> {
+  label: string;
+  onAdd: () => void;
+}
+
+/** A sequence edge with a "+" at its middle: a new step goes there. */
+function AddEdgeView({
+  id,
+  sourceX,
+  sourceY,
+  targetX,
+  targetY,
+  sourcePosition,
+  targetPosition,
+  style,
+  data,
+}: EdgeProps<Edge<AddEdgeData>>) {
+  const [path, x, y] = getSmoothStepPath({ sourceX, sourceY, sourcePosition, targetX, targetY, targetPosition });
+  return (
+    <>
+      <BaseEdge id={id} path={path} style={style} />
+      {data ? (
+        <EdgeLabelRenderer>
+          <button
+            type="button"
+            className="dz-edge-add nodrag nopan"
+            style={{ transform: `translate(-50%, -50%) translate(${x}px, ${y}px)` }}
+            onClick={data.onAdd}
+            aria-label={data.label}
+            title={data.label}
+            data-testid="dz-edge-add"
+          >
+            +
+          </button>
+        </EdgeLabelRenderer>
+      ) : null}
+    </>
+  );
+}
+
+const edgeTypes = { add: AddEdgeView };
+
 function Graph({
   model,
   layout,
   selected,
   marks,
+  statuses,
   onSelect,
+  onAddOnEdge,
   onInit,
 }: {
   model: GraphModel;
   layout: Layout;
   selected?: string;
   marks: Map<string, string[]>;
+  statuses?: Map<string, Step>;
   onSelect: (k: string) => void;
+  onAddOnEdge?: (at: EdgeAt) => void;
   onInit: (i: ReactFlowInstance<Node, Edge>) => void;
 }) {
-  const { nodes, edges } = useMemo(() => {
+  const base = useMemo(() => {
     const nodes: Node[] = [];
     const containerOf = (parent: string | undefined) => (parent && layout.groups[parent] ? parent : undefined);
     const origin = (c: string | undefined) => (c ? layout.groups[c] : { x: 0, y: 0 });
@@ -1028,14 +1360,30 @@ function Graph({
         focusable: false,
       });
     }
+    const name = (k: string) =>
+      k === INPUTS_KEY
+        ? 'the inputs'
+        : k === OUTPUTS_KEY
+          ? 'the outputs'
+          : k.endsWith('$end')
+            ? `the end of ${model.byKey.get(k.slice(0, -4))?.label ?? k.slice(0, -4)}`
+            : (model.byKey.get(k)?.label ?? k);
     const edges: Edge[] = model.edges.map((e) => ({
       id: `s:${e.from}>${e.to}`,
       source: e.from,
       target: e.to,
-      type: 'smoothstep',
+      type: onAddOnEdge ? 'add' : 'smoothstep',
       focusable: false,
       selectable: false,
       className: 'dz-seq',
+      ...(onAddOnEdge
+        ? {
+            data: {
+              label: `Add a step between ${name(e.from)} and ${name(e.to)}`,
+              onAdd: () => onAddOnEdge({ from: e.from, to: e.to, between: `${name(e.from)} and ${name(e.to)}` }),
+            } satisfies AddEdgeData,
+          }
+        : {}),
     }));
     const seen = new Set<string>();
     for (const d of model.data) {
@@ -1053,12 +1401,33 @@ function Graph({
       });
     }
     return { nodes, edges };
-  }, [model, layout, selected, marks, onSelect]);
+  }, [model, layout, selected, marks, onSelect, onAddOnEdge]);
+  // A run's statuses over those nodes: a node whose status did not change keeps its object, so
+  // xyflow renders again only the nodes an event changed (and never moves one).
+  const withStatus = useRef(new Map<string, { base: Node; sig: string; node: Node }>());
+  const nodes = useMemo(() => {
+    if (!statuses) return base.nodes;
+    return base.nodes.map((n) => {
+      const step = n.type === 'step' ? model.byKey.get(n.id) : undefined;
+      if (!step) return n;
+      const run = step.id !== undefined ? statuses.get(step.id) : undefined;
+      const status = run?.status ?? 'pending';
+      const took = run && run.status !== 'running' ? tookOf(run) : undefined;
+      const sig = `${status}|${took ?? ''}`;
+      const seen = withStatus.current.get(n.id);
+      if (seen && seen.base === n && seen.sig === sig) return seen.node;
+      const node = { ...n, data: { ...(n.data as StepData), status, took } };
+      withStatus.current.set(n.id, { base: n, sig, node });
+      return node;
+    });
+  }, [base, statuses, model]);
+  const edges = base.edges;
   return (
     <ReactFlow
       nodes={nodes}
       edges={edges}
       nodeTypes={nodeTypes}
+      edgeTypes={edgeTypes}
       onInit={onInit}
       onNodeClick={(_, n) => {
         if (model.byKey.has(n.id)) onSelect(n.id);
@@ -1076,170 +1445,5 @@ function Graph({
       <Background />
       <Controls showInteractive={false} />
     </ReactFlow>
-  );
-}
-
-// ---------------------------------------------------------------------------------------------
-// The side panel: the selected step's fields, from its kind's schema
-
-function StepPanel({
-  model,
-  stepKey,
-  readOnly,
-  marks,
-  onSet,
-}: {
-  model: GraphModel;
-  stepKey: string;
-  readOnly: boolean;
-  marks?: string[];
-  onSet: (field: string, value: unknown) => void;
-}) {
-  const s = readStep(model, stepKey);
-  const node = model.byKey.get(stepKey);
-  const fields = s.kind ? fieldsOf(s.kind, typeof s.body.action === 'string' ? s.body.action : undefined) : [];
-  return (
-    <form className="card dz-panel" aria-label={`Step ${s.id ?? stepKey}`} onSubmit={(e) => e.preventDefault()}>
-      <h2>
-        {s.kind ?? 'step'} <span className="muted">line {node?.line}</span>
-      </h2>
-      {marks ? (
-        <ul className="dz-marks" data-testid="dz-step-problems">
-          {marks.map((m) => (
-            <li key={m}>{m}</li>
-          ))}
-        </ul>
-      ) : null}
-      <Field
-        label="id"
-        type="string"
-        value={s.id}
-        readOnly={readOnly}
-        onCommit={(v) => v !== undefined && onSet('id', v)}
-      />
-      <Field label="name" type="string" value={s.name} readOnly={readOnly} onCommit={(v) => onSet('name', v)} />
-      {fields
-        .filter((f) => f.type !== 'steps')
-        .map((f) => (
-          <Field
-            key={f.name}
-            label={f.name}
-            spec={f}
-            type={f.type}
-            value={s.body[f.name]}
-            line={s.at[f.name]?.line}
-            readOnly={readOnly}
-            onCommit={(v) => onSet(`${s.kind}.${f.name}`, v)}
-          />
-        ))}
-    </form>
-  );
-}
-
-const show = (v: unknown) => (v === undefined || v === null ? '' : typeof v === 'string' ? v : JSON.stringify(v));
-
-function Field({
-  label,
-  spec,
-  type,
-  value,
-  line,
-  readOnly,
-  onCommit,
-}: {
-  label: string;
-  spec?: FieldSpec;
-  type: FieldSpec['type'];
-  value: unknown;
-  line?: number;
-  readOnly: boolean;
-  onCommit: (v: unknown) => void;
-}) {
-  const [draft, setDraft] = useState(show(value));
-  const [error, setError] = useState<string | undefined>();
-  useEffect(() => setDraft(show(value)), [value]);
-  const id = `dz-f-${label}`;
-  const commit = (raw: string) => {
-    if (raw === show(value)) return;
-    if (raw === '') {
-      setError(undefined);
-      onCommit(undefined);
-      return;
-    }
-    let v: unknown = raw;
-    if (type === 'number' || type === 'integer') {
-      v = Number(raw);
-      if (!Number.isFinite(v as number)) return setError(`${label} is a number, e.g. ${String(spec?.default ?? 3)}`);
-    } else if (type === 'boolean') v = raw === 'true';
-    else if (type === 'array' || type === 'object' || type === 'any') {
-      try {
-        v = JSON.parse(raw);
-      } catch {
-        if (type === 'array' && spec?.items === 'string') v = raw.split(',').map((x) => x.trim());
-        else if (type === 'any') v = raw;
-        else return setError(`${label} is ${type === 'array' ? 'a list, e.g. ["a", "b"]' : 'a map, e.g. {"k": "v"}'}`);
-      }
-    }
-    setError(undefined);
-    onCommit(v);
-  };
-  const shown =
-    spec?.default === undefined
-      ? undefined
-      : type === 'duration' && typeof spec.default === 'number'
-        ? durationText(spec.default)
-        : show(spec.default);
-  const placeholder = shown !== undefined && shown !== '' ? `default: ${shown}` : spec?.required ? 'required' : '';
-  const desc = spec?.description;
-  return (
-    <div className="dz-field">
-      <label htmlFor={id}>
-        {label}
-        {spec?.required ? ' *' : ''}
-        {line ? <span className="muted dz-line"> line {line}</span> : null}
-      </label>
-      {spec?.options || type === 'boolean' ? (
-        <select
-          id={id}
-          value={draft}
-          disabled={readOnly}
-          onChange={(e) => {
-            setDraft(e.target.value);
-            commit(e.target.value);
-          }}
-        >
-          <option value="">{placeholder || '—'}</option>
-          {(spec?.options ?? ['true', 'false']).map((o) => (
-            <option key={o} value={o}>
-              {o}
-            </option>
-          ))}
-        </select>
-      ) : (
-        <input
-          id={id}
-          value={draft}
-          readOnly={readOnly}
-          placeholder={placeholder}
-          title={desc}
-          inputMode={type === 'number' || type === 'integer' ? 'decimal' : undefined}
-          onChange={(e) => setDraft(e.target.value)}
-          onBlur={(e) => commit(e.target.value)}
-          onKeyDown={(e) => {
-            if (e.key === 'Enter') {
-              e.preventDefault();
-              commit((e.target as HTMLInputElement).value);
-            }
-          }}
-          aria-invalid={error ? true : undefined}
-          aria-describedby={error ? `${id}-err` : undefined}
-        />
-      )}
-      {error ? (
-        <span className="field-error" id={`${id}-err`} role="alert">
-          {error}
-        </span>
-      ) : null}
-    </div>
   );
 }

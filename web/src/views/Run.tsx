@@ -1,11 +1,10 @@
 // One workflow run: status, input, its steps as a live timeline (`workflow:<id>`), the result or the
 // failure, findings of reviews and audits as a sortable, filterable table, reports to download,
 // pending approvals answered with a comment, cancel / terminate, and run again (same or edited input).
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { Suspense, lazy, useMemo, useState } from 'react';
 import { Link, useLocation } from 'wouter';
 import { BASE, ApiError, api, count, when } from '../api';
-import { useLive } from '../live';
 import { Confirm, ErrorBox, StatusBadge, useCan } from '../ui';
 import { useTypes } from './Workflows';
 import {
@@ -19,10 +18,9 @@ import {
   type Progress,
   type ReportKind,
   type RunDetail,
-  type ProgressEvent,
   type Step,
-  withProgressEvent,
 } from './workflow-api';
+import { useRun } from './use-run';
 import './workflows.css';
 
 const ApprovalText = lazy(() => import('./ApprovalText'));
@@ -35,32 +33,8 @@ const REPORT_LABELS: Record<ReportKind, string> = {
 };
 
 export function RunView({ id }: { id: string }) {
-  const client = useQueryClient();
-  const key = ['run', id];
-  // A run announces its end just before it closes: after that event, ask until Temporal says so.
-  const [ending, setEnding] = useState(false);
-  const run = useQuery({
-    queryKey: key,
-    queryFn: () => api<RunDetail>(apiRunPath(id)),
-    refetchInterval: (q) => (ending && q.state.data?.status === 'running' ? 300 : false),
-    staleTime: 0, // live only while shown
-  });
+  const { run, refresh } = useRun(id);
   const types = useTypes();
-  const refresh = () => void client.invalidateQueries({ queryKey: key });
-  useLive(`workflow:${id}`, (e) => {
-    if (e.type === 'progress') {
-      // The steps as they are now, straight from the event; the query has the rest.
-      const d = e.data as ProgressEvent;
-      client.setQueryData<RunDetail>(key, (r) => {
-        if (!r) return r;
-        const p: Progress = r.progress ?? { type: r.type, steps: [], completed: 0, total: 0, pendingApprovals: [] };
-        return { ...r, progress: withProgressEvent(p, d) };
-      });
-    } else {
-      if (['completed', 'failed', 'cancelled', 'terminated'].includes(e.type)) setEnding(true);
-      refresh();
-    }
-  });
 
   if (run.error)
     return (
@@ -79,6 +53,8 @@ export function RunView({ id }: { id: string }) {
   const result = (r.result && typeof r.result === 'object' ? r.result : {}) as Record<string, unknown>;
   const findings = Array.isArray(result.findings) ? (result.findings as Finding[]) : undefined;
   const summary = [result.summary, result.title].find((v): v is string => typeof v === 'string');
+  // A custom run's definition: its graph in the designer, with this run's statuses on it.
+  const definition = r.type === 'custom' ? (r.input as { name?: unknown } | undefined)?.name : undefined;
   return (
     <>
       <div className="head">
@@ -102,6 +78,15 @@ export function RunView({ id }: { id: string }) {
               <>
                 {' '}
                 · child of <Link href={runPath(r.parentWorkflowId)}>{r.parentWorkflowId}</Link>
+              </>
+            ) : null}
+            {typeof definition === 'string' ? (
+              <>
+                {' '}
+                ·{' '}
+                <Link href={`/designer/${encodeURIComponent(definition)}?run=${encodeURIComponent(r.workflowId)}`}>
+                  On the graph of {definition}
+                </Link>
               </>
             ) : null}
             {ui ? (

@@ -11,6 +11,7 @@ import { SchemaFields, defaultsOf, errorsByField, hasFields, merge, pruned, type
 import {
   RUN_STATUSES,
   duration,
+  inputsSchema,
   runPath,
   takeDraft,
   temporalLink,
@@ -104,21 +105,6 @@ function StartRun({ types }: { types: WorkflowType[] }) {
       )}
     </section>
   );
-}
-
-/** A custom definition's declared inputs as a JSON Schema object. */
-function inputsSchema(d: CustomDefinition | undefined): JsonSchema {
-  const properties: Record<string, JsonSchema> = {};
-  const required: string[] = [];
-  for (const [name, spec] of Object.entries(d?.inputs ?? {})) {
-    properties[name] = {
-      ...(spec.type === 'any' || spec.type === 'object' || spec.type === 'array' ? {} : { type: spec.type }),
-      ...(spec.default !== undefined ? { default: spec.default } : {}),
-      description: spec.description ?? `${spec.type}`,
-    };
-    if (spec.required) required.push(name);
-  }
-  return { type: 'object', properties, required, description: 'The inputs the definition declares' };
 }
 
 /** custom's schema with `name` as a choice of this host's definitions and `inputs` as that definition's. */

@@ -1,9 +1,23 @@
 // The Designer routes, loaded with their editor (CodeMirror), graph (xyflow), layout (dagre), YAML
-// and zod only when opened: the first page stays small.
-import { lazy, Suspense } from 'react';
+// and zod only when opened: the first page stays small. A definition's text is asked for as the
+// route starts, while its code is still loading, not after.
+import { useQueryClient } from '@tanstack/react-query';
+import { lazy, Suspense, useEffect } from 'react';
+import { api } from '../api';
 
-const List = lazy(() => import('./Designer').then((m) => ({ default: m.DesignerList })));
-const Edit = lazy(() => import('./Designer').then((m) => ({ default: m.DesignerEdit })));
+const load = () => import('./Designer');
+// Opened at a designer address: its code starts loading with the page, before the sign-in check.
+if (typeof location !== 'undefined' && location.pathname.startsWith('/designer')) void load();
+const List = lazy(() => load().then((m) => ({ default: m.DesignerList })));
+const Edit = lazy(() => load().then((m) => ({ default: m.DesignerEdit })));
+
+/** GET /workflows/definitions/{name}: the query the designer reads a definition with. */
+export const definitionQuery = <T,>(name: string) => ({
+  queryKey: ['definition', name],
+  queryFn: () => api<T>(`/workflows/definitions/${encodeURIComponent(name)}`),
+  refetchOnWindowFocus: false,
+  staleTime: Infinity,
+});
 
 export function DesignerListRoute() {
   return (
@@ -14,6 +28,8 @@ export function DesignerListRoute() {
 }
 
 export function DesignerRoute({ name }: { name: string }) {
+  const client = useQueryClient();
+  useEffect(() => void client.prefetchQuery(definitionQuery(name)), [client, name]);
   return (
     <Suspense fallback={<p className="muted">Loading the designer…</p>}>
       <Edit name={name} />

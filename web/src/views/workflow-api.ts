@@ -33,6 +33,21 @@ export interface CustomDefinition {
   problems?: string[];
 }
 
+/** A custom definition's declared inputs as a JSON Schema object. */
+export function inputsSchema(d: CustomDefinition | undefined): JsonSchema {
+  const properties: Record<string, JsonSchema> = {};
+  const required: string[] = [];
+  for (const [name, spec] of Object.entries(d?.inputs ?? {})) {
+    properties[name] = {
+      ...(spec.type === 'any' || spec.type === 'object' || spec.type === 'array' ? {} : { type: spec.type }),
+      ...(spec.default !== undefined ? { default: spec.default } : {}),
+      description: spec.description ?? `${spec.type}`,
+    };
+    if (spec.required) required.push(name);
+  }
+  return { type: 'object', properties, required, description: 'The inputs the definition declares' };
+}
+
 export interface Step {
   name: string;
   status: 'pending' | 'running' | 'done' | 'skipped' | 'failed';
