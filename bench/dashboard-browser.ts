@@ -11,6 +11,14 @@
 //     text is on the session page, streaming (API hub -> WebSocket -> live client -> React)
 //     vs bare: pg NOTIFY -> a LISTEN connection -> ws.send -> a page that sets textContent.
 //     Target (issue 15): < 50 ms.
+//   designer page: navigation to /designer/<a 200-step definition> until its last node is drawn
+//     (parse + model + layout + first render), fresh context each time, vs a bare page: node:http
+//     serving one HTML file whose inline script fetches the same steps as JSON and draws one
+//     positioned div per step. Target (issue 16): < 500 ms.
+//   live step status: a run of that definition shown on its graph (?run=), a `progress` event on
+//     workflow:<id> (lib/live publish, as the workflow's publish activity writes it) until the
+//     node's status text changes (use-run.ts -> React -> xyflow), vs the same bare live path.
+//     Target (issue 16): < 50 ms.
 //
 //   npx tsx bench/dashboard-browser.ts [pageRounds=15] [liveEvents=60]
 import fs from 'node:fs';
@@ -32,7 +40,9 @@ import { applyMigrations, migrationsDir } from '../lib/migrations';
 import { findBinary, TEMPORAL_CLI } from '../stack/binaries';
 import { startEmbeddedPostgres } from '../stack/postgres';
 import { freePort, startTemporalServer } from '../stack/temporal-server';
+import { parse as parseYaml } from 'yaml';
 import { launchChromium } from '../test/helpers/browser';
+import { sampleDefinition } from '../test/helpers/designer-sample';
 import { installTemporalRuntime } from '../workers/runtime';
 import { startWorker } from '../workers/worker';
 import { session } from '../workflows';
@@ -62,6 +72,42 @@ const ws = new WebSocket('ws://' + location.host + '/ws');
 ws.onmessage = (m) => { const out = document.getElementById('out'); out.textContent = out.textContent + m.data; };
 </script></body></html>`;
 
+/** The bare designer page: the steps as JSON, one positioned div each (what any graph view must do). */
+const BARE_GRAPH = `<!doctype html><html><head><meta charset="utf-8"><title>bare graph</title></head><body>
+<div id="g" style="position:relative"></div>
+<script>
+fetch('/steps').then(r => r.json()).then(ids => {
+  const g = document.getElementById('g');
+  ids.forEach((id, i) => {
+    const d = document.createElement('div');
+    d.className = 'n'; d.dataset.key = id; d.textContent = id;
+    d.style.cssText = 'position:absolute;width:200px;height:48px;left:' + (i % 4) * 220 + 'px;top:' + Math.floor(i / 4) * 60 + 'px';
+    g.appendChild(d);
+  });
+});
+</script></body></html>`;
+
+/** Every step id of a definition, depth first (what the bare graph page draws). */
+function stepIds(text: string): string[] {
+  const out: string[] = [];
+  const walk = (list: unknown) => {
+    if (!Array.isArray(list)) return;
+    for (const s of list as Record<string, unknown>[]) {
+      out.push(String(s.id));
+      for (const v of Object.values(s)) {
+        if (!v || typeof v !== 'object' || Array.isArray(v)) continue;
+        const body = v as Record<string, unknown>;
+        for (const k of ['steps', 'then', 'else']) walk(body[k]);
+        if (Array.isArray(body.branches)) for (const b of body.branches as { steps?: unknown }[]) walk(b?.steps);
+      }
+    }
+  };
+  walk((parseYaml(text) as { steps?: unknown }).steps);
+  return out;
+}
+
+const DESIGNER_STEPS = 200;
+
 /** Records, in the page, when each mutation happened and what the watched element said then. */
 async function watchText(page: Page, selector: string): Promise<void> {
   await page.evaluate((sel) => {
@@ -80,17 +126,24 @@ const marks = (page: Page) =>
   page.evaluate(() => (globalThis as unknown as { __marks: [number, string][] }).__marks.splice(0));
 
 /** Time from `send(token)` until the watched element's text contains the token, for each event. */
-async function liveDelays(page: Page, send: (token: string) => Promise<void>, prefix: string): Promise<number[]> {
+async function liveDelays(
+  page: Page,
+  send: (token: string) => Promise<void>,
+  prefix: string,
+  /** What the screen shows for event i, when it is not the token itself. */
+  shown?: (i: number) => string,
+): Promise<number[]> {
   const out: number[] = [];
   for (let i = 0; i < LIVE_EVENTS; i++) {
     const token = ` ${prefix}${i}x`;
+    const want = shown ? shown(i) : token;
     const t0 = Date.now();
     await send(token);
     let seen: number | undefined;
     const deadline = Date.now() + 5_000;
     while (seen === undefined && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 5));
-      seen = (await marks(page)).find(([, text]) => text.includes(token))?.[0];
+      seen = (await marks(page)).find(([, text]) => text.includes(want))?.[0];
     }
     if (seen === undefined) throw new Error(`${prefix}: token ${i} never reached the screen`);
     out.push(seen - t0);
@@ -114,6 +167,16 @@ async function main(): Promise<void> {
   if (!fs.existsSync(path.join(root, 'web', 'dist', 'index.html'))) throw new Error('run `npm run build:web` first');
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cf-bench-dash-'));
   fs.chmodSync(tmp, 0o755);
+  // The designer's definition: the generated 200 steps behind an approval, so a run of it waits.
+  const workspace = path.join(tmp, 'workspace');
+  const defName = `sample_${DESIGNER_STEPS}`;
+  const defText = sampleDefinition(DESIGNER_STEPS).replace(
+    'steps:\n',
+    'steps:\n  - id: gate\n    approval: { title: The bench waits here }\n',
+  );
+  fs.mkdirSync(path.join(workspace, '.claude-flow', 'workflows'), { recursive: true });
+  fs.writeFileSync(path.join(workspace, '.claude-flow', 'workflows', `${defName}.yaml`), defText);
+  const defIds = stepIds(defText);
   const cli = findBinary(TEMPORAL_CLI, {
     configured: loadConfig().temporal.cliPath,
     configuredName: 'TEMPORAL_CLI_PATH',
@@ -136,6 +199,7 @@ async function main(): Promise<void> {
         DATABASE_URL: db.url,
         TEMPORAL_TASK_QUEUE: 'cf-bench',
         CLAUDE_FLOW_DATA_DIR: tmp,
+        CLAUDE_FLOW_WORKSPACE: workspace,
         LOG_LEVEL: 'error',
       },
     });
@@ -177,6 +241,16 @@ async function main(): Promise<void> {
     const barePool = createPool(db.url, 4);
     closers.push(() => barePool.end());
     const bare = http.createServer((req, res) => {
+      if (req.url === '/steps') {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(defIds));
+        return;
+      }
+      if (req.url === '/graph') {
+        res.writeHead(200, { 'content-type': 'text/html' });
+        res.end(BARE_GRAPH);
+        return;
+      }
       if (req.url === '/rows') {
         void Promise.all([
           barePool.query('SELECT count(*)::int AS n FROM session'),
@@ -255,6 +329,61 @@ async function main(): Promise<void> {
       'bare',
     );
 
+    // The designer: first page of the 200-step definition, interleaved with the bare graph page.
+    const lastKey = defIds[defIds.length - 1];
+    const dzTimes: number[] = [];
+    const bareGraphTimes: number[] = [];
+    for (let i = 0; i < PAGE_ROUNDS + 2; i++) {
+      const a = await firstPage(browser, `${api.url}/designer/${defName}`, (p) =>
+        p.locator(`[data-testid="dz-node"][data-key="${lastKey}"]`).waitFor({ state: 'attached' }),
+      );
+      const b = await firstPage(browser, `${bareUrl}/graph`, (p) =>
+        p.locator(`.n[data-key="${lastKey}"]`).waitFor({ state: 'attached' }),
+      );
+      if (i >= 2) {
+        dzTimes.push(a);
+        bareGraphTimes.push(b);
+      }
+    }
+
+    // Live step status: a run waiting at its first step, shown on the graph; progress events for a
+    // step further down, each with its own duration, until the node shows it.
+    const run = await temporal.workflow.start('custom', {
+      taskQueue: config.temporal.taskQueue,
+      workflowId: `bench-designer-${Date.now()}`,
+      args: [{ name: defName }],
+    });
+    const dzPage = await context.newPage();
+    await dzPage.goto(`${api.url}/designer/${defName}?run=${encodeURIComponent(run.workflowId)}`);
+    const watched = defIds[Math.floor(defIds.length / 2)];
+    const gate = dzPage.locator('[data-testid="dz-node"][data-key="gate"]');
+    for (let t = Date.now(); (await gate.getAttribute('data-status')) !== 'running';) {
+      if (Date.now() - t > 30_000) throw new Error('the bench run never reached its approval');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await watchText(dzPage, `[data-testid="dz-node"][data-key="${watched}"] [data-testid="dz-node-status"]`);
+    let n = 0;
+    const dzLive = await liveDelays(
+      dzPage,
+      async (token) => {
+        // The token is the step's duration as the node writes it ("137 ms"), unique per event.
+        const ms = Number(/(\d+)x$/.exec(token)?.[1] ?? n) + 100;
+        const start = Date.parse('2026-01-01T00:00:00Z');
+        await publish(pool, `workflow:${run.workflowId}`, 'progress', {
+          step: {
+            name: watched,
+            status: 'done',
+            startedAt: new Date(start).toISOString(),
+            endedAt: new Date(start + ms).toISOString(),
+          },
+        });
+        n++;
+      },
+      'dz',
+      (i) => `${i + 100} ms`,
+    );
+    await run.terminate('bench done');
+
     console.log(
       `bench/dashboard-browser: chromium, ${SESSIONS.toLocaleString('en-US')} sessions, ${PAGE_ROUNDS} page loads and ${cfLive.length} live events each (load average ${os.loadavg()[0].toFixed(1)} at the end)\n`,
     );
@@ -262,6 +391,12 @@ async function main(): Promise<void> {
     console.log('| --- | --- | --- | --- | --- |');
     console.log(
       `| first sessions page, fresh context | ${f(pct(cfTimes, 50))} / ${f(pct(cfTimes, 95))} | ${f(pct(bareTimes, 50))} / ${f(pct(bareTimes, 95))} | ${(pct(cfTimes, 50) / pct(bareTimes, 50)).toFixed(2)}x | < 1000 ms: ${pct(cfTimes, 95) < 1000 ? 'met' : 'MISSED'} |`,
+    );
+    console.log(
+      `| first designer page, ${DESIGNER_STEPS} steps, fresh context | ${f(pct(dzTimes, 50))} / ${f(pct(dzTimes, 95))} | ${f(pct(bareGraphTimes, 50))} / ${f(pct(bareGraphTimes, 95))} | ${(pct(dzTimes, 50) / pct(bareGraphTimes, 50)).toFixed(2)}x | < 500 ms: ${pct(dzTimes, 95) < 500 ? 'met' : 'MISSED'} |`,
+    );
+    console.log(
+      `| live step status -> node on screen | ${f(pct(dzLive, 50))} / ${f(pct(dzLive, 95))} | ${f(pct(bareLive, 50))} / ${f(pct(bareLive, 95))} | ${(pct(dzLive, 50) / Math.max(1, pct(bareLive, 50))).toFixed(2)}x | < 50 ms: ${pct(dzLive, 95) < 50 ? 'met' : 'MISSED'} |`,
     );
     console.log(
       `| live event -> text on screen | ${f(pct(cfLive, 50))} / ${f(pct(cfLive, 95))} | ${f(pct(bareLive, 50))} / ${f(pct(bareLive, 95))} | ${(pct(cfLive, 50) / Math.max(1, pct(bareLive, 50))).toFixed(2)}x | < 50 ms: ${pct(cfLive, 95) < 50 ? 'met' : 'MISSED'} |`,
