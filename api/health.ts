@@ -14,9 +14,45 @@ export interface Check {
   ms: number;
 }
 
+/** A worker polling this deployment's task queue, as Temporal last saw it. */
+export interface WorkerSeen {
+  /** `pid@hostname` (workers/worker.ts). */
+  identity: string;
+  /** `claude-flow@<version>+<workflow bundle hash>`: which code it runs. */
+  buildId?: string;
+  /** What it polls for: workflow tasks, activity tasks or both. */
+  polls: ('workflow' | 'activity')[];
+  lastSeen?: string;
+}
+
 export interface Readiness {
   ready: boolean;
   checks: { postgres: Check; migrations: Check; temporal: Check; worker: Check };
+  /** Every worker polling the task queue (empty when Temporal could not be asked). */
+  workers: WorkerSeen[];
+}
+
+type Poller = temporal.api.taskqueue.v1.IPollerInfo;
+
+/** The pollers of both task queue kinds, one entry per worker identity. */
+function workersOf(workflow: Poller[], activity: Poller[]): WorkerSeen[] {
+  const by = new Map<string, WorkerSeen>();
+  const add = (p: Poller, kind: 'workflow' | 'activity') => {
+    const identity = p.identity ?? 'unknown';
+    const w = by.get(identity) ?? { identity, polls: [] };
+    w.polls.push(kind);
+    const buildId = p.workerVersionCapabilities?.buildId ?? undefined;
+    if (buildId) w.buildId = buildId;
+    const seconds = p.lastAccessTime?.seconds;
+    if (seconds !== undefined && seconds !== null) {
+      const at = new Date(Number(seconds) * 1000 + Math.floor((p.lastAccessTime?.nanos ?? 0) / 1e6)).toISOString();
+      if (!w.lastSeen || at > w.lastSeen) w.lastSeen = at;
+    }
+    by.set(identity, w);
+  };
+  for (const p of workflow) add(p, 'workflow');
+  for (const p of activity) add(p, 'activity');
+  return [...by.values()].sort((a, b) => a.identity.localeCompare(b.identity));
 }
 
 const CHECK_TIMEOUT_MS = 3_000;
@@ -52,6 +88,7 @@ function temporalError(err: unknown, prefix: string): unknown {
 
 export async function readiness(config: Config, pool: pg.Pool, client: Client): Promise<Readiness> {
   const { namespace, taskQueue } = config.temporal;
+  let workers: WorkerSeen[] = [];
   const [postgres, migrations, temporalCheck, worker] = await Promise.all([
     timed(async () => {
       await pool.query('SELECT 1').catch((err: unknown) => {
@@ -85,21 +122,21 @@ export async function readiness(config: Config, pool: pg.Pool, client: Client): 
       return `namespace ${namespace} reachable`;
     }),
     timed(async () => {
-      const res = await client.workflowService
-        .describeTaskQueue({
-          namespace,
-          taskQueue: { name: taskQueue },
-          taskQueueType: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
-        })
-        .catch((err: unknown) => {
-          throw temporalError(err, 'not checked: ');
-        });
-      const pollers = res.pollers?.length ?? 0;
+      const describe = (taskQueueType: temporal.api.enums.v1.TaskQueueType) =>
+        client.workflowService
+          .describeTaskQueue({ namespace, taskQueue: { name: taskQueue }, taskQueueType })
+          .catch((err: unknown) => {
+            throw temporalError(err, 'not checked: ');
+          });
+      const { TASK_QUEUE_TYPE_WORKFLOW, TASK_QUEUE_TYPE_ACTIVITY } = temporal.api.enums.v1.TaskQueueType;
+      const [wf, act] = await Promise.all([describe(TASK_QUEUE_TYPE_WORKFLOW), describe(TASK_QUEUE_TYPE_ACTIVITY)]);
+      workers = workersOf(wf.pollers ?? [], act.pollers ?? []);
+      const pollers = wf.pollers?.length ?? 0;
       if (pollers === 0)
         throw new Error(`no worker is polling task queue ${taskQueue}; start one with \`npm run worker\``);
-      return `${pollers} poller(s) on ${taskQueue}`;
+      return `${workers.length} worker${workers.length === 1 ? '' : 's'} polling ${taskQueue}`;
     }),
   ]);
   const checks = { postgres, migrations, temporal: temporalCheck, worker };
-  return { ready: Object.values(checks).every((c) => c.ok), checks };
+  return { ready: Object.values(checks).every((c) => c.ok), checks, workers };
 }

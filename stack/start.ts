@@ -2,7 +2,10 @@
 //
 // Starts what is not configured (a Temporal dev server unless TEMPORAL_ADDRESS is set, an embedded
 // PostgreSQL unless DATABASE_URL is set), applies migrations, then runs the worker and the API in
-// this process. Ctrl-C or SIGTERM stops everything in reverse order; nothing is left running.
+// this process. `--workers N` and `--apis M` add worker processes and API copies (on the ports
+// after PORT), each started as production starts it (stack/copies.ts), to run on one machine the
+// shape that runs on many. Ctrl-C or SIGTERM stops everything in reverse order; nothing is left
+// running.
 //
 // Faults heal. A Temporal dev server, PostgreSQL or worker of ours that ends on its own is started
 // again the same way (stack/supervise.ts: back-off from 1 s to 30 s; more than 5 restarts within
@@ -27,6 +30,7 @@ import { connectClient, connectWorker, ensureSearchAttributes } from '../lib/tem
 import { installTemporalRuntime } from '../workers/runtime';
 import { startWorker, type WorkerHandle } from '../workers/worker';
 import { BinaryNotFoundError, findBinary, TEMPORAL_CLI } from './binaries';
+import { ENTRY, parseScale, startCopy, waitHttpOk, type Copy, type Scale } from './copies';
 import { AlreadyRunningError, StackLock } from './lock';
 import { applyMigrations, migrationsDir } from '../lib/migrations';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './postgres';
@@ -61,6 +65,13 @@ function childPart<T extends TemporalServer | EmbeddedPostgres>(child: T): Child
 async function main(): Promise<void> {
   const t0 = performance.now();
   let config: Config;
+  let scale: Scale;
+  try {
+    scale = parseScale(process.argv.slice(2));
+  } catch (err) {
+    fail((err as Error).message);
+    process.exit(1);
+  }
   try {
     config = loadConfig();
   } catch (err) {
@@ -221,10 +232,48 @@ async function main(): Promise<void> {
     teardown.push(() => api.close());
 
     await waitReady(resolved, pool, client);
-    banner(resolved, api, temporalServer, postgres, (performance.now() - t0) / 1000);
+    const copies = await startCopies(scale, resolved, logsDir, supervise, (step) => teardown.push(step));
+    banner(resolved, api, temporalServer, postgres, (performance.now() - t0) / 1000, copies);
   } catch (err) {
     await stop(1, (err as Error).message);
   }
+}
+
+/**
+ * The worker processes and API copies beyond the stack's own, each supervised (restarted when it
+ * ends on its own, like the rest of the stack) and stopped at teardown, APIs first. Resolves once
+ * every API copy answers /readyz.
+ */
+async function startCopies(
+  scale: Scale,
+  config: Config,
+  logsDir: string,
+  supervise: <T extends SupervisedPart>(name: string, first: T, start: () => Promise<T>, seeLog: string) => {
+    stop(): Promise<void>;
+  },
+  onTeardown: (step: Step) => void,
+): Promise<{ workers: Copy[]; apis: { copy: Copy; url: string }[] }> {
+  const env: Record<string, string> = {
+    TEMPORAL_ADDRESS: config.temporal.address as string,
+    DATABASE_URL: config.database.url as string,
+    ...(config.temporal.uiUrl ? { TEMPORAL_UI_URL: config.temporal.uiUrl } : {}),
+  };
+  const out = { workers: [] as Copy[], apis: [] as { copy: Copy; url: string }[] };
+  const run = (name: string, entry: string, extra: Record<string, string>) => {
+    const logFile = path.join(logsDir, `${name}.log`);
+    const first = startCopy(name, entry, { ...env, ...extra }, logFile);
+    const s = supervise(name, first, async () => startCopy(name, entry, { ...env, ...extra }, logFile), `; see ${logFile}`);
+    onTeardown(() => s.stop());
+    return first;
+  };
+  for (let i = 2; i <= scale.workers; i++) out.workers.push(run(`worker-${i}`, ENTRY.worker, {}));
+  for (let i = 2; i <= scale.apis; i++) {
+    const port = config.api.port + i - 1;
+    const host = config.api.host === '0.0.0.0' || config.api.host === '::' ? '127.0.0.1' : config.api.host;
+    out.apis.push({ copy: run(`api-${i}`, ENTRY.api, { PORT: String(port) }), url: `http://${host}:${port}` });
+  }
+  await Promise.all(out.apis.map((a) => waitHttpOk(`${a.url}/readyz`, a.copy)));
+  return out;
 }
 
 /**
@@ -340,6 +389,7 @@ function banner(
   temporal: TemporalServer | undefined,
   pg: EmbeddedPostgres | undefined,
   seconds: number,
+  copies: { workers: Copy[]; apis: { copy: Copy; url: string }[] },
 ) {
   const rel = (p: string) => path.relative(process.cwd(), p) || '.';
   const ns = config.temporal.namespace;
@@ -348,6 +398,12 @@ function banner(
   say(`  Dashboard    ${api.url}/`);
   say(`  API          ${api.url}/api/claude-flow`);
   say(`  Health       ${api.url}/readyz`);
+  if (copies.apis.length) say(`  API copies   ${copies.apis.map((a) => a.url).join(', ')} (logs/api-<n>.log)`);
+  if (copies.workers.length) {
+    say(
+      `  Workers      ${copies.workers.length + 1}: this process and ${copies.workers.map((w) => `${w.name} (pid ${w.pid})`).join(', ')}`,
+    );
+  }
   if (temporal?.uiUrl) say(`  Temporal UI  ${temporal.uiUrl}/namespaces/${ns}/workflows`);
   say(
     `  Temporal     ${config.temporal.address} namespace ${ns}, task queue ${config.temporal.taskQueue}` +

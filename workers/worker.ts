@@ -1,4 +1,5 @@
 // The Claude Flow worker: every workflow and activity on the configured task queue.
+import { createHash } from 'node:crypto';
 import os from 'node:os';
 import { Worker, type NativeConnection, type WorkflowBundle } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
@@ -24,6 +25,8 @@ export interface StartWorkerOptions {
   bundle?: WorkflowBundle;
   /** @default '10 seconds' */
   shutdownGraceTime?: string;
+  /** @default workerIdentity() (tests running two workers in one process tell them apart) */
+  identity?: string;
   taskQueue?: string;
 }
 
@@ -31,8 +34,18 @@ export function workerIdentity(): string {
   return `${process.pid}@${os.hostname()}`;
 }
 
+/**
+ * What code a worker runs: Claude Flow's version and the hash of its workflow bundle, e.g.
+ * `claude-flow@0.1.0+3f2a9c41d0e7`. Every poll reports it, so the Temporal Web UI's task queue view
+ * and GET /readyz show which build each worker is.
+ */
+export function buildIdOf(bundle: WorkflowBundle): string {
+  const { version } = require('../package.json') as { version: string };
+  return `claude-flow@${version}+${createHash('sha256').update(bundle.code).digest('hex').slice(0, 12)}`;
+}
+
 export async function startWorker(opts: StartWorkerOptions): Promise<WorkerHandle> {
-  const identity = workerIdentity();
+  const identity = opts.identity ?? workerIdentity();
   // The worker's memory reads are cached; its own LISTEN connection drops entries written anywhere.
   const memoryLive =
     opts.deps.memory || !opts.config.database.url
@@ -41,19 +54,30 @@ export async function startWorker(opts: StartWorkerOptions): Promise<WorkerHandl
   await memoryLive?.start();
   const memory = opts.deps.memory ?? new MemoryStore(opts.deps.pool, opts.config.memory, { live: memoryLive });
   const activities = createActivities({ ...opts.deps, memory, config: opts.config, workerIdentity: identity });
-  const worker = await Worker.create({
-    connection: opts.connection,
-    namespace: opts.config.temporal.namespace,
-    taskQueue: opts.taskQueue ?? opts.config.temporal.taskQueue,
-    identity,
-    workflowBundle: opts.bundle ?? (await workflowBundle(`${opts.config.dataDir}/cache`)),
-    activities,
-    dataConverter: dataConverterFor(payloadCodec(opts.config.payloads)),
-    maxCachedWorkflows: opts.config.temporal.maxCachedWorkflows,
-    shutdownGraceTime: (opts.shutdownGraceTime ?? '10 seconds') as '10 seconds',
-    // Shutdown waits for in-flight work, bounded: a stop (Ctrl-C) never hangs on cached workflows.
-    shutdownForceTime: '20 seconds',
-  });
+  let worker: Worker;
+  try {
+    const workflowBundleCode = opts.bundle ?? (await workflowBundle(`${opts.config.dataDir}/cache`));
+    worker = await Worker.create({
+      connection: opts.connection,
+      namespace: opts.config.temporal.namespace,
+      taskQueue: opts.taskQueue ?? opts.config.temporal.taskQueue,
+      identity,
+      // Reported with every poll; no versioning behaviour (useVersioning stays off).
+      buildId: buildIdOf(workflowBundleCode),
+      workflowBundle: workflowBundleCode,
+      activities,
+      dataConverter: dataConverterFor(payloadCodec(opts.config.payloads)),
+      maxCachedWorkflows: opts.config.temporal.maxCachedWorkflows,
+      shutdownGraceTime: (opts.shutdownGraceTime ?? '10 seconds') as '10 seconds',
+      // Shutdown waits for in-flight work, bounded: a stop (Ctrl-C) never hangs on cached workflows.
+      shutdownForceTime: '20 seconds',
+    });
+  } catch (err) {
+    // A worker that could not be made must not leave its LISTEN connection reconnecting forever.
+    if (!opts.deps.memory) memory.close();
+    await memoryLive?.close();
+    throw err;
+  }
   const running = worker.run();
   return {
     worker,

@@ -1,4 +1,5 @@
 // Operations, outside the API's base path: Prometheus metrics, liveness and readiness.
+import os from 'node:os';
 import { registry } from '../../lib/metrics';
 import { readiness } from '../health';
 import type { RouteSpec } from '../route-spec';
@@ -29,10 +30,16 @@ export const routes: RouteSpec[] = [
     path: '/readyz',
     role: 'public',
     tag: 'operations',
-    summary: 'Readiness of Postgres, migrations, Temporal and a worker',
+    summary: 'Readiness of Postgres, migrations, Temporal and a worker; which API copy answered and which workers poll',
     handler: async (_req, res, { config, pool, temporal }) => {
       const r = await readiness(config, pool, temporal);
-      res.status(r.ready ? 200 : 503).json({ status: r.ready ? 'ready' : 'not ready', ...r.checks });
+      res.status(r.ready ? 200 : 503).json({
+        status: r.ready ? 'ready' : 'not ready',
+        ...r.checks,
+        // Which copy answered (behind a load balancer), and every worker on the task queue.
+        api: { identity: `${process.pid}@${os.hostname()}` },
+        workers: r.workers,
+      });
     },
   },
 ];

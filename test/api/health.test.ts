@@ -1,3 +1,4 @@
+import os from 'node:os';
 import request from 'supertest';
 import { createApp } from '../../api/app';
 import { startTestApp, type TestApp } from '../helpers/stack';
@@ -21,6 +22,17 @@ describe('with a worker polling', () => {
     const res = await request(http()).get('/readyz').expect(200);
     expect(res.body.status).toBe('ready');
     for (const check of ['postgres', 'migrations', 'temporal', 'worker']) expect(res.body[check].ok).toBe(true);
+    // Which API copy answered, and the worker polling with its identity and build.
+    expect(res.body.api.identity).toBe(`${process.pid}@${os.hostname()}`);
+    expect(res.body.workers).toEqual([
+      {
+        identity: app.worker?.worker.options.identity,
+        buildId: expect.stringMatching(/^claude-flow@\d+\.\d+\.\d+\+[0-9a-f]{12}$/),
+        polls: ['workflow', 'activity'],
+        lastSeen: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+      },
+    ]);
+    expect(res.body.worker.detail).toBe(`1 worker polling ${app.config.temporal.taskQueue}`);
   });
 
   test('unknown routes are problem+json 404s carrying the request id', async () => {

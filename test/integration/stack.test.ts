@@ -1,71 +1,17 @@
 // `npm start` as a user runs it: the real supervisor process, its own Temporal dev server and
 // PostgreSQL, ports of its own, stopped by a signal, started again on the same data.
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import pg from 'pg';
-import { findProjectRoot } from '../../lib/config';
 import { freePort } from '../../stack/temporal-server';
 import { systemCheck } from '../../workflows';
 import { freshDatabase, harness } from '../helpers/stack';
+import { alive, baseEnv, dataDirectory, startStack, stopAll, waitFor } from '../helpers/stack-process';
 
 jest.setTimeout(180_000);
 
-const root = findProjectRoot();
-
-interface Started {
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<number | null>;
-}
-
-function baseEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, TEMPORAL_CLI_PATH: harness().temporalCli, ...extra };
-  for (const k of ['TEMPORAL_ADDRESS', 'DATABASE_URL', 'CLAUDE_FLOW_API_KEY', 'HOST']) if (!(k in extra)) delete env[k];
-  return env;
-}
-
-const started: Started[] = [];
-afterAll(async () => {
-  for (const s of started) if (s.child.exitCode === null) s.child.kill('SIGKILL');
-});
-
-/** A data directory PostgreSQL's unprivileged OS user can reach (mkdtemp makes 0700 folders). */
-function dataDirectory(): string {
-  const dir = fs.mkdtempSync(path.join(harness().tmpDir, 'stack-'));
-  fs.chmodSync(dir, 0o755);
-  return dir;
-}
-
-function startStack(env: NodeJS.ProcessEnv): Started {
-  const child = spawn(path.join(root, 'node_modules', '.bin', 'tsx'), ['stack/start.ts'], { cwd: root, env });
-  let out = '';
-  child.stdout.on('data', (d) => (out += d));
-  child.stderr.on('data', (d) => (out += d));
-  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-  const s = { child, output: () => out, exited };
-  started.push(s);
-  return s;
-}
-
-async function waitFor(s: Started, text: string, timeoutMs = 90_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!s.output().includes(text)) {
-    if (s.child.exitCode !== null) throw new Error(`stack exited (${s.child.exitCode}):\n${s.output()}`);
-    if (Date.now() > deadline) throw new Error(`timed out waiting for "${text}":\n${s.output()}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return !fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.startsWith('Z');
-  } catch {
-    return false;
-  }
-}
+afterAll(stopAll);
 
 test('npm start: ready, single instance, clean stop, same data after restart', async () => {
   const dataDir = dataDirectory();

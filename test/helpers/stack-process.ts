@@ -1,0 +1,64 @@
+// `npm start` (stack/start.ts) as a child process, as a user runs it: its output collected, waited
+// for, stopped by a signal. Shared by the stack tests.
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { findProjectRoot } from '../../lib/config';
+import { harness } from './stack';
+
+const root = findProjectRoot();
+
+export interface Started {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+export function baseEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, TEMPORAL_CLI_PATH: harness().temporalCli, ...extra };
+  for (const k of ['TEMPORAL_ADDRESS', 'DATABASE_URL', 'CLAUDE_FLOW_API_KEY', 'HOST']) if (!(k in extra)) delete env[k];
+  return env;
+}
+
+const started: Started[] = [];
+/** Kills every stack this file started that still runs. */
+export async function stopAll(): Promise<void> {
+  for (const s of started) if (s.child.exitCode === null) s.child.kill('SIGKILL');
+}
+
+/** A data directory PostgreSQL's unprivileged OS user can reach (mkdtemp makes 0700 folders). */
+export function dataDirectory(): string {
+  const dir = fs.mkdtempSync(path.join(harness().tmpDir, 'stack-'));
+  fs.chmodSync(dir, 0o755);
+  return dir;
+}
+
+/** Starts `tsx stack/start.ts [args]`; stopAll (in afterAll) kills whatever is left. */
+export function startStack(env: NodeJS.ProcessEnv, args: string[] = []): Started {
+  const child = spawn(path.join(root, 'node_modules', '.bin', 'tsx'), ['stack/start.ts', ...args], { cwd: root, env });
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (out += d));
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  const s = { child, output: () => out, exited };
+  started.push(s);
+  return s;
+}
+
+export async function waitFor(s: Started, text: string, timeoutMs = 90_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!s.output().includes(text)) {
+    if (s.child.exitCode !== null) throw new Error(`stack exited (${s.child.exitCode}):\n${s.output()}`);
+    if (Date.now() > deadline) throw new Error(`timed out waiting for "${text}":\n${s.output()}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return !fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.startsWith('Z');
+  } catch {
+    return false;
+  }
+}
