@@ -248,7 +248,12 @@ async function startCopies(
   scale: Scale,
   config: Config,
   logsDir: string,
-  supervise: <T extends SupervisedPart>(name: string, first: T, start: () => Promise<T>, seeLog: string) => {
+  supervise: <T extends SupervisedPart>(
+    name: string,
+    first: T,
+    start: () => Promise<T>,
+    seeLog: string,
+  ) => {
     stop(): Promise<void>;
   },
   onTeardown: (step: Step) => void,
@@ -262,7 +267,12 @@ async function startCopies(
   const run = (name: string, entry: string, extra: Record<string, string>) => {
     const logFile = path.join(logsDir, `${name}.log`);
     const first = startCopy(name, entry, { ...env, ...extra }, logFile);
-    const s = supervise(name, first, async () => startCopy(name, entry, { ...env, ...extra }, logFile), `; see ${logFile}`);
+    const s = supervise(
+      name,
+      first,
+      async () => startCopy(name, entry, { ...env, ...extra }, logFile),
+      `; see ${logFile}`,
+    );
     onTeardown(() => s.stop());
     return first;
   };
