@@ -68,6 +68,13 @@ export async function startWorker(opts: StartWorkerOptions): Promise<WorkerHandl
       activities,
       dataConverter: dataConverterFor(payloadCodec(opts.config.payloads)),
       maxCachedWorkflows: opts.config.temporal.maxCachedWorkflows,
+      // Heartbeats reach Temporal at most a second apart (not 0.8 × the timeout): a short heartbeat
+      // timeout (a session turn's is 3 s) then keeps a margin on a busy machine.
+      maxHeartbeatThrottleInterval: '1 second',
+      // A workflow task waits this long for the worker that has the workflow cached before any
+      // worker takes it (replaying its history): a dead worker's sessions carry on within a
+      // second, a busy live one loses only its cache entry (bench/turn-resume).
+      stickyQueueScheduleToStartTimeout: '1 second',
       shutdownGraceTime: (opts.shutdownGraceTime ?? '10 seconds') as '10 seconds',
       // Shutdown waits for in-flight work, bounded: a stop (Ctrl-C) never hangs on cached workflows.
       shutdownForceTime: '20 seconds',

@@ -15,7 +15,8 @@ import { DeltaPublisher } from './stream';
 import type { ModelRequest, ModelResponse, ModelResult, Provider } from './types';
 import { UsageStore, type CallIdentity, type UsageStatement } from './usage';
 
-const HEARTBEAT_MS = 5_000;
+/** How often a model call says it is alive (see the turn's heartbeat timeout in workflows/session). */
+const HEARTBEAT_MS = 1_000;
 
 export interface EmbedResult {
   outcome: 'ok' | 'skipped';

@@ -55,12 +55,15 @@ import {
   type SessionInput,
 } from '../contract/session';
 
-// The turn heartbeats every few seconds while the model works, so a dead worker is noticed in
-// ~10 s and the turn retried on another.
+// The turn heartbeats every second while the model works (and the worker sends at most one a
+// second: maxHeartbeatThrottleInterval), so a dead worker is noticed within 3 s and the turn
+// retried on another (bench/turn-resume); a healthy call keeps 2 s of slack however long it runs.
 const turn = proxyActivities<Activities>({
   startToCloseTimeout: '10 minutes',
-  heartbeatTimeout: '10 seconds',
-  retry: AI_RETRY,
+  heartbeatTimeout: '3 seconds',
+  // A turn whose worker died is tried again at once; a provider's errors still back off (and its
+  // Retry-After wins).
+  retry: { ...AI_RETRY, initialInterval: '250 milliseconds' },
 });
 // Checkpoints, rollback and fork: bounded, so a store that keeps failing ends the request (after
 // about five minutes) instead of holding the session's turn queue forever. A caller's mistake is
