@@ -478,7 +478,8 @@ export class MemoryStore {
           (await contextRows(this.pool, q, namespaces, excludeTags, limit)).map((row) => ({
             namespace: row.namespace,
             key: row.key,
-            score: row.text_rank + row.key_similarity,
+            version: row.version,
+            score: row.text_rank,
             value: valueOf(this.ring, row.namespace, row.key, row),
           })),
       },
