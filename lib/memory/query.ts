@@ -14,10 +14,8 @@ import { TS_CONFIG } from './sql';
 export const MAX_WORDS = 16;
 /** Lexemes of the query text considered before the rarest MAX_WORDS are kept. */
 const MAX_LEXEMES = 64;
-/** Matches counted per word: a word matching more entries is common (see rank.ts). */
+/** A word held by fewer entries than this is rare: every entry holding it is ranked (see rank.ts). */
 export const COUNT_CAP = 1000;
-/** Below this many entries (by the planner's estimate) they are counted, not estimated. */
-const SMALL_TABLE = 10_000;
 /** Nearest words from the word list standing in for a word that matches nothing. */
 const FUZZY_PER_WORD = 3;
 /** Least trigram similarity of a stand-in word. */
@@ -64,13 +62,13 @@ export interface Term {
   lexeme: string;
   /** 1 for the word itself; FUZZY_WEIGHT × similarity for a stand-in. */
   factor: number;
-  /** Entries holding it, counted up to COUNT_CAP (estimated beyond it). */
+  /** Entries holding it (memory_word_count). */
   df: number;
   idf: number;
-  /** Matches fewer than COUNT_CAP entries. */
+  /** Held by fewer than COUNT_CAP entries. */
   rare: boolean;
-  /** Fewer than COUNT_CAP entries hold it in their key or tags (always true when `rare`). */
-  keyRare: boolean;
+  /** Entries holding it in their key or tags (memory_word_count). */
+  keyDf: number;
 }
 
 /** Two query words next to each other (stop words between them allowed): together they earn a bonus. */
@@ -100,52 +98,32 @@ interface LexemeRow {
   positions: number[];
   df: string;
   key_df: string;
-  freq: number | null;
-  n: number;
+  n: string;
 }
 
-/**
- * Per lexeme: the share of entries pg_stats says hold it (for the common ones it tracks), the number
- * of entries, and, unless pg_stats already makes it common, the entries holding it counted up to
- * COUNT_CAP (every entry, whatever the filters: rarity is a property of the whole memory).
- */
+/** A word's count: its memory_word_count row plus the deltas not yet folded into it (see the memory_word_counts migration). */
+const count = (word: string, column: 'df' | 'key_df') => `(
+  COALESCE((SELECT c.${column} FROM memory_word_count c WHERE c.word = ${word}), 0) +
+  COALESCE((SELECT sum(d.${column}) FROM memory_word_delta d WHERE d.word = ${word}), 0))`;
+
+/** Per lexeme: the entries holding it, those holding it in their key or tags, and the number of entries. */
 const COUNTS = (lexemes: string) => `
-  SELECT l.lexeme, l.positions, c.df, k.key_df, f.freq, f.n
-    FROM ${lexemes} AS l
-   CROSS JOIN LATERAL (
-     SELECT (SELECT s.freqs[array_position(s.elems, l.lexeme)] FROM st s) AS freq, (SELECT n FROM n) AS n) f
-   CROSS JOIN LATERAL (
-     SELECT count(*) AS df FROM (
-       SELECT 1 FROM memory_entry e
-        WHERE COALESCE(f.freq * f.n, 0) < ${COUNT_CAP} AND e.search_vector @@ quote_literal(l.lexeme)::tsquery
-        LIMIT ${COUNT_CAP}) x) c
-   CROSS JOIN LATERAL (
-     SELECT count(*) AS key_df FROM (
-       SELECT 1 FROM memory_entry e
-        WHERE (c.df >= ${COUNT_CAP} OR COALESCE(f.freq * f.n, 0) >= ${COUNT_CAP})
-          AND e.key_tags_vector @@ quote_literal(l.lexeme)::tsquery
-        LIMIT ${COUNT_CAP}) x) k`;
-const STATS = `
-  n AS (SELECT CASE WHEN reltuples >= ${SMALL_TABLE} THEN reltuples::float8
-                    ELSE (SELECT count(*) FROM (SELECT 1 FROM memory_entry LIMIT ${SMALL_TABLE}) x)::float8 END AS n
-          FROM pg_class WHERE oid = 'memory_entry'::regclass),
-  st AS MATERIALIZED (SELECT most_common_elems::text::text[] AS elems, most_common_elem_freqs AS freqs FROM pg_stats
-          WHERE schemaname = current_schema() AND tablename = 'memory_entry' AND attname = 'search_vector')`;
+  SELECT l.lexeme, l.positions, ${count('l.lexeme', 'df')} AS df, ${count('l.lexeme', 'key_df')} AS key_df,
+         ${count("''", 'df')} AS n
+    FROM ${lexemes} AS l`;
 
 const QUERY_LEXEMES = `
-  WITH ${STATS},
-  l AS (SELECT u.lexeme, u.positions::int[] AS positions FROM unnest(to_tsvector('${TS_CONFIG}', $1)) AS u
-         ORDER BY u.positions[1] LIMIT ${MAX_LEXEMES})
+  WITH l AS (SELECT u.lexeme, u.positions::int[] AS positions FROM unnest(to_tsvector('${TS_CONFIG}', $1)) AS u
+              ORDER BY u.positions[1] LIMIT ${MAX_LEXEMES})
   ${COUNTS('l')}`;
 
 const NEAR_WORDS = `
-  WITH ${STATS},
-  l AS (SELECT m.word AS lexeme, ARRAY[w.i::int] AS positions, m.sim
-          FROM unnest($1::text[]) WITH ORDINALITY AS w(lexeme, i)
-         CROSS JOIN LATERAL (
-           SELECT word, similarity(word, w.lexeme) AS sim FROM memory_word
-            WHERE word % w.lexeme AND word <> w.lexeme ORDER BY sim DESC, word LIMIT ${FUZZY_PER_WORD}) m
-         WHERE m.sim >= ${FUZZY_MIN_SIMILARITY})
+  WITH l AS (SELECT m.word AS lexeme, ARRAY[w.i::int] AS positions, m.sim
+               FROM unnest($1::text[]) WITH ORDINALITY AS w(lexeme, i)
+              CROSS JOIN LATERAL (
+                SELECT word, similarity(word, w.lexeme) AS sim FROM memory_word
+                 WHERE word % w.lexeme AND word <> w.lexeme ORDER BY sim DESC, word LIMIT ${FUZZY_PER_WORD}) m
+              WHERE m.sim >= ${FUZZY_MIN_SIMILARITY})
   SELECT c.*, l.sim FROM (${COUNTS('l')}) c JOIN l USING (lexeme, positions)`;
 
 /** Plans `q` (see the invariants above); no words when nothing in it can match. */
@@ -154,13 +132,10 @@ export async function planQuery(pool: pg.Pool, q: string): Promise<QueryPlan> {
   const plan: QueryPlan = { words: [], terms: [], bigrams: [], phrases: parsed.phrases, excluded: parsed.excluded };
   if (!parsed.text.trim()) return plan;
   const rows = (await pool.query<LexemeRow>(QUERY_LEXEMES, [parsed.text])).rows;
-  const n = Math.max(rows[0]?.n ?? 0, 1);
-  // df: counted when rare (under COUNT_CAP), else estimated from pg_stats (at least COUNT_CAP).
+  const n = Math.max(Number(rows[0]?.n ?? 0), 1);
   const withDf = <R extends LexemeRow>(r: R) => {
-    const count = Number(r.df);
-    const rare = count < COUNT_CAP && (r.freq ?? 0) * n < COUNT_CAP;
-    const keyRare = Number(r.key_df) < COUNT_CAP;
-    return { ...r, rare, keyRare, df: rare ? count : Math.max(count, COUNT_CAP, (r.freq ?? 0) * n) };
+    const df = Math.max(Number(r.df), 0);
+    return { ...r, df, rare: df < COUNT_CAP, keyDf: Math.max(Number(r.key_df), 0) };
   };
   // The rarest words decide best; words no entry holds may be misspelt and are kept too.
   const kept = rows
@@ -185,7 +160,7 @@ export async function planQuery(pool: pg.Pool, q: string): Promise<QueryPlan> {
       df: r.df,
       idf: idfOf(r.df, total),
       rare: r.rare,
-      keyRare: r.keyRare,
+      keyDf: r.keyDf,
     });
   });
   for (const r of stand) {
@@ -199,7 +174,7 @@ export async function planQuery(pool: pg.Pool, q: string): Promise<QueryPlan> {
       df: r.df,
       idf: idfOf(r.df, total),
       rare: r.rare,
-      keyRare: r.keyRare,
+      keyDf: r.keyDf,
     });
   }
   for (let i = 0; i + 1 < kept.length; i++) {
