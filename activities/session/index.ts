@@ -131,16 +131,17 @@ const HISTORY = `
   WHERE used <= $3
   ORDER BY position`;
 
-// Both messages of a turn (the reply with its usage and cost) and the sessions row, in one
-// statement (atomic on its own). A retried turn finds the messages there (DO NOTHING) and writes the
-// same row again.
+// Both messages of a turn (the reply with its usage, cost and the memory entries its prompt was
+// given) and the sessions row, in one statement (atomic on its own). A retried turn finds the
+// messages there (DO NOTHING) and writes the same row again.
 const TURN_WRITE = `
   WITH m AS (
     INSERT INTO session_message (session_id, no, position, role, content, provider, model, input_tokens, output_tokens,
-                                 cost_usd)
-    VALUES ($1, $2, $3, 'user', $4, NULL, NULL, 0, 0, NULL), ($1, $5, $3 + 1, 'assistant', $6, $7, $8, $9, $10, $11)
+                                 cost_usd, context)
+    VALUES ($1, $2, $3, 'user', $4, NULL, NULL, 0, 0, NULL, NULL),
+           ($1, $5, $3 + 1, 'assistant', $6, $7, $8, $9, $10, $11, $12::jsonb)
     ON CONFLICT (session_id, no) DO NOTHING
-  ), ${projectionSql(12)}
+  ), ${projectionSql(13)}
   SELECT notified FROM notified`;
 
 export function createSessionActivities(deps: ActivityDeps, ai: AiActivities) {
@@ -171,7 +172,7 @@ export function createSessionActivities(deps: ActivityDeps, ai: AiActivities) {
         ...rows.map((r) => ({ role: r.role as ChatMessage['role'], content: r.content })),
         { role: 'user', content: input.text },
       ];
-      const system = [input.system, context].filter(Boolean).join('\n\n') || undefined;
+      const system = [input.system, context.text].filter(Boolean).join('\n\n') || undefined;
       let usageRow: UsageStatement | undefined;
       const result = await ai.callModel(
         {
@@ -230,6 +231,7 @@ export function createSessionActivities(deps: ActivityDeps, ai: AiActivities) {
           reply.usage.inputTokens,
           reply.usage.outputTokens,
           reply.costUsd ?? null,
+          JSON.stringify(context.used),
           ...projectionParams(row),
         ]);
         return exchange.length ? deps.memory.saveManyIn(c, exchange) : undefined;

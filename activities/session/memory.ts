@@ -13,18 +13,36 @@ const MAX_SNAPSHOT_ENTRIES = 5_000;
 /** Auto-saved exchanges carry this tag; they are the transcript, so context retrieval skips them. */
 export const EXCHANGE_TAG = 'exchange';
 
+/** An entry a turn's prompt was given, as its reply's message records it. */
+export interface UsedEntry {
+  namespace: string;
+  key: string;
+  version: number;
+  score: number;
+}
+
 /**
  * The most relevant entries of `namespaces` for `prompt`, rendered for a system prompt and cut to
- * about `tokenBudget` tokens; see retrieveContext in lib/memory. Empty when nothing matches.
+ * about `tokenBudget` tokens (see retrieveContext in lib/memory), and which entries those are, best
+ * first. Empty when nothing matches.
  */
 export async function memoryContext(
   deps: ActivityDeps,
   namespaces: string[],
   prompt: string,
   tokenBudget: number,
-): Promise<string> {
-  if (!deps.memory) return '';
-  return (await deps.memory.retrieveContext({ prompt, namespaces, tokenBudget, excludeTags: [EXCHANGE_TAG] })).text;
+): Promise<{ text: string; used: UsedEntry[] }> {
+  if (!deps.memory) return { text: '', used: [] };
+  const ctx = await deps.memory.retrieveContext({ prompt, namespaces, tokenBudget, excludeTags: [EXCHANGE_TAG] });
+  return {
+    text: ctx.text,
+    used: ctx.entries.map((e) => ({
+      namespace: e.namespace,
+      key: e.key,
+      version: e.version,
+      score: Math.round(e.score * 1e4) / 1e4,
+    })),
+  };
 }
 
 /**

@@ -565,6 +565,8 @@ export const routes: RouteSpec[] = [
                 inputTokens: m.inputTokens,
                 outputTokens: m.outputTokens,
                 costUsd: m.costUsd === null ? null : Number(m.costUsd),
+                // The memory entries the turn's prompt was given (null: recorded before this was kept).
+                context: m.context ?? null,
               }
             : {}),
           at: m.createdAt,

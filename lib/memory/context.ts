@@ -1,10 +1,16 @@
-// Memory as prompt context: the entries most relevant to a prompt, within a token budget.
-import type { SearchHit, SearchInput } from './search';
+// Memory as prompt context: the entries most relevant to a prompt, within a token budget. The
+// prompt itself is the query (its meaningful words, rarer ones weighing more: see query.ts), and
+// entries far weaker than the best one are left out rather than padding the prompt.
+import { MAX_QUERY_LENGTH, type SearchHit, type SearchInput } from './search';
 import type { MemoryEntry } from './types';
 
 /** Characters per token used for budgeting (a rough, provider-neutral estimate). */
 export const CHARS_PER_TOKEN = 4;
 const HITS_PER_NAMESPACE = 10;
+/** Characters of a prompt that are searched for (the first ones). */
+export const PROMPT_QUERY_CHARS = 2_000;
+/** Entries scoring under this share of the best one are not used. */
+export const MIN_RELATIVE_SCORE = 0.25;
 
 export interface ContextInput {
   prompt: string;
@@ -18,6 +24,8 @@ export interface ContextInput {
 export interface ContextEntry {
   namespace: string;
   key: string;
+  /** The version whose value was used. */
+  version: number;
   score: number;
   /** The rendered line (possibly cut to fit the budget). */
   line: string;
@@ -34,6 +42,7 @@ export interface RetrievedContext {
 export interface ContextCandidate {
   namespace: string;
   key: string;
+  version: number;
   score: number;
   value: unknown;
 }
@@ -49,13 +58,13 @@ export interface ContextSource {
   candidates?(q: string, namespaces: string[], excludeTags: string[], limit: number): Promise<ContextCandidate[]>;
 }
 
-/** Search terms for a prompt: its longer distinct words (longest first), any of which may match. */
-export function promptTerms(text: string): string {
-  const words = [...new Set(text.toLowerCase().match(/[\p{L}\p{N}_-]{4,}/gu) ?? [])];
-  return words
-    .sort((a, b) => b.length - a.length)
-    .slice(0, 12)
-    .join(' or ');
+/** What of a prompt is searched for: its words only (quotes and leading dashes are not search syntax here). */
+export function promptQuery(prompt: string, chars = PROMPT_QUERY_CHARS): string {
+  return prompt
+    .slice(0, chars)
+    .replace(/["]+/g, ' ')
+    .replace(/(^|\s)-+/g, '$1')
+    .trim();
 }
 
 /**
@@ -64,7 +73,7 @@ export function promptTerms(text: string): string {
  * never included, and an entry found through overlapping namespaces appears once.
  */
 export async function retrieveContext(source: ContextSource, input: ContextInput): Promise<RetrievedContext> {
-  const q = promptTerms(input.prompt);
+  const q = promptQuery(input.prompt, source.candidates ? PROMPT_QUERY_CHARS : MAX_QUERY_LENGTH);
   if (!q || input.tokenBudget <= 0 || input.namespaces.length === 0) return { entries: [], text: '' };
   const excludeTags = input.excludeTags ?? [];
   if (source.candidates) {
@@ -93,21 +102,31 @@ export async function retrieveContext(source: ContextSource, input: ContextInput
     if (chars >= input.tokenBudget * CHARS_PER_TOKEN) break;
     const entry = await source.get(hit.namespace, hit.key);
     if (!entry) continue;
-    withValues.push({ namespace: hit.namespace, key: hit.key, score: hit.score, value: entry.value });
+    withValues.push({
+      namespace: hit.namespace,
+      key: hit.key,
+      version: entry.version,
+      score: hit.score,
+      value: entry.value,
+    });
     chars += hit.namespace.length + hit.key.length + JSON.stringify(entry.value).length;
   }
   return render(withValues, input.tokenBudget);
 }
 
-/** One line per candidate, best first, until the budget (tokenBudget × 4 characters) is spent. */
+/**
+ * One line per candidate, best first, until the budget (tokenBudget × 4 characters) is spent;
+ * candidates under MIN_RELATIVE_SCORE of the best are left out.
+ */
 function render(candidates: ContextCandidate[], tokenBudget: number): RetrievedContext {
   let budget = tokenBudget * CHARS_PER_TOKEN;
   const entries: ContextEntry[] = [];
+  const floor = (candidates[0]?.score ?? 0) * MIN_RELATIVE_SCORE;
   for (const c of candidates) {
-    if (budget <= 0) break;
+    if (budget <= 0 || c.score < floor) break;
     const value = typeof c.value === 'string' ? c.value : JSON.stringify(c.value);
     const line = `- ${c.namespace}${c.key}: ${value}`.slice(0, budget);
-    entries.push({ namespace: c.namespace, key: c.key, score: c.score, line });
+    entries.push({ namespace: c.namespace, key: c.key, version: c.version, score: c.score, line });
     budget -= line.length;
   }
   return { entries, text: entries.length ? `Relevant memory:\n${entries.map((e) => e.line).join('\n')}` : '' };

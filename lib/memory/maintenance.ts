@@ -53,3 +53,11 @@ export async function pruneVersions(pool: pg.Pool, keep: number, batchSize: numb
     if ((r.rowCount ?? 0) < batchSize) return count;
   }
 }
+
+/**
+ * Adds the word-count deltas written since the last fold into memory_word_count (see the
+ * memory_word_counts migration); returns how many words changed (0 when another fold is running).
+ */
+export async function foldWordCounts(pool: pg.Pool): Promise<number> {
+  return Number((await pool.query<{ n: string }>('SELECT memory_word_fold() AS n')).rows[0].n);
+}

@@ -1,6 +1,8 @@
 // Search over memory, in three modes:
-// - text: full text (websearch syntax over the weighted vector: key A, tags B, value C) plus trigram
-//   matches on the key for partial and misspelled words, ranked by text rank + key word-similarity.
+// - text: any meaningful word of the query matches; entries holding more and rarer words rank first,
+//   key over tags over value, neighbouring words as in the query earn a bonus, and a word no entry
+//   holds is replaced by its nearest words from the word list (misspellings). `"phrases"` must
+//   appear and `-words` must not. Top-k is exact for that score (query.ts plans, rank.ts ranks).
 // - semantic: cosine similarity of the query's embedding to the stored embeddings (unit vectors, so
 //   a dot product computed in SQL), over a bounded candidate set: the newest SEMANTIC_CANDIDATES
 //   embedded entries within the filters.
@@ -15,7 +17,9 @@ import { NO_EMBEDDER, noEmbedder, unit, type Embedder } from './embeddings';
 import { checkName } from './prepare';
 import { ENTRY_COLUMNS, toInfo, type EntryRow } from './rows';
 import type { KeyRing } from './seal';
-import { filterSql, likePrefix, TS_CONFIG } from './sql';
+import { planQuery, tsLiteral } from './query';
+import { rankText, type RankScope } from './rank';
+import { filterSql, TS_CONFIG } from './sql';
 import type { EntryFilter, MemoryEntryInfo } from './types';
 
 export const DEFAULT_SEARCH_LIMIT = 20;
@@ -39,11 +43,11 @@ export interface SearchInput extends EntryFilter {
 }
 
 export interface SearchHit extends MemoryEntryInfo {
-  /** Higher is better: textRank + keySimilarity (text), similarity (semantic), fused rank (hybrid). */
+  /** Higher is better: textRank (text), similarity (semantic), fused rank (hybrid). */
   score: number;
-  /** ts_rank of the full-text match (0 when only the key matched, or not a text match). */
+  /** The text ranking's score (see rank.ts); 0 when not a text match. */
   textRank: number;
-  /** pg_trgm word similarity of the query to the key, 0-1 (0 when not a text match). */
+  /** pg_trgm word similarity of the query to the key, 0-1, for information (0 when not a text match). */
   keySimilarity: number;
   /** Cosine similarity of the query's embedding to the entry's, -1-1; null when not ranked semantically. */
   similarity: number | null;
@@ -58,9 +62,6 @@ export interface SearchResult {
   /** Why the mode differs from the one asked for, when it does. */
   note?: string;
 }
-
-/** Most matches of each kind (text, key) ranked per query: bounds the cost of very common words. */
-export const CANDIDATES = 2_000;
 
 export type TextRow = EntryRow & { text_rank: number; key_similarity: number };
 type SemanticRow = EntryRow & { similarity: number };
@@ -96,9 +97,9 @@ export async function searchMemory(
     note = `hybrid search fell back to full text: ${NO_EMBEDDER}`;
   }
   if (!vector || !embedder) {
-    const rows = await textRows(pool, q, input, limit);
-    const hits = await toHits(pool, ring, q, rows, (row) => ({
-      score: row.text_rank + row.key_similarity,
+    const { rows, lexemes } = await textRows(pool, q, input, limit);
+    const hits = await toHits(pool, ring, lexemes, rows, (row) => ({
+      score: row.text_rank,
       textRank: row.text_rank,
       keySimilarity: row.key_similarity,
       similarity: null,
@@ -107,16 +108,22 @@ export async function searchMemory(
   }
   if (asked === 'semantic') {
     const rows = await semanticRows(pool, vector, embedder.model, input, limit);
-    const hits = await toHits(pool, ring, q, rows, (row) => ({
-      score: row.similarity,
-      textRank: 0,
-      keySimilarity: 0,
-      similarity: row.similarity,
-    }));
+    const hits = await toHits(
+      pool,
+      ring,
+      (await planQuery(pool, q)).terms.map((t) => t.lexeme),
+      rows,
+      (row) => ({
+        score: row.similarity,
+        textRank: 0,
+        keySimilarity: 0,
+        similarity: row.similarity,
+      }),
+    );
     return { mode: 'semantic', hits };
   }
   const depth = Math.max(HYBRID_DEPTH, limit);
-  const [text, semantic] = await Promise.all([
+  const [{ rows: text, lexemes }, semantic] = await Promise.all([
     textRows(pool, q, input, depth),
     semanticRows(pool, vector, embedder.model, input, depth),
   ]);
@@ -142,7 +149,7 @@ export async function searchMemory(
   const hits = await toHits(
     pool,
     ring,
-    q,
+    lexemes,
     top.map((f) => f.row),
     (_row, i) => ({
       score: top[i].score,
@@ -154,17 +161,9 @@ export async function searchMemory(
   return { mode: 'hybrid', hits };
 }
 
-/** What {@link textRows} filters on besides an EntryFilter. */
-interface TextScope extends EntryFilter {
-  /** Namespace prefixes, any of which may match (besides `namespace`). */
-  namespaces?: string[];
-  /** Leave sealed entries out. */
-  unsealedOnly?: boolean;
-}
-
 /**
- * Text-ranked unsealed entries (values included) of any of `namespaces` for a prompt's terms, best
- * first, at most `limit`: one query, for context retrieval.
+ * Text-ranked unsealed entries (values included) of any of `namespaces` for a prompt, best first,
+ * at most `limit`: for context retrieval.
  */
 export async function contextRows(
   pool: pg.Pool,
@@ -173,35 +172,31 @@ export async function contextRows(
   excludeTags: string[],
   limit: number,
 ): Promise<TextRow[]> {
-  return textRows(pool, q, { namespaces, excludeTags, unsealedOnly: true }, limit);
+  return (await textRows(pool, q, { namespaces, excludeTags, unsealedOnly: true }, limit)).rows;
 }
 
-async function textRows(pool: pg.Pool, q: string, input: TextScope, limit: number): Promise<TextRow[]> {
-  const args: unknown[] = [q, `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`];
-  const where = filterSql(input, args);
-  if (input.namespaces?.length) {
-    args.push(input.namespaces.map(likePrefix));
-    where.push(`e.namespace LIKE ANY($${args.length}::text[])`);
-  }
-  if (input.unsealedOnly) where.push('e.key_id IS NULL');
-  args.push(limit);
-  const r = await pool.query<TextRow>(
-    // Candidates first, each kind bounded, so a very common word cannot make one query rank a
-    // whole table: full-text matches (GIN) and key matches (trigram), then rank only those.
-    `WITH q AS (SELECT websearch_to_tsquery('${TS_CONFIG}', $1) AS tsq),
-     cand AS (
-       (SELECT e.id FROM memory_entry e, q WHERE ${where.join(' AND ')} AND e.search_vector @@ q.tsq LIMIT ${CANDIDATES})
-       UNION
-       (SELECT e.id FROM memory_entry e WHERE ${where.join(' AND ')} AND ($1 <% e.key OR e.key ILIKE $2) LIMIT ${CANDIDATES})
-     )
-     SELECT ${ENTRY_COLUMNS.replace(/(^|,\s*)(\w+)/g, '$1e.$2')},
-            ts_rank(e.search_vector, q.tsq) AS text_rank, word_similarity($1, e.key) AS key_similarity
-       FROM memory_entry e JOIN cand USING (id), q
-      ORDER BY ts_rank(e.search_vector, q.tsq) + word_similarity($1, e.key) DESC, e.updated_at DESC, e.namespace, e.key
-      LIMIT $${args.length}`,
-    args,
+/** The best `limit` entries for `q` within `scope` (see rank.ts), and the lexemes that counted. */
+async function textRows(
+  pool: pg.Pool,
+  q: string,
+  scope: RankScope,
+  limit: number,
+): Promise<{ rows: TextRow[]; lexemes: string[] }> {
+  const plan = await planQuery(pool, q);
+  const lexemes = plan.terms.map((t) => t.lexeme);
+  const ranked = await rankText(pool, plan, scope, limit);
+  if (ranked.length === 0) return { rows: [], lexemes };
+  const r = await pool.query<TextRow & { id: string }>(
+    `SELECT e.id, ${ENTRY_COLUMNS.replace(/(^|,\s*)(\w+)/g, '$1e.$2')}, word_similarity($2, e.key) AS key_similarity
+       FROM memory_entry e WHERE e.id = ANY($1::bigint[])`,
+    [ranked.map((x) => x.id), q],
   );
-  return r.rows;
+  const byId = new Map(r.rows.map((row) => [row.id, row]));
+  const rows = ranked.flatMap((x) => {
+    const row = byId.get(x.id);
+    return row ? [{ ...row, text_rank: x.score }] : [];
+  });
+  return { rows, lexemes };
 }
 
 /**
@@ -241,13 +236,13 @@ async function semanticRows(
 async function toHits<R extends EntryRow>(
   pool: pg.Pool,
   ring: KeyRing,
-  q: string,
+  lexemes: string[],
   rows: R[],
   scores: (row: R, i: number) => Pick<SearchHit, 'score' | 'textRank' | 'keySimilarity' | 'similarity'>,
 ): Promise<SearchHit[]> {
   const snippets = await headlines(
     pool,
-    q,
+    lexemes,
     rows.map((row) => {
       if (row.key_id !== null) return null;
       const value = deserialize(row.value_type, decode(ring, row.namespace, row.key, { ...row, keyId: null }));
@@ -257,15 +252,14 @@ async function toHits<R extends EntryRow>(
   return rows.map((row, i) => ({ ...toInfo(ring, row), ...scores(row, i), snippet: snippets[i] }));
 }
 
-/** ts_headline of each text (null stays null; a text without a match gives null). */
-async function headlines(pool: pg.Pool, q: string, texts: (string | null)[]): Promise<(string | null)[]> {
-  if (texts.every((t) => t === null)) return texts;
+/** ts_headline of each text marking any of `lexemes` (null stays null; a text without one gives null). */
+async function headlines(pool: pg.Pool, lexemes: string[], texts: (string | null)[]): Promise<(string | null)[]> {
+  if (lexemes.length === 0 || texts.every((t) => t === null)) return texts.map(() => null);
   const r = await pool.query<{ i: string; snippet: string | null }>(
-    `WITH q AS (SELECT websearch_to_tsquery('${TS_CONFIG}', $1) AS tsq)
-     SELECT u.i, CASE WHEN to_tsvector('${TS_CONFIG}', u.t) @@ q.tsq
-                      THEN ts_headline('${TS_CONFIG}', u.t, q.tsq, 'MaxWords=24, MinWords=8, MaxFragments=2') END AS snippet
-       FROM unnest($2::text[]) WITH ORDINALITY AS u(t, i), q`,
-    [q, texts],
+    `SELECT u.i, CASE WHEN to_tsvector('${TS_CONFIG}', u.t) @@ $1::tsquery
+                      THEN ts_headline('${TS_CONFIG}', u.t, $1::tsquery, 'MaxWords=24, MinWords=8, MaxFragments=2') END AS snippet
+       FROM unnest($2::text[]) WITH ORDINALITY AS u(t, i)`,
+    [lexemes.map((l) => tsLiteral(l)).join(' | '), texts],
   );
   const out = texts.map(() => null as string | null);
   for (const row of r.rows) out[Number(row.i) - 1] = row.snippet;

@@ -27,7 +27,7 @@ import { EmbedQueue, type Owed } from './embed-queue';
 import { createEmbedder, EMBED_BATCH, type Embedder } from './embeddings';
 import { exportMemory } from './export';
 import { importDocument } from './import';
-import { expireEntries, pruneVersions } from './maintenance';
+import { expireEntries, foldWordCounts, pruneVersions } from './maintenance';
 import { isUnder } from './names';
 import { checkName, prepareWrite, type PreparedWrite } from './prepare';
 import { rotateKey } from './rotate';
@@ -399,11 +399,13 @@ export class MemoryStore {
 
   /**
    * Deletes entries whose expiry is at or before `cutoff` (default: now), `batchSize` rows per
-   * committed transaction, announcing `memory.expire` per namespace. Returns how many went.
+   * committed transaction, announcing `memory.expire` per namespace, then folds the word counts
+   * (writers fold them only now and then). Returns how many entries went.
    */
   async expire(cutoff: Date = new Date(), batchSize = 1000): Promise<number> {
     const expired = await expireEntries(this.pool, cutoff, batchSize);
     for (const namespace of expired.namespaces) this.cache?.invalidate(namespace);
+    await foldWordCounts(this.pool);
     return expired.count;
   }
 
@@ -478,7 +480,8 @@ export class MemoryStore {
           (await contextRows(this.pool, q, namespaces, excludeTags, limit)).map((row) => ({
             namespace: row.namespace,
             key: row.key,
-            score: row.text_rank + row.key_similarity,
+            version: row.version,
+            score: row.text_rank,
             value: valueOf(this.ring, row.namespace, row.key, row),
           })),
       },

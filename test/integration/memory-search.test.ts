@@ -1,5 +1,5 @@
-// Search on a small known corpus: full-text ranking with key > tags > value weights, partial and
-// misspelled keys through pg_trgm, filters, snippets and bounded limits.
+// Search on a small known corpus: any meaningful word matches, key > tags > value weights, partial
+// and misspelt words through the word list (pg_trgm), filters, snippets and bounded limits.
 import type pg from 'pg';
 import { createPool } from '../../lib/db';
 import { MemoryStore } from '../../lib/memory';
@@ -62,7 +62,18 @@ test('websearch syntax: phrases and exclusions', async () => {
 });
 
 test('JSON values are searched by their strings and numbers', async () => {
-  expect(await keys({ q: 'durable retries' })).toEqual(['adr-007']);
+  expect((await keys({ q: 'durable retries' }))[0]).toBe('adr-007');
+});
+
+test('any meaningful word matches; the entry holding more of them comes first; stop words decide nothing', async () => {
+  expect(await keys({ q: 'durable retries' })).toEqual(['adr-007', 'summary']);
+  expect(await keys({ q: 'what was the retry policy of the workflows?' })).toEqual(['summary', 'adr-007']);
+  expect(await keys({ q: 'the of and' })).toEqual([]);
+});
+
+test('a misspelt word of a value or a tag finds the entry through the word list', async () => {
+  expect((await keys({ q: 'pgbouncr' }))[0]).toBe('database-pool');
+  expect((await keys({ q: 'securty' }))[0]).toBe('authentication-flow');
 });
 
 test('partial and misspelled keys match through trigrams', async () => {

@@ -29,7 +29,7 @@ beforeAll(async () => {
     },
   });
   store = new MemoryStore(app.pool, app.config.memory);
-  // Full text needs every query word; "oauth tokens rotate nightly" shares only two with login-notes.
+  // "oauth tokens rotate nightly" shares two words with login-notes: the phrase is in no entry.
   await store.bulkSet([
     { namespace: 'code/', key: 'login-notes', value: 'Users sign in with OAuth and the tokens last an hour.' },
     { namespace: 'code/', key: 'db-pool', value: 'The pool holds ten connections to the database.' },
@@ -66,7 +66,7 @@ test('unsealed entries store a unit-length embedding and its model; sealed entri
 
 test('semantic search ranks by cosine similarity where full text finds nothing', async () => {
   const q = 'oauth tokens rotate nightly';
-  const text = await store.searchResult({ q, mode: 'text', namespace: 'code/' });
+  const text = await store.searchResult({ q: `"${q}"`, mode: 'text', namespace: 'code/' });
   expect(text.hits.map((h) => h.key)).toEqual([]);
   const semantic = await store.searchResult({ q, mode: 'semantic' });
   expect(semantic.mode).toBe('semantic');
