@@ -346,7 +346,7 @@ test('preferences: dark theme and rows per page survive a reload, live in localS
 });
 
 const VIEWS: { name: string; path: string; ready: (p: Page) => Promise<unknown> }[] = [
-  { name: 'overview', path: '/', ready: (p) => p.getByText('Worker').waitFor() },
+  { name: 'overview', path: '/', ready: (p) => p.getByText('Worker', { exact: true }).waitFor() },
   { name: 'sessions', path: '/sessions', ready: (p) => p.getByRole('link', { name: /Release 2.0/ }).waitFor() },
   { name: 'session', path: '/sessions/:id', ready: (p) => p.getByTestId('message').nth(1).waitFor() },
   {

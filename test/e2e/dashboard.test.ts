@@ -104,7 +104,7 @@ test('local admin: start a session, stream a reply, checkpoint, roll back, appro
   // Loopback without CLAUDE_FLOW_API_KEY: straight in, as the local admin.
   await page.goto(open.url);
   await page.getByRole('heading', { name: 'Overview' }).waitFor();
-  await page.getByText('Worker').waitFor();
+  await page.getByText('Worker', { exact: true }).waitFor();
   await expect(page.getByText('admin', { exact: true }).isVisible()).resolves.toBe(true);
   await look(page, 'overview');
   // Keyboard: the first Tab reaches the skip link, which moves focus to the content.
@@ -118,6 +118,12 @@ test('local admin: start a session, stream a reply, checkpoint, roll back, appro
   await expect(focused()).resolves.toBe('Skip to content');
   await page.keyboard.press('Enter');
   await expect(focused()).resolves.toBe('main');
+  // The workers polling, each with its build.
+  await page.getByTestId('workers').locator('summary').click();
+  await page
+    .getByTestId('workers')
+    .getByText(/claude-flow@\d+\.\d+\.\d+\+[0-9a-f]{12}/)
+    .waitFor();
 
   await page.getByRole('link', { name: 'Sessions' }).click();
   await page.getByRole('heading', { name: 'Start a session' }).waitFor();
@@ -148,11 +154,21 @@ test('local admin: start a session, stream a reply, checkpoint, roll back, appro
   await page.getByRole('button', { name: 'Take checkpoint' }).click();
   await page.getByTestId('checkpoint').filter({ hasText: 'planned' }).waitFor();
 
+  // A decision in the session's memory: the next question's prompt is given it, and the reply
+  // says so, linking to the entry.
+  expect(
+    await putMemory(`sessions/${sessionId}/freeze`, { value: 'The rollout freeze starts on Friday at noon.' }),
+  ).toBeLessThan(300);
   anthropic.script({ reply: SECOND_REPLY, chunkDelayMs: 20 });
-  await page.getByLabel('Message').fill('And then?');
+  await page.getByLabel('Message').fill('And then? Mind the rollout freeze.');
   await page.getByRole('button', { name: 'Send' }).click();
   await messages(page).filter({ hasText: SECOND_REPLY }).waitFor();
   await expect(messages(page).count()).resolves.toBe(4);
+  const used = messages(page).nth(3).getByTestId('used-context');
+  await used.locator('summary').click();
+  await expect(used.getByRole('link').getAttribute('href')).resolves.toBe(
+    `/memory?in=${encodeURIComponent(`sessions/${sessionId}/`)}&key=freeze`,
+  );
   await look(page, 'session');
 
   // The confirmation is a modal dialog: Escape cancels it, and nothing is rolled back.

@@ -141,14 +141,31 @@ export interface Message {
   inputTokens?: number;
   outputTokens?: number;
   costUsd?: number | null;
+  /** Replies only: the memory entries the turn's prompt was given, best first (null: not recorded). */
+  context?: { namespace: string; key: string; version: number; score: number }[] | null;
   at: string;
 }
 
-/** GET /readyz: `status`, and one check per part (postgres, migrations, temporal, worker). */
-export type Readiness = { status: 'ready' | 'not ready' } & Record<
-  string,
-  { ok: boolean; detail: string; ms: number } | string
->;
+export interface Check {
+  ok: boolean;
+  detail: string;
+  ms: number;
+}
+export interface WorkerSeen {
+  identity: string;
+  buildId?: string;
+  polls: ('workflow' | 'activity')[];
+  lastSeen?: string;
+}
+/** GET /readyz: `status`, one check per part, which API copy answered and the workers polling. */
+export type Readiness = {
+  status: 'ready' | 'not ready';
+  api?: { identity: string };
+  workers?: WorkerSeen[];
+} & Record<string, Check | string | { identity: string } | WorkerSeen[] | undefined>;
+
+export const isCheck = (v: unknown): v is Check =>
+  typeof v === 'object' && v !== null && typeof (v as Check).ok === 'boolean' && 'detail' in v;
 
 export interface Usage {
   totals: { calls: number; failures: number; inputTokens: number; outputTokens: number; costUsd: number | null };

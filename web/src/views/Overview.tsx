@@ -2,7 +2,7 @@
 // failed workflow runs, today's tokens and cost, the recent errors, and the most recent runs.
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link } from 'wouter';
-import { api, count, money, when, type Readiness, type RunSummary, type SessionRow, type Usage } from '../api';
+import { api, count, isCheck, money, when, type Readiness, type RunSummary, type SessionRow, type Usage } from '../api';
 import { useLive } from '../live';
 import { ErrorBox, StatusBadge } from '../ui';
 import { RecentErrors, type ErrorSeries, type WorkflowSeries } from './analytics-shared';
@@ -66,7 +66,7 @@ export function Overview() {
         {ready.data ? (
           <ul className="health">
             {Object.entries(ready.data)
-              .flatMap(([part, c]) => (typeof c === 'object' ? [[part, c] as const] : []))
+              .flatMap(([part, c]) => (isCheck(c) ? [[part, c] as const] : []))
               .map(([part, c]) => (
                 <li key={part} className={c.ok ? 'ok' : 'bad'}>
                   <span className="part">{PARTS[part] ?? part}</span>
@@ -75,6 +75,25 @@ export function Overview() {
                 </li>
               ))}
           </ul>
+        ) : null}
+        {ready.data?.workers?.length ? (
+          <details className="workers" data-testid="workers">
+            <summary className="muted">
+              {ready.data.workers.length} worker{ready.data.workers.length === 1 ? '' : 's'} on the task queue
+              {ready.data.api ? ` (answered by API copy ${ready.data.api.identity})` : ''}
+            </summary>
+            <ul>
+              {ready.data.workers.map((w) => (
+                <li key={w.identity}>
+                  <span className="mono">{w.identity}</span>{' '}
+                  <span className="muted">
+                    {w.buildId ? <span className="mono">{w.buildId}</span> : 'no build id'} · polls{' '}
+                    {w.polls.join(' and ')} tasks{w.lastSeen ? ` · seen ${when(w.lastSeen)}` : ''}
+                  </span>
+                </li>
+              ))}
+            </ul>
+          </details>
         ) : null}
       </section>
       <div className="tiles">

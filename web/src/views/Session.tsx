@@ -174,6 +174,31 @@ function Usage({ m }: { m: Message }) {
   );
 }
 
+/** The memory entries a reply's prompt was given, each opening in the memory explorer. */
+function UsedContext({ m }: { m: Message }) {
+  if (m.role !== 'assistant' || !m.context?.length) return null;
+  return (
+    <details className="used-context" data-testid="used-context">
+      <summary className="muted">Memory used: {plural(m.context.length, 'entry', 'entries')}</summary>
+      <ul>
+        {m.context.map((c) => (
+          <li key={`${c.namespace}\u0000${c.key}`}>
+            <Link href={`/memory?in=${encodeURIComponent(c.namespace)}&key=${encodeURIComponent(c.key)}`}>
+              <span className="mono">
+                {c.namespace}
+                {c.key}
+              </span>
+            </Link>{' '}
+            <span className="muted">
+              version {c.version} · score {c.score.toFixed(2)}
+            </span>
+          </li>
+        ))}
+      </ul>
+    </details>
+  );
+}
+
 function Conversation({ messages, sending, stream }: { messages: Message[]; sending?: string; stream?: Stream }) {
   return (
     <ol className="messages" aria-live="polite">
@@ -186,6 +211,7 @@ function Conversation({ messages, sending, stream }: { messages: Message[]; send
             <Usage m={m} />
           </span>
           {m.role === 'user' ? <p className="text">{m.content}</p> : <Reply text={m.content} />}
+          <UsedContext m={m} />
         </li>
       ))}
       {sending ? (
