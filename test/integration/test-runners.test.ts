@@ -9,7 +9,7 @@ import { testRun } from '../../workflows';
 import type { TestRunInput } from '../../workflows/contract/inputs/test-run';
 import type { TestRunResult } from '../../activities/dev/test-run/types';
 import { startTestApp, type TestApp } from '../helpers/stack';
-import { fixtureCopy, gotestsum, MAVEN_REPO, runs } from '../helpers/test-runners';
+import { fixtureCopy, gotestsum, MAVEN_REPO, runs } from '../helpers/tools';
 
 jest.setTimeout(300_000);
 

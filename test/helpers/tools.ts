@@ -1,6 +1,7 @@
-// The test runners the test-run fixtures need besides node and jest: gotestsum (built into .tools/
-// from its Go module, once, like the Temporal CLI), and a Maven repository of the project's own
-// (.tools/m2) so Maven downloads its plugins there, once, not into the user's ~/.m2.
+// Tools the tests run besides node and jest, installed into .tools/ once, like the Temporal CLI:
+// gotestsum (built from its Go module) for the test-run fixtures, ruff (from PyPI) for code review,
+// and a Maven repository of the project's own (.tools/m2), so Maven downloads its plugins there, not
+// into the user's ~/.m2.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -19,7 +20,28 @@ export const GOTESTSUM: BinarySpec = {
 /** The gotestsum binary, built into .tools/ when needed; or why there is none. */
 export function gotestsum(): { path: string } | { missing: string } {
   try {
-    return { path: findBinary(GOTESTSUM, { configuredName: 'GOTESTSUM_PATH', root: ROOT }) };
+    return {
+      path: findBinary(GOTESTSUM, {
+        configuredName: 'GOTESTSUM_PATH',
+        configured: process.env.GOTESTSUM_PATH,
+        root: ROOT,
+      }),
+    };
+  } catch (err) {
+    return { missing: (err as Error).message };
+  }
+}
+
+export const RUFF: BinarySpec = {
+  command: 'ruff',
+  pypi: 'ruff==0.17.5',
+  toolsDir: path.join('.tools', 'ruff'),
+};
+
+/** The ruff binary, installed into .tools/ when needed; or why there is none. */
+export function ruff(): { path: string } | { missing: string } {
+  try {
+    return { path: findBinary(RUFF, { configuredName: 'RUFF_PATH', configured: process.env.RUFF_PATH, root: ROOT }) };
   } catch (err) {
     return { missing: (err as Error).message };
   }
