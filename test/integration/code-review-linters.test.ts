@@ -7,11 +7,15 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { createReviewActivities, type CollectedDiff } from '../../activities/dev/code-review';
 import { findProjectRoot } from '../../lib/config';
+import { MemoryStore } from '../../lib/memory';
 import { codeReview } from '../../workflows';
 import type { CodeReviewResult } from '../../workflows/dev/code-review';
 import type { CodeReviewInput } from '../../workflows/contract/inputs/code-review';
 import { type FakeGithub, startFakeGithub } from '../fakes/github';
+import { temporalTestLogger } from '../helpers/logs';
 import { startTestApp, type TestApp } from '../helpers/stack';
 import { ruff, runs } from '../helpers/tools';
 
@@ -153,6 +157,35 @@ withLinters(
     );
   },
 );
+
+test('a working tree edited while its review runs: the linters say why they do not run', async () => {
+  const repo = polyglotRepo('edited');
+  write(repo, 'src/app.js', APP_V2);
+  const acts = createReviewActivities({
+    config: app.config,
+    prisma: app.prisma,
+    pool: app.pool,
+    logger: app.logger,
+    memory: new MemoryStore(app.pool, app.config.memory),
+    workerIdentity: 'test',
+  });
+  const env = new MockActivityEnvironment(undefined, { logger: temporalTestLogger() });
+  const diff: CollectedDiff = await env.run(acts.reviewCollect, {
+    path: repo,
+    workingTree: true,
+    chunkTokens: 6000,
+    maxChunks: 40,
+    maxFiles: 300,
+  });
+  expect(diff.files.map((f) => f.path)).toEqual(['src/app.js']);
+  const lint = () => env.run(acts.reviewLint, { source: diff.source, maxFiles: 300 });
+  expect(await lint()).toMatchObject({ outcome: 'ok', linter: 'eslint' });
+  fs.appendFileSync(path.join(repo, 'src/app.js'), '// more\n');
+  expect(await lint()).toEqual({
+    outcome: 'skipped',
+    reason: 'the linters read the working tree, and the working tree changed since the review began',
+  });
+});
 
 /** The fake's pull request for base..head of a real repository: GitHub's per-file patches, from git. */
 function pullFrom(repo: string, name: string, number: number, base: string, head: string): void {
