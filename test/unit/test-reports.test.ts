@@ -69,6 +69,8 @@ test("node --test's TAP: nested subtests named by their suites, suites not count
   expect(fails?.file).toBe('a.test.js');
   expect(r.cases.find((c) => c.title === 'deep')).toMatchObject({ suites: ['outer', 'mid'], file: 'a.test.js' });
   expect(r.cases.find((c) => c.title === 'deep')?.message).toContain('boom');
+  // The next test's "# Subtest:" line is no part of a failure's message.
+  expect(r.cases.filter((c) => c.message?.includes('Subtest:'))).toEqual([]);
   // Without a root the file is as Node printed it.
   expect(parseTap(out).cases.find((c) => c.title === 'deep')?.file).toBe(path.join(dir, 'a.test.js'));
 });

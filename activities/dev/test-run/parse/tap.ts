@@ -64,7 +64,9 @@ function readStream(tap: string, opts: ParseOptions, where: { file?: string; nes
       walk(child, [...suites, child.name]);
     });
     parser.on('comment', (c: string) => {
-      if (pending && !NODE_SUMMARY.test(c.trim()) && !/^#\s*Looks like you /.test(c)) pending.comments.push(c);
+      if (pending && !NODE_SUMMARY.test(c.trim()) && !/^#\s*(Looks like you |Subtest: )/.test(c)) {
+        pending.comments.push(c);
+      }
     });
     parser.on('assert', (r: Result) => {
       flush();
