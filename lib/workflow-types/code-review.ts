@@ -8,7 +8,7 @@ const REVIEWED_ACTIONS = ['opened', 'synchronize', 'reopened', 'ready_for_review
 export const codeReviewDef: WorkflowTypeDef<'codeReview'> = {
   type: 'codeReview',
   description:
-    'Reviews a GitHub pull request or a local diff: static checks, linter, AI per chunk; posts one review or writes a report',
+    'Reviews a GitHub pull request, a local diff or uncommitted changes: static checks, linters, AI per chunk; posts one review (with suggested fixes) or writes a report',
   input: codeReviewInput,
   /**
    * `pull_request` opened / synchronize / reopened / ready_for_review → `{repo, pullRequest}`;

@@ -5,6 +5,6 @@ import type { WorkflowTypeDef } from './types';
 export const testRunDef: WorkflowTypeDef<'testRun'> = {
   type: 'testRun',
   description:
-    "Runs a repository's tests (JUnit XML, TAP or Jest JSON), reruns failures to find flaky tests, AI triage",
+    "Runs a repository's tests (JUnit XML, TAP, Jest JSON or go test -json), reruns failures to find flaky tests, AI triage",
   input: testRunInput,
 };

@@ -36,7 +36,7 @@ export interface FakeReview {
   body: string;
   event: string;
   commit_id: string;
-  comments: { path: string; line: number; side?: string; body: string }[];
+  comments: { path: string; line: number; side?: string; start_line?: number; start_side?: string; body: string }[];
 }
 export interface FakeComment {
   id: number;
@@ -249,11 +249,16 @@ export async function startFakeGithub(opts: { token?: string | RegExp } = {}): P
             },
           };
         }
-        // Like GitHub: a RIGHT-side line comment must be on an added or context line of the file's patch.
+        // Like GitHub: a RIGHT-side line comment must be on an added or context line of the file's
+        // patch; a multi-line one (start_line) must start before its line, every line in the patch.
         const bad = comments.find((c) => {
           if ((c.side ?? 'RIGHT') !== 'RIGHT') return false;
           const file = pr.files.find((f) => f.filename === c.path);
-          return !rightSideLines(file?.patch ?? '').has(c.line);
+          const lines = rightSideLines(file?.patch ?? '');
+          if (c.start_line === undefined) return !lines.has(c.line);
+          if (c.start_line >= c.line) return true;
+          for (let n = c.start_line; n <= c.line; n++) if (!lines.has(n)) return true;
+          return false;
         });
         if (bad) {
           return {

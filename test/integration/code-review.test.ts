@@ -207,7 +207,7 @@ test('a local repository: static checks, the linter and AI findings merged; Mark
   expect(again.memory).toMatchObject({ key: r.memory?.key, version: 2 });
   expect(again.progress.steps.find((s) => s.name === 'lint')).toMatchObject({
     status: 'skipped',
-    detail: 'the linter reads the working tree, and changed files have uncommitted edits (src/app.js)',
+    detail: 'the linters read the working tree, and changed files have uncommitted edits (src/app.js)',
   });
 });
 
@@ -466,7 +466,14 @@ describe('the catalog entry', () => {
     expect(messages({})).toEqual([
       expect.stringContaining('give {repo, pullRequest} to review a GitHub pull request, or {path}'),
     ]);
-    expect(messages({ repo: 'a/b', pullRequest: 1, path: '/x' })).toEqual([expect.stringContaining('not both')]);
+    // With a pull request, path is its checkout (for the linters); workingTree belongs to local mode.
+    expect(messages({ repo: 'a/b', pullRequest: 1, path: '/x' })).toEqual([]);
+    expect(messages({ repo: 'a/b', pullRequest: 1, workingTree: true })).toEqual([
+      expect.stringContaining('base, head, workingTree and reportDir belong to local mode'),
+    ]);
+    expect(messages({ path: '/x', workingTree: true, head: 'main' })).toEqual([
+      expect.stringContaining('head and workingTree exclude each other'),
+    ]);
     expect(messages({ repo: 'a/b' })).toEqual([expect.stringContaining('needs both repo')]);
     expect(messages({ path: 'relative/dir' })).toEqual([expect.stringContaining('must be an absolute path')]);
     expect(messages({ repo: 'nope', pullRequest: 1 })).toEqual([expect.stringContaining('"owner/name"')]);

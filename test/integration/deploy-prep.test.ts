@@ -171,7 +171,7 @@ test('build → tests (child testRun, flaky) → changelog → 1.3.0 → AI note
       ok: true,
       passed: 1,
       failed: 0,
-      flaky: ['flaky'],
+      flaky: ['math.test.js > flaky'],
       workflowId: `${h.workflowId}-test`,
       triage: 'The flaky test depends on a counter file.',
     },
@@ -266,7 +266,7 @@ test('gates: a failing test stops the run with AI triage; a failing build stops 
     })
   ).result();
   expect(r.outcome).toBe('tests-failed');
-  expect(r.reason).toBe('tests failed: 0 passed, 1 failed, 0 flaky, 0 skipped; first: divides');
+  expect(r.reason).toBe('tests failed: 0 passed, 1 failed, 0 flaky, 0 skipped; first: math.test.js > divides');
   expect(r.tests?.triage).toBe('The test expects 6 / 3 to be 3; it is 2. Fix the expectation.');
   expect(r.tests?.rerun).toMatchObject({ tests: 1, passedOnRerun: 0 });
   expect(r.version).toBeUndefined();

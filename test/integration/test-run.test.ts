@@ -91,14 +91,14 @@ test('TAP from node --test: a failing test fails, a flaky one passes on a rerun 
     passed: 1,
     failed: 1,
     skipped: 1,
-    flaky: ['flaky'],
+    flaky: ['math.test.js > flaky'],
     format: 'tap',
     exitCode: 1,
     timedOut: false,
     rerun: { filter: 'name-filter', tests: 2, passedOnRerun: 1 },
   });
   expect(r.failures).toEqual([
-    { name: 'divides', message: expect.stringContaining('six by three'), file: path.join(dir, 'math.test.js') },
+    { name: 'math.test.js > divides', message: expect.stringContaining('six by three'), file: 'math.test.js' },
   ]);
   // Ran twice in all: once in the run, once in the rerun.
   expect(fs.readFileSync(path.join(dir, '.flaky-count'), 'utf8')).toBe('2');
@@ -175,11 +175,15 @@ test('Jest JSON: a real jest run, the flaky test rerun with --testNamePattern', 
     ok: false,
     passed: 1,
     failed: 1,
-    flaky: ['math > flaky'],
+    flaky: ['math.test.js > math > flaky'],
     format: 'jest',
     rerun: { filter: 'name-filter', tests: 2, passedOnRerun: 1 },
   });
-  expect(r.failures[0]).toMatchObject({ name: 'math > breaks', message: expect.stringContaining('Expected: 3') });
+  expect(r.failures[0]).toMatchObject({
+    name: 'math.test.js > math > breaks',
+    file: 'math.test.js',
+    message: expect.stringContaining('Expected: 3'),
+  });
 });
 
 const SPAWNS_GRANDCHILD = `sh -c 'sleep 300 & echo $! > grandchild.pid; wait'`;

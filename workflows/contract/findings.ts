@@ -3,6 +3,18 @@
 // severity, then location. Pure and deterministic: used by workflows and activities alike.
 export type Severity = 'critical' | 'high' | 'medium' | 'low' | 'info';
 
+/**
+ * A change that fixes a finding, from its linter: lines `line`..`endLine` of the new file become
+ * `text` (several lines joined by "\n"; "" deletes them).
+ */
+export interface Suggestion {
+  line: number;
+  endLine: number;
+  text: string;
+  /** What the change does, as the linter says it ("Remove unused import: `os`"). */
+  description?: string;
+}
+
 /** One problem found by a review or an audit, wherever it came from (static check, AI, audit tool). */
 export interface Finding {
   /** Stable rule id, e.g. "secret/aws-access-key", "risky/eval", "ai/review". */
@@ -15,6 +27,8 @@ export interface Finding {
   endLine?: number;
   /** What produced it: "static", "linter", "ai", "npm-audit", … */
   source: string;
+  /** A fix the linter offers. */
+  suggestion?: Suggestion;
 }
 
 export const SEVERITIES: readonly Severity[] = ['critical', 'high', 'medium', 'low', 'info'];
@@ -94,6 +108,7 @@ export function mergeFindings(lists: readonly (readonly Finding[])[], max = 500)
         continue;
       }
       if (severityRank(f.severity) < severityRank(twin.severity)) twin.severity = f.severity;
+      if (!twin.suggestion && f.suggestion) twin.suggestion = f.suggestion;
       const sources = new Set(twin.source.split('+'));
       if (!sources.has(f.source)) twin.source = [...sources, f.source].join('+');
     }

@@ -1,7 +1,8 @@
-// codeReview: a GitHub pull request, or a local repository's base..head. Collect the diff (an
-// activity; only chunk descriptors come back), static checks, the repository's linter, AI review of
-// each chunk in parallel with bounded concurrency, merge and dedupe, then one GitHub review (line
-// comments on the diff's right side) or a Markdown + JSON report, and a summary in memory `code/`.
+// codeReview: a GitHub pull request, or a local repository's base..head (or its working tree's
+// uncommitted changes). Collect the diff (an activity; only chunk descriptors come back), static
+// checks, the linters of the changed files' languages, AI review of each chunk in parallel with
+// bounded concurrency, merge and dedupe, then one GitHub review (line comments on the diff's right
+// side, linters' fixes as suggestions) or a Markdown + JSON report, and a summary in memory `code/`.
 import { ActivityFailure, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
 import type { ChunkReview, CollectedDiff, PublishResult } from '../../activities/dev/code-review/types';
@@ -75,6 +76,7 @@ export async function codeReview(raw: CodeReviewInput): Promise<CodeReviewResult
         path: input.path,
         base: input.base,
         head: input.head,
+        ...(input.workingTree ? { workingTree: true } : {}),
         chunkTokens,
         maxChunks,
         maxFiles,
@@ -82,6 +84,7 @@ export async function codeReview(raw: CodeReviewInput): Promise<CodeReviewResult
     (d) => `${d.totals.files} files (+${d.totals.additions} −${d.totals.deletions}), ${d.chunks.length} AI chunks`,
   );
   const { source } = diff;
+  notes.push(...(diff.notes ?? []));
   if (diff.filesOmitted > 0) notes.push(`${diff.filesOmitted} files over the limit of ${maxFiles} were not reviewed`);
   if (diff.notForAi.length > 0) {
     notes.push(
@@ -108,9 +111,14 @@ export async function codeReview(raw: CodeReviewInput): Promise<CodeReviewResult
       await progress.skip('lint', lint.reason);
     } else {
       lintFindings = lint.findings;
+      for (const run of lint.runs ?? [])
+        if (run.outcome === 'skipped') notes.push(`${run.linter} skipped: ${run.reason}`);
+      const perLinter = (lint.runs ?? []).filter((r) => r.outcome === 'ok');
       await progress.done(
         'lint',
-        `${lint.linter}: ${lint.findings.length} findings on changed lines in ${lint.filesLinted} files`,
+        perLinter.length > 1
+          ? perLinter.map((r) => `${r.linter}: ${r.findings} findings in ${r.files} files`).join('; ')
+          : `${lint.linter}: ${lint.findings.length} findings on changed lines in ${lint.filesLinted} files`,
       );
     }
   } catch (err) {

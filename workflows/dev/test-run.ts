@@ -1,12 +1,14 @@
 // testRun: a repository's test command in a subprocess (its whole process tree killed on timeout and
-// when the workflow is cancelled), its report parsed (JUnit XML, TAP or Jest JSON), failed tests
-// rerun once to tell flaky tests from failing ones, and an optional AI triage of what failed.
+// when the workflow is cancelled), its report parsed (JUnit XML, TAP, Jest JSON or go test -json),
+// failed tests rerun once to tell flaky tests from failing ones (matched by their full identity, see
+// contract/test-identity.ts), and an optional AI triage of what failed.
 import { ActivityCancellationType, isCancellation, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
 import type { RunTestsResult, TestCase, TestFailure, TestRunResult } from '../../activities/dev/test-run/types';
 import { ai } from '../ai';
 import { Progress } from './common';
 import type { Skipped } from '../contract/runs';
+import { rerunVerdict, type RerunVerdict } from '../contract/test-identity';
 import { testRunInput, type TestRunInput, type TestRunOptions } from '../contract/inputs/test-run';
 import { parseInput } from '../contract/inputs/parse';
 
@@ -43,7 +45,7 @@ export async function testRun(raw: TestRunInput): Promise<TestRunResult> {
       format: input.format,
       reportFile: input.reportFile,
       timeoutMs,
-      ...(only ? { only: only.map((c) => ({ name: c.name, title: c.title })) } : {}),
+      ...(only ? { only: only.map((c) => ({ name: c.name, title: c.title, suites: c.suites })) } : {}),
     });
 
   const first = await progress.step('run', () => run(), summary);
@@ -51,16 +53,19 @@ export async function testRun(raw: TestRunInput): Promise<TestRunResult> {
 
   let flaky: string[] = [];
   let rerun: TestRunResult['rerun'];
+  let verdicts: RerunVerdict[] | undefined;
   if (!input.rerunFailures) await progress.skip('rerun', 'rerunFailures is off');
   else if (first.timedOut) await progress.skip('rerun', 'the run timed out');
   else if (failedCases.length === 0) await progress.skip('rerun', 'no test failed');
   else {
+    const judge = (r: RunTestsResult) => failedCases.map((c) => rerunVerdict(c, first.cases, r.cases));
     const second = await progress.step(
       'rerun',
       () => run(failedCases),
-      (r) => `${failedCases.filter((c) => passedIn(r, c)).length} of ${failedCases.length} passed on rerun`,
+      (r) => `${judge(r).filter((v) => v.verdict === 'flaky').length} of ${failedCases.length} passed on rerun`,
     );
-    flaky = failedCases.filter((c) => passedIn(second, c)).map((c) => c.name);
+    verdicts = judge(second);
+    flaky = failedCases.filter((_, i) => verdicts?.[i].verdict === 'flaky').map((c) => c.name);
     rerun = {
       filter: second.filter ?? 'whole-command',
       tests: failedCases.length,
@@ -69,9 +74,17 @@ export async function testRun(raw: TestRunInput): Promise<TestRunResult> {
     };
   }
 
-  const failures: TestFailure[] = failedCases
-    .filter((c) => !flaky.includes(c.name))
-    .map((c) => ({ name: c.name, message: c.message ?? 'failed', ...(c.file ? { file: c.file } : {}) }));
+  const failures: TestFailure[] = [];
+  failedCases.forEach((c, i) => {
+    const v = verdicts?.[i];
+    if (v?.verdict === 'flaky') return;
+    failures.push({
+      name: c.name,
+      message: c.message ?? 'failed',
+      ...(c.file ? { file: c.file } : {}),
+      ...(v?.verdict === 'failed' && 'note' in v ? { rerun: v.note } : {}),
+    });
+  });
   // The command's own verdict counts too: a crash, a timeout or a non-zero exit with no failed test.
   if (first.timedOut) {
     failures.push({ name: '(test command)', message: `timed out after ${timeoutMs} ms; its process tree was killed` });
@@ -105,10 +118,6 @@ export async function testRun(raw: TestRunInput): Promise<TestRunResult> {
     else await progress.skip('triage', result.triage.reason);
   }
   return result;
-}
-
-function passedIn(r: RunTestsResult, c: TestCase): boolean {
-  return r.cases.some((x) => x.name === c.name && x.status === 'passed');
 }
 
 async function triage(input: TestRunOptions, r: TestRunResult): Promise<string | Skipped> {

@@ -1,6 +1,6 @@
 // Unified diffs: parsing (git's full output, or GitHub's per-file patches), which lines a review may
 // comment on, chunking by file and hunk within a token budget, and rendering a chunk for a model.
-// Pure functions: unit-tested in test/unit/review-diff.test.ts.
+// Pure functions: unit-tested in test/unit/review-checks.test.ts.
 import type { ChunkRef } from './types';
 
 export interface DiffLine {
@@ -28,6 +28,8 @@ export interface DiffFile {
   binary: boolean;
   /** GitHub sent no patch: a binary file, or a diff too large to show. */
   noPatch?: boolean;
+  /** Why its hunks were not kept (a local diff too large to review); counts are still right. */
+  skipped?: string;
   hunks: Hunk[];
   additions: number;
   deletions: number;
@@ -174,6 +176,7 @@ export function renderHunk(h: Hunk): string {
 
 /** Files not worth a model's attention: lockfiles, generated and minified code, binaries. */
 export function notForAi(file: DiffFile): string | undefined {
+  if (file.skipped) return `not reviewed: ${file.skipped}`;
   if (file.noPatch) return 'GitHub sent no patch (a binary file, or a diff too large to show)';
   if (file.binary) return 'binary file';
   if (file.status === 'removed') return 'file removed';

@@ -14,10 +14,10 @@ import { scanRisky } from '../checks/risky';
 import { DEFAULT_ALLOWLIST_FILE, emptyAllowlist, parseAllowlist, scanSecrets } from '../checks/secrets';
 import { REVIEW_SYSTEM_PROMPT, parseReview, reviewPrompt } from './ai-review';
 import { addedLines, chunkDiff, commentableLines, renderChunk } from './diff';
-import { lintLocal } from './lint';
+import { lintLocal } from './lint/index';
 import { commentBody, markdownReport, reviewBody } from './report';
 import { sizeAndComplexity } from './signals';
-import { badInput, readAtHead, readDiff, resolveLocal } from './source';
+import { badInput, readAtHead, readDiff, resolveLocal, workingTreeTree } from './source';
 import type {
   ChunkRef,
   ChunkReview,
@@ -35,11 +35,13 @@ export type * from './types';
 
 const MAX_STATIC_FINDINGS = 300;
 
-/** The memory entry a review's summary lives in: one per pull request, or per local repository and head. */
+/** The memory entry a review's summary lives in: one per pull request, per local repository and head, or per working tree. */
 export function memoryKeyFor(source: DiffSource): string {
   if (source.kind === 'pr') return `reviews/github/${source.repo}/pr-${source.pull}`;
   const digest = createHash('sha256').update(source.path).digest('hex').slice(0, 8);
-  return `reviews/local/${path.basename(source.path)}-${digest}/${source.head.slice(0, 12)}`;
+  // A working tree's snapshot is new each time: its reviews share one entry, updated by each rerun.
+  const at = source.workingTree ? 'working-tree' : source.head.slice(0, 12);
+  return `reviews/local/${path.basename(source.path)}-${digest}/${at}`;
 }
 
 function heartbeating<T>(body: () => Promise<T>): Promise<T> {
@@ -58,22 +60,58 @@ export function createReviewActivities(deps: ActivityDeps) {
       let source: DiffSource;
       let title: string;
       let url: string | undefined;
+      const notes: string[] = [];
       if (input.repo !== undefined && input.pullRequest !== undefined) {
         const pr = await github.githubGetPullRequest({ repo: input.repo, pull: input.pullRequest });
-        source = { kind: 'pr', repo: input.repo, pull: pr.number, headSha: pr.head.sha, baseSha: pr.base.sha };
+        const checkout = input.path === undefined ? undefined : (await resolveLocal({ path: input.path })).repo;
+        source = {
+          kind: 'pr',
+          repo: input.repo,
+          pull: pr.number,
+          headSha: pr.head.sha,
+          baseSha: pr.base.sha,
+          ...(checkout ? { checkout } : {}),
+        };
         title = `${input.repo}#${pr.number}: ${pr.title}`;
         url = pr.url;
       } else if (input.path !== undefined) {
-        const r = await resolveLocal({ path: input.path, base: input.base, head: input.head });
-        source = { kind: 'local', path: r.repo, base: r.base, head: r.head };
-        const subject = await git(r.repo, ['log', '-1', '--format=%s', r.head]);
-        title = `${path.basename(r.repo)} ${r.base.slice(0, 8)}..${r.head.slice(0, 8)} (base: ${r.how}): ${subject}`;
+        const r = await resolveLocal({
+          path: input.path,
+          base: input.base,
+          head: input.head,
+          workingTree: input.workingTree,
+        });
+        source = {
+          kind: 'local',
+          path: r.repo,
+          base: r.base,
+          head: r.head,
+          ...(r.workingTree ? { workingTree: true } : {}),
+        };
+        if (r.workingTree) {
+          title = `${path.basename(r.repo)} working tree on ${r.base.slice(0, 8)} (base: ${r.how}): uncommitted changes`;
+        } else {
+          const subject = await git(r.repo, ['log', '-1', '--format=%s', r.head]);
+          title = `${path.basename(r.repo)} ${r.base.slice(0, 8)}..${r.head.slice(0, 8)} (base: ${r.how}): ${subject}`;
+        }
       } else {
         throw badInput('give either {repo, pullRequest} (a GitHub pull request) or {path} (a local repository)');
       }
-      const all = await readDiff(source, github);
+      const all = await heartbeating(() => readDiff(source, github));
       const files = all.slice(0, input.maxFiles);
       const { chunks, leftOut } = chunkDiff(files, input.chunkTokens, input.maxChunks);
+      if (source.kind === 'local' && source.workingTree && all.length === 0) {
+        notes.push(`the working tree has no uncommitted changes against ${source.base.slice(0, 8)}`);
+      }
+      const tooLarge = files.filter((f) => f.skipped);
+      if (tooLarge.length > 0) {
+        notes.push(
+          `${tooLarge.length} file(s) listed but not reviewed, their diffs too large (static checks, linters and AI skip them): ${tooLarge
+            .slice(0, 10)
+            .map((f) => `${f.path} (+${f.additions} −${f.deletions}: ${f.skipped})`)
+            .join(', ')}${tooLarge.length > 10 ? `, and ${tooLarge.length - 10} more` : ''}`,
+        );
+      }
       return {
         source,
         title,
@@ -84,6 +122,7 @@ export function createReviewActivities(deps: ActivityDeps) {
           additions: f.additions,
           deletions: f.deletions,
           binary: f.binary,
+          ...(f.skipped ? { skipped: f.skipped } : {}),
         })),
         filesOmitted: all.length - files.length,
         chunks,
@@ -94,6 +133,7 @@ export function createReviewActivities(deps: ActivityDeps) {
           deletions: all.reduce((n, f) => n + f.deletions, 0),
           hunks: all.reduce((n, f) => n + f.hunks.length, 0),
         },
+        ...(notes.length > 0 ? { notes } : {}),
       };
     },
 
@@ -119,27 +159,42 @@ export function createReviewActivities(deps: ActivityDeps) {
       return { findings: findings.slice(0, MAX_STATIC_FINDINGS), notes };
     },
 
-    /** The repository's own linter (local reviews of the checked-out head only). */
+    /**
+     * The linters of the changed files' languages, in the working tree: a local review's repository,
+     * or a pull request's checkout (`path`). Only when that tree holds the reviewed head.
+     */
     async reviewLint(input: { source: DiffSource; maxFiles: number }): Promise<LintResult> {
       const { source } = input;
-      if (source.kind === 'pr') {
+      if (source.kind === 'pr' && !source.checkout) {
         return {
           outcome: 'skipped',
-          reason: 'pull request reviews read files through the GitHub API; there is no checkout to lint',
+          reason:
+            "pull request reviews read files through the GitHub API; there is no checkout to lint (give path: a checkout of the pull request's head)",
         };
       }
+      const repo = source.kind === 'pr' ? (source.checkout as string) : source.path;
+      const head = source.kind === 'pr' ? source.headSha : source.head;
       const files = (await readDiff(source, github)).slice(0, input.maxFiles);
       let treeDiffers: string | undefined;
-      if ((await git(source.path, ['rev-parse', 'HEAD'])) !== source.head) {
-        treeDiffers = 'the reviewed head is not checked out';
+      if (source.kind === 'local' && source.workingTree) {
+        // The snapshot is the working tree as it was: it still is, or the lines would be wrong.
+        const now = await workingTreeTree(
+          repo,
+          await git(repo, ['rev-parse', '--verify', '--quiet', 'HEAD']).catch(() => undefined),
+        );
+        if (now !== (await git(repo, ['rev-parse', `${head}^{tree}`])))
+          treeDiffers = 'the working tree changed since the review began';
+      } else if ((await git(repo, ['rev-parse', 'HEAD'])) !== head) {
+        treeDiffers =
+          source.kind === 'pr'
+            ? `the checkout is not at the pull request's head ${head.slice(0, 12)}`
+            : 'the reviewed head is not checked out';
       } else {
         const paths = files.filter((f) => f.status !== 'removed').map((f) => f.path);
-        const dirty = paths.length
-          ? await git(source.path, ['status', '--porcelain', '--', ...paths.slice(0, 500)])
-          : '';
+        const dirty = paths.length ? await git(repo, ['status', '--porcelain', '--', ...paths.slice(0, 500)]) : '';
         if (dirty) treeDiffers = `changed files have uncommitted edits (${dirty.split('\n')[0].slice(3)})`;
       }
-      return heartbeating(() => lintLocal(source.path, treeDiffers, files));
+      return heartbeating(() => lintLocal(repo, treeDiffers, files));
     },
 
     /**
@@ -210,6 +265,23 @@ export function createReviewActivities(deps: ActivityDeps) {
         if (onDiff && inline.length < input.maxComments) inline.push(f);
         else elsewhere.push(f);
       }
+      const comment = (f: Finding) => {
+        const lines = commentable.get(f.path as string) as Set<number>;
+        const s = f.suggestion;
+        // A suggestion GitHub can apply: every line it replaces is in the diff, the finding's among them.
+        const applicable =
+          s !== undefined &&
+          s.line <= (f.line as number) &&
+          (f.line as number) <= s.endLine &&
+          Array.from({ length: s.endLine - s.line + 1 }, (_, i) => s.line + i).every((n) => lines.has(n));
+        return {
+          path: f.path as string,
+          line: applicable ? s.endLine : (f.line as number),
+          ...(applicable && s.endLine > s.line ? { startLine: s.line } : {}),
+          side: 'RIGHT' as const,
+          body: commentBody(f, applicable ? 'applicable' : s ? 'text' : 'none'),
+        };
+      };
       const posted = await heartbeating(() =>
         github.githubPostReview({
           repo: source.repo,
@@ -218,12 +290,7 @@ export function createReviewActivities(deps: ActivityDeps) {
           commitId: source.headSha,
           event: 'COMMENT',
           body: reviewBody(summary, elsewhere, inline.length),
-          comments: inline.map((f) => ({
-            path: f.path as string,
-            line: f.line as number,
-            side: 'RIGHT',
-            body: commentBody(f),
-          })),
+          comments: inline.map(comment),
         }),
       );
       return { reviewId: posted.id, url: posted.url, reused: posted.reused, lineComments: inline.length };

@@ -39,7 +39,7 @@ export function markdownReport(s: ReviewSummary, meta: { range: string; generate
 
 ## Findings
 
-${findingsTable(s.findings, 500)}${notesBlock(s.notes)}
+${findingsTable(s.findings, 500)}${suggestionsSection(s.findings)}${notesBlock(s.notes)}
 `;
 }
 
@@ -51,6 +51,33 @@ export function reviewBody(s: ReviewSummary, elsewhere: Finding[], lineComments:
   return `${head}${inline}${rest}${notesBlock(s.notes)}`;
 }
 
-export function commentBody(f: Finding): string {
-  return `${ICON[f.severity] ?? ''} **${f.severity}** · \`${f.rule}\` (${f.source})\n\n${f.message}`;
+/** A fence for `text`: longer than any run of backticks in it. */
+function fence(text: string): string {
+  const longest = Math.max(2, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
+  return '`'.repeat(longest + 1);
+}
+
+/** The linter's fix: a GitHub suggestion block (`applicable`: it covers lines of the diff), else shown as text. */
+export function suggestionBlock(f: Finding, applicable: boolean): string {
+  const s = f.suggestion;
+  if (!s) return '';
+  const lines = s.line === s.endLine ? `line ${s.line}` : `lines ${s.line}–${s.endLine}`;
+  const what = s.description ? `${s.description} (${lines})` : `Suggested change (${lines})`;
+  const body = s.text === '' ? '' : `${s.text}\n`;
+  const f3 = fence(s.text);
+  if (applicable) return `\n\n${what}:\n\n${f3}suggestion\n${body}${f3}`;
+  return `\n\n${what}${s.text === '' ? ': delete them' : `, to:\n\n${f3}\n${body}${f3}`}`;
+}
+
+export function commentBody(f: Finding, suggestion: 'applicable' | 'text' | 'none' = 'none'): string {
+  const head = `${ICON[f.severity] ?? ''} **${f.severity}** · \`${f.rule}\` (${f.source})\n\n${f.message}`;
+  return suggestion === 'none' ? head : `${head}${suggestionBlock(f, suggestion === 'applicable')}`;
+}
+
+/** The suggested changes of a local report. */
+export function suggestionsSection(findings: Finding[]): string {
+  const withFix = findings.filter((f) => f.suggestion);
+  if (withFix.length === 0) return '';
+  const items = withFix.map((f) => `### \`${f.path}:${f.line}\` ${f.rule}\n\n${f.message}${suggestionBlock(f, false)}`);
+  return `\n\n## Suggested changes\n\n${items.join('\n\n')}`;
 }

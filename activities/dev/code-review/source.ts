@@ -1,12 +1,16 @@
 // Reading the diff under review: a pull request through the GitHub activities, or a local range with
-// git. Refs are resolved to commits once (collect), so every later re-read (static checks, each AI
-// chunk, publishing) sees the same diff; a small per-process cache saves the re-reads' cost.
+// git (streamed: any size). Refs are resolved to commits once (collect), so every later re-read
+// (static checks, each AI chunk, publishing) sees the same diff; the working tree's uncommitted
+// changes become a snapshot commit for that. A small per-process cache saves the re-reads' cost.
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/activity';
 import type { createGithubActivities } from '../../github';
 import { git } from '../../session/git';
-import { countLines, type DiffFile, parseGitDiff, parseHunks } from './diff';
+import { countLines, type DiffFile, parseHunks } from './diff';
+import { gitWith, streamGitDiff } from './git-stream';
 import type { DiffSource } from './types';
 
 type Github = ReturnType<typeof createGithubActivities>;
@@ -35,11 +39,49 @@ async function defaultBranch(repo: string): Promise<string | undefined> {
   return undefined;
 }
 
+/** Who the snapshot commit of a working tree says made it (it is never on a branch). */
+const SNAPSHOT_IDENTITY = {
+  GIT_AUTHOR_NAME: 'Claude Flow',
+  GIT_AUTHOR_EMAIL: 'claude-flow@localhost',
+  GIT_COMMITTER_NAME: 'Claude Flow',
+  GIT_COMMITTER_EMAIL: 'claude-flow@localhost',
+};
+
+/**
+ * The tree of the working tree as `git add -A` would stage it (untracked files included, ignored
+ * ones not), written through a temporary index: the repository's index, branch and files are not
+ * touched.
+ */
+export async function workingTreeTree(repo: string, head: string | undefined): Promise<string> {
+  const tmp = path.join(os.tmpdir(), `cf-review-index-${randomBytes(6).toString('hex')}`);
+  const index = path.resolve(repo, await gitWith(repo, ['rev-parse', '--git-path', 'index']));
+  try {
+    // Starting from the real index keeps its file stats: git re-reads only what changed.
+    if (fs.existsSync(index)) fs.copyFileSync(index, tmp);
+    else if (head) await gitWith(repo, ['read-tree', head], { GIT_INDEX_FILE: tmp });
+    await gitWith(repo, ['add', '-A'], { GIT_INDEX_FILE: tmp });
+    return await gitWith(repo, ['write-tree'], { GIT_INDEX_FILE: tmp });
+  } finally {
+    fs.rmSync(tmp, { force: true });
+  }
+}
+
+/** A commit of the working tree on top of HEAD (or of nothing, before the first commit); no ref names it. */
+async function snapshotWorkingTree(repo: string, head: string | undefined): Promise<string> {
+  const tree = await workingTreeTree(repo, head);
+  return gitWith(
+    repo,
+    ['commit-tree', tree, ...(head ? ['-p', head] : []), '-m', 'Working tree under review (Claude Flow snapshot)'],
+    SNAPSHOT_IDENTITY,
+  );
+}
+
 /**
  * Resolves a local repository and refs: head defaults to HEAD; base to the merge-base with the
  * default branch when head is not on it, else head's parent, else the empty tree (a first commit).
+ * With `workingTree`, head is a snapshot of the working tree and base defaults to HEAD.
  */
-export async function resolveLocal(input: { path: string; base?: string; head?: string }) {
+export async function resolveLocal(input: { path: string; base?: string; head?: string; workingTree?: boolean }) {
   if (!path.isAbsolute(input.path)) badInputThrow(`path "${input.path}" must be absolute`);
   if (!fs.existsSync(input.path)) badInputThrow(`path ${input.path} does not exist`);
   const root = await tryGit(input.path, ['rev-parse', '--show-toplevel']);
@@ -50,6 +92,13 @@ export async function resolveLocal(input: { path: string; base?: string; head?: 
     if (!sha) badInputThrow(`${what} "${ref}" is not a commit in ${repo}; give a branch, tag or commit that exists`);
     return sha as string;
   };
+  if (input.workingTree) {
+    if (input.head) badInputThrow('head and workingTree exclude each other: the working tree is the head');
+    const current = await tryGit(repo, ['rev-parse', '--verify', '--quiet', 'HEAD^{commit}']);
+    const base = input.base ? await resolve(input.base, 'base') : (current ?? EMPTY_TREE);
+    const how = input.base ?? (current ? 'HEAD' : 'empty tree (no commit yet)');
+    return { repo, base, head: await snapshotWorkingTree(repo, current), how, workingTree: true as const };
+  }
   const head = await resolve(input.head ?? 'HEAD', 'head');
   let base: string;
   let how: string;
@@ -89,8 +138,15 @@ export async function readDiff(source: DiffSource, github: Github): Promise<Diff
   if (hit) return hit;
   let files: DiffFile[];
   if (source.kind === 'local') {
-    const text = await git(source.path, ['diff', '--no-color', '--no-ext-diff', '-M', '-U3', source.base, source.head]);
-    files = parseGitDiff(text);
+    files = await streamGitDiff(source.path, [
+      'diff',
+      '--no-color',
+      '--no-ext-diff',
+      '-M',
+      '-U3',
+      source.base,
+      source.head,
+    ]);
   } else {
     const list = await github.githubListPullRequestFiles({ repo: source.repo, pull: source.pull });
     files = list.map((f) => {

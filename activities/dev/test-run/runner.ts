@@ -1,14 +1,16 @@
 // The runTests activity: one run of a repository's test command (its whole process tree killed on
 // timeout or cancellation, heartbeats while it runs), then its report parsed. A rerun of named tests
 // narrows the command with the runner's own name filter when the command shows which runner it is.
+import { statSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/activity';
 import { masked, runCommand } from '../process';
-import { parseReport, ReportError } from './parse';
-import type { RunTestsInput, RunTestsResult } from './types';
+import { parseReport, ReportError, type ParseOptions } from './parse';
+import type { ParsedReport, RerunTest, RunTestsInput, RunTestsResult } from './types';
 
 const TAIL_BYTES = 8 * 1024;
+const OUTPUT_BYTES = 8 * 1024 * 1024;
 
 /** Non-retryable: the input cannot work, whatever the retries. */
 export function badInput(message: string): ApplicationFailure {
@@ -39,8 +41,10 @@ const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
  * The command narrowed to `tests` with the runner's own name filter, when the command line shows a
  * runner that has one; undefined otherwise (the whole command reruns). node --test matches a test's
  * own name; jest and vitest match the full name (describe titles and the test's, space-separated).
+ * A filter selects by name only: same-named tests elsewhere run too, which the rerun's matching
+ * (by file and suites as well) expects.
  */
-export function filteredCommand(command: string, tests: { name: string; title: string }[]): string | undefined {
+export function filteredCommand(command: string, tests: RerunTest[]): string | undefined {
   if (tests.length === 0) return undefined;
   const pattern = (names: string[]) => shellQuote(`^(${[...new Set(names)].map(escapeRegex).join('|')})$`);
   // Only one runner per command line, and nothing after it that an appended flag could break.
@@ -49,7 +53,7 @@ export function filteredCommand(command: string, tests: { name: string; title: s
     return `${command} --test-name-pattern=${pattern(tests.map((t) => t.title))}`;
   }
   if (/\b(jest|vitest)\b/.test(command)) {
-    return `${command} --testNamePattern=${pattern(tests.map((t) => t.name.split(' > ').join(' ')))}`;
+    return `${command} --testNamePattern=${pattern(tests.map((t) => [...t.suites, t.title].join(' ')))}`;
   }
   return undefined;
 }
@@ -60,6 +64,33 @@ function tail(stdout: string, stderr: string): string {
   if (stdout.trim()) parts.push(`--- stdout ---\n${cut(stdout, TAIL_BYTES / 2)}`);
   if (stderr.trim()) parts.push(`--- stderr ---\n${cut(stderr, TAIL_BYTES / 2)}`);
   return parts.join('\n');
+}
+
+const isXml = (name: string) => name.toLowerCase().endsWith('.xml');
+
+/** Removes a report left by an earlier run: the file, or a report directory's XML files. */
+async function removeStale(report: string): Promise<void> {
+  const st = await fs.stat(report).catch(() => undefined);
+  if (!st) return;
+  if (!st.isDirectory()) return fs.rm(report, { force: true });
+  for (const name of (await fs.readdir(report)).filter(isXml)) await fs.rm(path.join(report, name), { force: true });
+}
+
+/** The report's text: the file, or each XML file of a report directory (JUnit), in name order. */
+async function readReport(report: string): Promise<string[] | undefined> {
+  const st = await fs.stat(report).catch(() => undefined);
+  if (!st) return undefined;
+  if (!st.isDirectory()) return [masked(await fs.readFile(report, 'utf8'))];
+  const names = (await fs.readdir(report)).filter(isXml).sort();
+  if (names.length === 0) return undefined;
+  return Promise.all(names.map(async (n) => masked(await fs.readFile(path.join(report, n), 'utf8'))));
+}
+
+function parseAll(contents: string[], format: RunTestsInput['format'], opts: ParseOptions): ParsedReport {
+  if (contents.length === 1) return parseReport(contents[0], format ?? 'auto', opts);
+  // A directory of reports is JUnit's habit (one file per class).
+  const parsed = contents.map((c) => parseReport(c, format === 'auto' || !format ? 'junit' : format, opts));
+  return { format: parsed[0].format, cases: parsed.flatMap((p) => p.cases) };
 }
 
 export async function runTests(input: RunTestsInput): Promise<RunTestsResult> {
@@ -75,15 +106,16 @@ export async function runTests(input: RunTestsInput): Promise<RunTestsResult> {
     filter = narrowed ? 'name-filter' : 'whole-command';
   }
   // A stale report from an earlier run must never be read as this run's.
-  if (report) await fs.rm(report, { force: true });
+  if (report) await removeStale(report);
 
   const run = await runCommand({
     command,
     shell: true,
     cwd: input.path,
     timeoutMs: input.timeoutMs ?? 600_000,
-    maxOutputBytes: 8 * 1024 * 1024,
-    env: { CI: 'true', FORCE_COLOR: '0', NO_COLOR: '1' },
+    maxOutputBytes: OUTPUT_BYTES,
+    // jest-junit then names each test's file, which tells same-named tests in two files apart.
+    env: { CI: 'true', FORCE_COLOR: '0', NO_COLOR: '1', JEST_JUNIT_ADD_FILE_ATTRIBUTE: 'true' },
   });
   const base: RunTestsResult = {
     command,
@@ -97,25 +129,32 @@ export async function runTests(input: RunTestsInput): Promise<RunTestsResult> {
   };
   if (run.timedOut) return { ...base, reportError: `the command was killed after ${input.timeoutMs ?? 600_000} ms` };
 
-  let content: string;
+  let contents: string[];
   if (report) {
     // Written by the program, so masked like its output.
-    const read = await fs
-      .readFile(report, 'utf8')
-      .then(masked)
-      .catch(() => undefined);
+    const read = await readReport(report).catch(() => undefined);
     if (read === undefined) {
       return {
         ...base,
         reportError: `the command wrote no report at ${input.reportFile}; check that it writes one there (exit code ${run.exitCode})`,
       };
     }
-    content = read;
+    contents = read;
+  } else if (run.truncated && Buffer.byteLength(run.stdout) >= OUTPUT_BYTES - 64 * 1024) {
+    // Only the tail of a longer stdout is kept (masking may shorten it a little).
+    return {
+      ...base,
+      reportError: `stdout was longer than ${OUTPUT_BYTES / 1024 / 1024} MiB, so its report would be cut: write the report to a file and give reportFile`,
+    };
   } else {
-    content = run.stdout;
+    contents = [run.stdout];
   }
+  const opts: ParseOptions = {
+    root: input.path,
+    isFile: (rel) => statSync(path.join(input.path, rel), { throwIfNoEntry: false })?.isFile() ?? false,
+  };
   try {
-    const parsed = parseReport(content, format);
+    const parsed = parseAll(contents, format, opts);
     return { ...base, format: parsed.format, cases: parsed.cases };
   } catch (err) {
     if (err instanceof ReportError) {

@@ -1,19 +1,31 @@
 // Shapes of the test-run activities and the testRun workflow. Plain JSON: these cross Temporal.
 import type { Skipped } from '../../../workflows/contract/runs';
 
-export type ReportFormat = 'junit' | 'tap' | 'jest';
+/** JUnit XML, TAP (Node, prove -v), Jest's --json output, `go test -json` events. */
+export type ReportFormat = 'junit' | 'tap' | 'jest' | 'go-json';
 
 export type CaseStatus = 'passed' | 'failed' | 'skipped';
 
-/** One test case as a report states it. */
+/**
+ * One test case as a report states it. Its identity is its full path: `file` (where the report
+ * names it), `suites` and `title`, parameters included as the runner prints them in the title
+ * (`test_x[2-3]`, `multiplies(int, int)[1]`). Reruns match on that identity (see
+ * workflows/contract/test-identity.ts).
+ */
 export interface TestCase {
-  /** Suite names and the test's own name joined by " > " (unique enough to match across runs). */
+  /**
+   * The full path for people: pytest's node id (`tests/test_calc.py::TestMul::test_x[2-3]`), else
+   * the file, the suites and the title joined by " > " (`math.test.js > math > adds`).
+   */
   name: string;
-  /** The test's own name (what a runner's name filter matches). */
+  /** The test's own name, exactly as the runner prints it (what a runner's name filter matches). */
   title: string;
+  /** Enclosing suites, classes or packages, outermost first (not the file). */
+  suites: string[];
   status: CaseStatus;
-  /** First lines of the failure message, for failed cases. */
+  /** First lines of the failure message, for failed cases, character references decoded. */
   message?: string;
+  /** The test's file, relative to the repository when inside it. */
   file?: string;
   durationMs?: number;
 }
@@ -30,13 +42,19 @@ export interface RunTestsInput {
   command: string;
   /** @default 'auto' */
   format?: ReportFormat | 'auto';
-  /** Report written by the command (JUnit XML or Jest JSON), relative to `path`; else stdout is parsed. */
+  /**
+   * Report written by the command (JUnit XML or Jest JSON), relative to `path`, or a directory of
+   * JUnit XML files (Surefire's `target/surefire-reports`); else stdout is parsed.
+   */
   reportFile?: string;
   /** Kill the command's whole process tree after this long. @default 600000 */
   timeoutMs?: number;
-  /** Re-run only these tests (names as first reported), filtering by name when the runner allows. */
-  only?: { name: string; title: string }[];
+  /** Re-run only these tests (as first reported), filtering by name when the runner allows. */
+  only?: RerunTest[];
 }
+
+/** What a rerun needs to know of a test to narrow the command to it. */
+export type RerunTest = Pick<TestCase, 'name' | 'title' | 'suites'>;
 
 export interface RunTestsResult {
   command: string;
@@ -59,6 +77,8 @@ export interface TestFailure {
   name: string;
   message: string;
   file?: string;
+  /** Why the rerun could not clear it, when it did not simply fail again (not rerun, ambiguous). */
+  rerun?: string;
 }
 
 /** The result of the testRun workflow. */
@@ -68,7 +88,10 @@ export interface TestRunResult {
   passed: number;
   failed: number;
   skipped: number;
-  /** Tests that failed and then passed when rerun. Counted in neither `passed` nor `failed`. */
+  /**
+   * Tests (full names) that failed and then passed when rerun: the same identity, file included.
+   * Counted in neither `passed` nor `failed`.
+   */
   flaky: string[];
   failures: TestFailure[];
   exitCode: number | null;

@@ -24,7 +24,15 @@ export const codeReviewInput = z
       .string()
       .refine(isAbsolutePath, 'path must be an absolute path to a local git repository, e.g. "/home/me/project"')
       .optional()
-      .describe('Local mode: an absolute path inside a git repository'),
+      .describe(
+        "Local mode: an absolute path inside a git repository. Pull request mode: a checkout of the pull request's head, where the linters run",
+      ),
+    workingTree: z
+      .boolean()
+      .optional()
+      .describe(
+        "Local mode: review the working tree's uncommitted changes (staged, unstaged and untracked files) on top of base (default: HEAD)",
+      ),
     base: z
       .string()
       .regex(REF, 'base must be a branch, tag or commit (no spaces, no "..", not starting with "-")')
@@ -57,12 +65,7 @@ export const codeReviewInput = z
   .superRefine((v, ctx) => {
     const pr = v.repo !== undefined || v.pullRequest !== undefined;
     const local = v.path !== undefined;
-    if (pr && local) {
-      ctx.addIssue({
-        code: 'custom',
-        message: 'give either {repo, pullRequest} (a pull request) or {path} (a local repository), not both',
-      });
-    } else if (!pr && !local) {
+    if (!pr && !local) {
       ctx.addIssue({
         code: 'custom',
         message: 'give {repo, pullRequest} to review a GitHub pull request, or {path} to review a local repository',
@@ -74,10 +77,19 @@ export const codeReviewInput = z
         message: 'pull request mode needs both repo ("owner/name") and pullRequest (its number)',
       });
     }
-    if (pr && (v.base !== undefined || v.head !== undefined || v.reportDir !== undefined)) {
+    if (pr && (v.base !== undefined || v.head !== undefined || v.reportDir !== undefined || v.workingTree)) {
       ctx.addIssue({
         code: 'custom',
-        message: 'base, head and reportDir belong to local mode; a pull request has its own base and head',
+        message:
+          'base, head, workingTree and reportDir belong to local mode; a pull request has its own base and head (path, with a pull request, is its checkout for the linters)',
+      });
+    }
+    if (v.workingTree && v.head !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['head'],
+        message:
+          'head and workingTree exclude each other: with workingTree the working tree is the head (give base to compare with)',
       });
     }
   });

@@ -35,13 +35,13 @@ const testShape = {
     'The test command line, run by /bin/sh in the repository, e.g. "node --test --test-reporter=tap" or "npx jest --json --outputFile=jest.json"',
   ),
   format: z
-    .enum(['auto', 'junit', 'tap', 'jest'])
+    .enum(['auto', 'junit', 'tap', 'jest', 'go-json'])
     .default('auto')
-    .describe('Report format; "auto" detects it from the report file or stdout'),
+    .describe('Report format (go-json: `go test -json` output); "auto" detects it from the report file or stdout'),
   reportFile: reportFile
     .optional()
     .describe(
-      'Report the command writes (JUnit XML or Jest JSON), relative to the repository; without it stdout is parsed',
+      'Report the command writes (JUnit XML or Jest JSON), or a directory of JUnit XML files (e.g. "target/surefire-reports"), relative to the repository; without it stdout is parsed',
     ),
   timeoutMs: durationMs('timeoutMs', 6).default(600_000).describe('Kill the whole process tree after this long (ms)'),
   rerunFailures: z
