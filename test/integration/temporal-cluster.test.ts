@@ -5,7 +5,7 @@
 // with a visibility query on a Claude Flow search attribute, and survive a server restart.
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import type { WorkflowExecutionInfo } from '@temporalio/client';
+import { Client, Connection, type WorkflowExecutionInfo } from '@temporalio/client';
 import pg from 'pg';
 import { systemCheck } from '../../workflows';
 import { CfOwner } from '../../workflows/contract/search-attributes';
@@ -20,6 +20,7 @@ import {
   type TemporalCluster,
 } from '../../stack/temporal-cluster';
 import { harness, startTestApp, type TestApp } from '../helpers/stack';
+import { baseEnv, dataDirectory, startStack, stopAll, waitFor } from '../helpers/stack-process';
 
 const root = path.join(__dirname, '..', '..');
 const unavailable = clusterUnavailableReason(root);
@@ -84,6 +85,7 @@ if (unavailable) {
   }, 2_700_000);
 
   afterAll(async () => {
+    await stopAll();
     await app?.close();
     await cluster?.stop();
   });
@@ -149,5 +151,42 @@ if (unavailable) {
       workflowId: `cluster-system-check-after-restart-${suffix}`,
     });
     expect(next.postgresVersion).toMatch(/^\d+\.\d+/);
+  }, 240_000);
+
+  test("npm start with TEMPORAL_SERVER=cluster runs the stack on it, history in the stack's PostgreSQL", async () => {
+    const ports = { api: await freePort(), temporal: await freePort(), pg: await freePort() };
+    const stack = startStack(
+      baseEnv({
+        TEMPORAL_SERVER: 'cluster',
+        CLAUDE_FLOW_DATA_DIR: dataDirectory(),
+        PORT: String(ports.api),
+        TEMPORAL_PORT: String(ports.temporal),
+        EMBEDDED_POSTGRES_PORT: String(ports.pg),
+        TEMPORAL_TASK_QUEUE: 'cluster-stack-test',
+      }),
+    );
+    await waitFor(stack, 'Press Ctrl-C to stop.', 150_000);
+    expect(stack.output()).toContain(
+      '(Temporal Server, history in PostgreSQL: databases temporal and temporal_visibility)',
+    );
+    expect((await fetch(`http://127.0.0.1:${ports.api}/readyz`)).status).toBe(200);
+
+    const connection = await Connection.connect({ address: `127.0.0.1:${ports.temporal}` });
+    try {
+      const workflowId = `cluster-stack-check-${suffix}`;
+      await new Client({ connection }).workflow.execute(systemCheck, { taskQueue: 'cluster-stack-test', workflowId });
+      // The run is in the stack's own PostgreSQL, in the database auto-setup would have made.
+      const db = new pg.Client({
+        connectionString: `postgresql://claude_flow:claude_flow@127.0.0.1:${ports.pg}/temporal`,
+      });
+      await db.connect();
+      const rows = await db.query('SELECT 1 FROM current_executions WHERE workflow_id = $1', [workflowId]);
+      await db.end();
+      expect(rows.rowCount).toBe(1);
+    } finally {
+      await connection.close();
+    }
+    stack.child.kill('SIGTERM');
+    expect(await stack.exited).toBe(0);
   }, 240_000);
 }
