@@ -36,6 +36,12 @@ import { applyMigrations, migrationsDir } from '../lib/migrations';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './postgres';
 import { Supervisor, type SupervisedPart } from './supervise';
 import { startSdkDownloadedServer, startTemporalServer, type TemporalServer } from './temporal-server';
+import {
+  clusterPostgresFromUrl,
+  findTemporalCluster,
+  setupClusterSchema,
+  startTemporalCluster,
+} from './temporal-cluster';
 
 const say = (line = '') => process.stdout.write(`${line}\n`);
 const fail = (line: string) => process.stderr.write(`claude-flow: ${line}\n`);
@@ -145,15 +151,35 @@ async function main(): Promise<void> {
     });
 
   try {
-    const [temporalServer, postgres] = await Promise.all([
-      config.temporal.address ? undefined : startEmbeddedTemporal(config, logsDir, lock),
-      config.database.url ? undefined : startPostgres(config, logsDir, lock),
-    ]);
+    // The cluster persists to PostgreSQL, so it starts once PostgreSQL serves; the dev server needs nothing.
+    const cluster = !config.temporal.address && config.temporal.server === 'cluster';
+    const startPg = async () => (config.database.url ? undefined : startPostgres(config, logsDir, lock));
+    const [temporalServer, postgres]: [TemporalServer | undefined, EmbeddedPostgres | undefined] = cluster
+      ? await startPg().then(async (pg) => {
+          try {
+            return [
+              await startClusterTemporal(config, logsDir, lock, pg?.adminUrl ?? (config.database.url as string)),
+              pg,
+            ];
+          } catch (err) {
+            await pg?.stop(); // not supervised yet: nothing else would stop it
+            throw err;
+          }
+        })
+      : await Promise.all([
+          config.temporal.address ? undefined : startEmbeddedTemporal(config, logsDir, lock),
+          startPg(),
+        ]);
     if (temporalServer) {
       const temporalSupervisor = supervise(
-        'Temporal dev server',
+        cluster ? 'Temporal Server' : 'Temporal dev server',
         childPart(temporalServer),
-        async () => childPart(await startEmbeddedTemporal(config, logsDir, lock)),
+        async () =>
+          childPart(
+            cluster
+              ? await startClusterTemporal(config, logsDir, lock, postgres?.adminUrl ?? (config.database.url as string))
+              : await startEmbeddedTemporal(config, logsDir, lock),
+          ),
         `; see ${logsDir}/temporal.log`,
       );
       teardown.push(() => temporalSupervisor.stop());
@@ -348,6 +374,35 @@ async function startEmbeddedTemporal(config: Config, logsDir: string, lock: Stac
   return server;
 }
 
+let clusterPorts: Record<string, number> | undefined;
+
+/**
+ * TEMPORAL_SERVER=cluster: the Temporal Server built from its Go module (.tools/), persisting to
+ * `pgUrl`'s server in the databases temporal and temporal_visibility (set up on first start).
+ */
+async function startClusterTemporal(
+  config: Config,
+  logsDir: string,
+  lock: StackLock,
+  pgUrl: string,
+): Promise<TemporalServer> {
+  const binaries = await findTemporalCluster({ root: config.projectRoot, log: (l) => say(l) });
+  const postgres = clusterPostgresFromUrl(pgUrl);
+  await setupClusterSchema(binaries, postgres);
+  const server = await startTemporalCluster({
+    binaries,
+    postgres,
+    root: config.projectRoot,
+    port: config.temporal.port,
+    ports: clusterPorts, // a restart keeps the membership ring's ports
+    namespace: config.temporal.namespace,
+    logFile: path.join(logsDir, 'temporal.log'),
+  });
+  clusterPorts = server.ports;
+  lock.setChild('temporal', server.pid);
+  return server;
+}
+
 async function startPostgres(config: Config, logsDir: string, lock: StackLock): Promise<EmbeddedPostgres> {
   const pg = await startEmbeddedPostgres(config.projectRoot, {
     dataDir: path.join(config.dataDir, 'postgres'),
@@ -417,7 +472,11 @@ function banner(
   if (temporal?.uiUrl) say(`  Temporal UI  ${temporal.uiUrl}/namespaces/${ns}/workflows`);
   say(
     `  Temporal     ${config.temporal.address} namespace ${ns}, task queue ${config.temporal.taskQueue}` +
-      (temporal ? ` (embedded dev server, history in ${rel(path.join(config.dataDir, 'temporal'))})` : ''),
+      (temporal
+        ? config.temporal.server === 'cluster'
+          ? ' (Temporal Server, history in PostgreSQL: databases temporal and temporal_visibility)'
+          : ` (embedded dev server, history in ${rel(path.join(config.dataDir, 'temporal'))})`
+        : ''),
   );
   say(
     `  PostgreSQL   ${redactUrl(config.database.url as string)}${pg ? ` (embedded, data in ${rel(path.join(config.dataDir, 'postgres'))})` : ''}`,

@@ -142,6 +142,13 @@ export const SETTINGS = {
     allowed: 'path to a `temporal` CLI executable',
     doc: 'Temporal CLI used for the embedded dev server (else `temporal` on PATH, else .tools/).',
   },
+  temporalServer: {
+    env: 'TEMPORAL_SERVER',
+    file: 'temporal.server',
+    schema: z.enum(['dev', 'cluster']).default('dev'),
+    allowed: '`dev` or `cluster`',
+    doc: 'What `npm start` runs when TEMPORAL_ADDRESS is unset: the Temporal CLI dev server, or the Temporal Server built from its Go module on PostgreSQL (ops/temporal/cluster.yaml).',
+  },
   temporalTestServerPath: {
     env: 'TEMPORAL_TEST_SERVER_PATH',
     file: 'temporal.testServerPath',

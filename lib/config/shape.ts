@@ -25,6 +25,8 @@ export interface Config {
     apiKey: string | undefined;
     tls: { cert?: string; key?: string; ca?: string; serverName?: string } | undefined;
     cliPath: string | undefined;
+    /** What `npm start` runs when no address is configured: the CLI dev server or the Go-built Temporal Server. */
+    server: 'dev' | 'cluster';
     testServerPath: string | undefined;
     port: number;
     uiPort: number;
