@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import pino from 'pino';
 import type { Config } from './config';
+import { traceIds, tracingOn } from './tracing';
 
 export type Logger = pino.Logger;
 
@@ -16,11 +17,13 @@ interface LoggerOptions {
 
 export function createLogger(config: Pick<Config, 'logLevel'>, options: LoggerOptions = {}): Logger {
   const level = config.logLevel;
-  if (!options.file) return pino({ level, name: options.name });
+  // In a span, every line carries its trace_id and span_id (only when tracing is on: no cost off).
+  const base: pino.LoggerOptions = { level, name: options.name, ...(tracingOn() ? { mixin: traceIds } : {}) };
+  if (!options.file) return pino(base);
   fs.mkdirSync(path.dirname(options.file), { recursive: true });
   const streams: pino.StreamEntry[] = [
     { level: level as pino.Level, stream: pino.destination({ dest: options.file, sync: true, mkdir: true }) },
     { level: options.consoleLevel ?? 'warn', stream: process.stderr },
   ];
-  return pino({ level, name: options.name }, pino.multistream(streams));
+  return pino(base, pino.multistream(streams));
 }

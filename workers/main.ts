@@ -1,11 +1,13 @@
 // `npm run worker`: a production worker against an existing Temporal and PostgreSQL.
 // Run as many as you like on the same task queue to scale out.
+import '../lib/tracing/register';
 import { createPool, createPrisma } from '../lib/db';
 import type { Config } from '../lib/config';
 import { createLogger, type Logger } from '../lib/logger';
 import { ensureMemoryMaintenanceSchedule } from '../lib/memory-schedule';
 import { fail, loadConfigOrExit, onShutdown, requireDatabaseUrl } from '../lib/process';
 import { connectClient, connectWorker, DEFAULT_TEMPORAL_ADDRESS, ensureSearchAttributes } from '../lib/temporal';
+import { stopTracing } from '../lib/tracing';
 import { installTemporalRuntime } from './runtime';
 import { startWorker } from './worker';
 
@@ -32,6 +34,7 @@ async function main(): Promise<void> {
     await connection.close();
     await prisma.$disconnect();
     await pool.end();
+    await stopTracing();
   });
   await worker.running;
 }

@@ -6,6 +6,7 @@ import { dataConverterFor, payloadCodec } from '../lib/codec';
 import type { Config } from '../lib/config';
 import { LiveListener } from '../lib/live';
 import { MemoryStore } from '../lib/memory';
+import { temporalWorkerTracing } from '../lib/tracing';
 import { workflowBundle } from './bundle';
 
 export interface WorkerHandle {
@@ -41,6 +42,7 @@ export async function startWorker(opts: StartWorkerOptions): Promise<WorkerHandl
   await memoryLive?.start();
   const memory = opts.deps.memory ?? new MemoryStore(opts.deps.pool, opts.config.memory, { live: memoryLive });
   const activities = createActivities({ ...opts.deps, memory, config: opts.config, workerIdentity: identity });
+  const tracing = temporalWorkerTracing();
   const worker = await Worker.create({
     connection: opts.connection,
     namespace: opts.config.temporal.namespace,
@@ -48,6 +50,8 @@ export async function startWorker(opts: StartWorkerOptions): Promise<WorkerHandl
     identity,
     workflowBundle: opts.bundle ?? (await workflowBundle(`${opts.config.dataDir}/cache`)),
     activities,
+    // Tracing on: activity spans, and the sink the bundle's workflow spans leave through (workers/bundle.ts).
+    ...(tracing && { interceptors: { activity: tracing.activityInterceptors }, sinks: tracing.sinks }),
     dataConverter: dataConverterFor(payloadCodec(opts.config.payloads)),
     maxCachedWorkflows: opts.config.temporal.maxCachedWorkflows,
     shutdownGraceTime: (opts.shutdownGraceTime ?? '10 seconds') as '10 seconds',

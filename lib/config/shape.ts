@@ -14,6 +14,7 @@ import {
   type TaskKind,
   type Values,
 } from './settings';
+import type { TracingConfig } from './tracing';
 
 export interface Config {
   projectRoot: string;
@@ -77,6 +78,8 @@ export interface Config {
    * password): what output shown to users is masked for.
    */
   secrets: string[];
+  /** OpenTelemetry tracing, from the standard OTEL_* variables (tracing.ts). */
+  tracing: TracingConfig;
 }
 
 export interface MemoryConfig {
@@ -137,7 +140,7 @@ function nest(values: Values): FileTree {
 }
 
 /** The Config for validated settings; throws a ConfigError for combinations no single setting can refuse. */
-export function toConfig(v: Values, projectRoot: string) {
+export function toConfig(v: Values, projectRoot: string, tracing: TracingConfig) {
   const f = nest(v);
   const { tls, payloadKey, payloadPreviousKeys, uiUrl, ...temporal } = f.temporal;
   if (Boolean(tls.cert) !== Boolean(tls.key)) {
@@ -187,6 +190,7 @@ export function toConfig(v: Values, projectRoot: string) {
     logLevel: f.debug ? 'debug' : f.logLevel,
     dataDir: path.resolve(projectRoot, f.dataDir),
     secrets: secretValues(v),
+    tracing,
   } satisfies Config;
 }
 
