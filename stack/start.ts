@@ -26,7 +26,7 @@ import { createLogger, type Logger } from '../lib/logger';
 import { ensureMemoryMaintenanceSchedule } from '../lib/memory-schedule';
 import { connectClient, connectWorker, ensureSearchAttributes } from '../lib/temporal';
 import { stopTracing } from '../lib/tracing';
-import { installTemporalRuntime } from '../workers/runtime';
+import { installTemporalRuntime, sdkMetricsAddress } from '../workers/runtime';
 import { startWorker, type WorkerHandle } from '../workers/worker';
 import { BinaryNotFoundError, findBinary, TEMPORAL_CLI } from './binaries';
 import { AlreadyRunningError, StackLock } from './lock';
@@ -84,7 +84,7 @@ async function main(): Promise<void> {
   }
   const logsDir = path.join(config.dataDir, 'logs');
   const logger = createLogger(config, { file: path.join(logsDir, 'claude-flow.log'), name: 'claude-flow' });
-  installTemporalRuntime(logger);
+  installTemporalRuntime(logger, { metricsAddress: await sdkMetricsAddress(config) });
 
   // Teardown steps, run last-first.
   const teardown: Step[] = [async () => lock.release(), stopTracing];

@@ -78,6 +78,12 @@ export interface Config {
    * password): what output shown to users is masked for.
    */
   secrets: string[];
+  metrics: {
+    /** Where a worker-only process (`npm run worker`) serves /metrics; undefined: nowhere. */
+    workerPort: number | undefined;
+    /** The Temporal SDK's metrics are collected (and served with the process's own). */
+    temporalSdk: boolean;
+  };
   /** OpenTelemetry tracing, from the standard OTEL_* variables (tracing.ts). */
   tracing: TracingConfig;
 }
@@ -190,6 +196,7 @@ export function toConfig(v: Values, projectRoot: string, tracing: TracingConfig)
     logLevel: f.debug ? 'debug' : f.logLevel,
     dataDir: path.resolve(projectRoot, f.dataDir),
     secrets: secretValues(v),
+    metrics: f.metrics,
     tracing,
   } satisfies Config;
 }

@@ -39,11 +39,13 @@ export function start(config: TracingConfig): void {
     // Logs stay in pino (with trace ids); metrics are Prometheus (/metrics). OTEL_METRICS_EXPORTER still works.
     logRecordProcessors: [],
     instrumentations: [
+      // Outgoing calls only inside a trace: a scrape of the SDK's metrics (lib/metrics.ts) is not one.
       new HttpInstrumentation({
         ignoreIncomingRequestHook: (req) => UNTRACED_PATHS.has((req.url ?? '').split('?')[0] ?? ''),
+        requireParentforOutgoingSpans: true,
       }),
       // fetch: the Anthropic and OpenAI SDKs, Octokit.
-      new UndiciInstrumentation(),
+      new UndiciInstrumentation({ requireParentforSpans: true }),
       // pg, and Prisma through its pg adapter. Only inside a trace: pool upkeep and LISTEN are not requests.
       new PgInstrumentation({ requireParentSpan: true }),
     ],

@@ -4,123 +4,52 @@
 // handler and activity, the model call (GenAI attributes, the fake's token counts) with its HTTP
 // client span under it, and PostgreSQL; log lines in it carry its ids. With tracing off nothing is
 // exported and no OpenTelemetry SDK, instrumentation or interceptor is even loaded.
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { findProjectRoot } from '../../lib/config';
-import { freePort } from '../../stack/temporal-server';
 import { startFakeAnthropic } from '../fakes/anthropic';
 import type { FakeServer } from '../fakes/http-fake';
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '../helpers/otlp-receiver';
 import { eventually } from '../helpers/sessions';
-import { freshDatabase, harness, uniqueTaskQueue, type TestDatabase } from '../helpers/stack';
+import {
+  loadedModules,
+  sessionTurnThroughApi,
+  startAppProcess,
+  stopAll,
+  type AppProcess,
+} from '../helpers/app-process';
 
 jest.setTimeout(180_000);
 
-const root = findProjectRoot();
 const API = '/api/claude-flow';
 const SERVER = 2;
 const CLIENT = 3;
 
 let receiver: OtlpReceiver;
 let anthropic: FakeServer;
-const databases: TestDatabase[] = [];
-const children: ChildProcess[] = [];
 
 beforeAll(async () => {
   receiver = await startOtlpReceiver();
   anthropic = await startFakeAnthropic({ apiKey: 'k' });
 });
 afterAll(async () => {
-  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+  await stopAll();
   await receiver?.close();
   await anthropic?.close();
-  for (const db of databases) await db.drop();
 });
 
-interface Stack {
-  url: string;
-  dataDir: string;
-  reports: string;
-  output: () => string;
-  stop(): Promise<number | null>;
-}
-
-/** `npm start` with TEMPORAL_ADDRESS and DATABASE_URL set (it starts no server of its own), and `otel` added. */
-async function startStack(otel: Record<string, string>): Promise<Stack> {
-  const db = await freshDatabase();
-  databases.push(db);
-  const dataDir = fs.mkdtempSync(path.join(harness().tmpDir, 'traced-'));
-  const reports = fs.mkdtempSync(path.join(harness().tmpDir, 'modules-'));
-  const port = await freePort();
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('OTEL_')) env[k] = v;
-  for (const k of ['CLAUDE_FLOW_API_KEY', 'HOST']) delete env[k];
-  Object.assign(env, {
-    TEMPORAL_ADDRESS: harness().temporalAddress,
-    DATABASE_URL: db.url,
-    TEMPORAL_TASK_QUEUE: uniqueTaskQueue('traced'),
-    CLAUDE_FLOW_DATA_DIR: dataDir,
-    PORT: String(port),
-    LOG_LEVEL: 'info',
+const startStack = (otel: Record<string, string>) =>
+  startAppProcess('stack/start.ts', {
     ANTHROPIC_API_KEY: 'k',
     ANTHROPIC_BASE_URL: anthropic.url,
     ANTHROPIC_MODEL: 'claude-haiku-4-5',
-    NODE_OPTIONS: `--require ${path.join(root, 'test', 'helpers', 'module-report.cjs')}`,
-    CF_TEST_MODULE_REPORT: reports,
     ...otel,
   });
-  const child = spawn(path.join(root, 'node_modules', '.bin', 'tsx'), ['stack/start.ts'], { cwd: root, env });
-  children.push(child);
-  let out = '';
-  child.stdout.on('data', (d) => (out += d));
-  child.stderr.on('data', (d) => (out += d));
-  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-  const deadline = Date.now() + 120_000;
-  while (!out.includes('Press Ctrl-C to stop.')) {
-    if (child.exitCode !== null) throw new Error(`stack exited (${child.exitCode}):\n${out}`);
-    if (Date.now() > deadline) throw new Error(`stack not ready:\n${out}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return {
-    url: `http://127.0.0.1:${port}`,
-    dataDir,
-    reports,
-    output: () => out,
-    stop: async () => {
-      child.kill('SIGTERM');
-      return exited;
-    },
-  };
+
+async function sessionTurn(stack: AppProcess, text: string): Promise<void> {
+  expect(await sessionTurnThroughApi(stack, text)).toBe('A traced reply.');
 }
 
-async function post(url: string, body: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-}
-
-/** One session turn through the API; returns the session id. */
-async function sessionTurn(stack: Stack, text: string): Promise<string> {
-  const created = await post(`${stack.url}${API}/sessions`, { title: 'Traced session', owner: 'bob' });
-  expect(created.status).toBe(201);
-  const id = created.body.sessionId as string;
-  const sent = await post(`${stack.url}${API}/sessions/${id}/messages`, { text });
-  expect(sent).toMatchObject({ status: 200, body: { reply: 'A traced reply.' } });
-  return id;
-}
-
-/** The modules the stack's own process (the one running stack/start.ts) loaded. */
-function loadedModules(reports: string): string[] {
-  for (const file of fs.readdirSync(reports)) {
-    const modules = JSON.parse(fs.readFileSync(path.join(reports, file), 'utf8')) as string[];
-    if (modules.some((m) => m.endsWith(path.join('stack', 'start.ts')))) return modules;
-  }
-  throw new Error(`no module report of the stack process in ${reports}`);
-}
+const loaded = (stack: AppProcess) => loadedModules(stack, path.join('stack', 'start.ts'));
 
 const OTEL_CODE =
   /node_modules\/(@opentelemetry\/(sdk-|instrumentation|exporter-|resources)|@temporalio\/interceptors-opentelemetry)/;
@@ -217,7 +146,7 @@ test('one session turn is one trace: HTTP, Temporal client, workflow, activity, 
   expect(started).toEqual(expect.arrayContaining(['StartWorkflow:session', 'RunActivity:saveSessionProjection']));
 
   expect(await stack.stop()).toBe(0);
-  expect(loadedModules(stack.reports).filter((m) => OTEL_CODE.test(m)).length).toBeGreaterThan(0);
+  expect(loaded(stack).filter((m) => OTEL_CODE.test(m)).length).toBeGreaterThan(0);
 });
 
 // Off is one path whether OTEL_* is unset or says disabled (lib/config/tracing.ts, unit-tested in
@@ -230,7 +159,7 @@ test('off: with OTEL_SDK_DISABLED=true nothing is exported and no OpenTelemetry 
     await sessionTurn(stack, 'Do not trace this');
     expect(await stack.stop()).toBe(0);
     expect(quiet.requests).toEqual([]);
-    expect(loadedModules(stack.reports).filter((m) => OTEL_CODE.test(m))).toEqual([]);
+    expect(loaded(stack).filter((m) => OTEL_CODE.test(m))).toEqual([]);
   } finally {
     await quiet.close();
   }
