@@ -73,8 +73,10 @@ async function startStack(name: string, env: Record<string, string>, tmp: string
   const clean: NodeJS.ProcessEnv = {};
   // eslint-disable-next-line no-restricted-properties -- the child gets our environment, without OTEL_*, plus its own
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('OTEL_')) clean[k] = v;
+  // A process group of its own, so the stop reaches the app process tsx runs in a child.
   const child = spawn(path.join(root, 'node_modules', '.bin', 'tsx'), ['stack/start.ts'], {
     cwd: root,
+    detached: true,
     env: { ...clean, ...env, PORT: String(port), CLAUDE_FLOW_DATA_DIR: dataDir, TEMPORAL_TASK_QUEUE: `bench-${name}` },
   });
   let out = '';
@@ -171,10 +173,26 @@ async function main(): Promise<void> {
       `/metrics scrape p50: ${f(pct(scrapeMs.off as number[], 50))} ms for Claude Flow's alone (${bytes.off} bytes), ${f(pct(scrapeMs.metrics as number[], 50))} ms merged with the SDK's (${bytes.metrics} bytes)`,
     );
   } finally {
-    for (const s of stacks) s.child.kill('SIGTERM');
+    // To each app itself (tsx's relay may SIGKILL an app slow to answer it), then the rest of its group.
+    for (const s of stacks) {
+      const pid = s.child.pid as number;
+      try {
+        const app = Number(fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/)[0]);
+        process.kill(app || pid, 'SIGTERM');
+      } catch {
+        // it has ended
+      }
+    }
     await Promise.all(
       stacks.map((s) => new Promise((r) => (s.child.exitCode !== null ? r(null) : s.child.once('exit', r)))),
     );
+    for (const s of stacks) {
+      try {
+        process.kill(-(s.child.pid as number), 'SIGKILL');
+      } catch {
+        // the group has ended
+      }
+    }
     await receiver.close();
     await fake.close();
     await server.stop();

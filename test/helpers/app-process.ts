@@ -52,7 +52,12 @@ export async function startAppProcess(
     CF_TEST_MODULE_REPORT: reports,
     ...env,
   });
-  const child = spawn(path.join(root, 'node_modules', '.bin', 'tsx'), [entry], { cwd: root, env: full });
+  // A process group of its own: tsx runs the app in a child, and a kill must reach that child too.
+  const child = spawn(path.join(root, 'node_modules', '.bin', 'tsx'), [entry], {
+    cwd: root,
+    env: full,
+    detached: true,
+  });
   children.push(child);
   let out = '';
   child.stdout.on('data', (d) => (out += d));
@@ -70,11 +75,23 @@ export async function startAppProcess(
     dataDir,
     reports,
     output: () => out,
+    // To the app itself, not to tsx: tsx relays a signal by waiting 30 ms for the app to say it got
+    // it, and on a loaded machine SIGKILLs it instead (exit 143). tsx then exits with the app's code.
     stop: async () => {
-      child.kill('SIGTERM');
+      process.kill(appPid(child.pid as number), 'SIGTERM');
       return exited;
     },
   };
+}
+
+/** The process tsx runs the app in (its one child), else tsx itself. */
+function appPid(tsx: number): number {
+  try {
+    const children = fs.readFileSync(`/proc/${tsx}/task/${tsx}/children`, 'utf8').trim().split(/\s+/);
+    return Number(children[0]) || tsx;
+  } catch {
+    return tsx;
+  }
 }
 
 /** The modules the process running `entry` loaded (written when it exited). */
@@ -87,7 +104,13 @@ export function loadedModules(app: AppProcess, entry: string): string[] {
 }
 
 export async function stopAll(): Promise<void> {
-  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+  for (const c of children.splice(0)) {
+    try {
+      process.kill(-(c.pid as number), 'SIGKILL');
+    } catch {
+      // the group has ended
+    }
+  }
   for (const db of databases.splice(0)) await db.drop();
 }
 
