@@ -1,9 +1,11 @@
 // `npm run api`: a production API process against an existing Temporal and PostgreSQL.
 // Stateless: run as many copies as you need behind a load balancer.
+import '../lib/tracing/register';
 import { createPool, createPrisma } from '../lib/db';
 import { createLogger } from '../lib/logger';
 import { fail, loadConfigOrExit, onShutdown, requireDatabaseUrl } from '../lib/process';
 import { connectClient } from '../lib/temporal';
+import { stopTracing } from '../lib/tracing';
 import { startApi } from './server';
 
 async function main(): Promise<void> {
@@ -22,6 +24,7 @@ async function main(): Promise<void> {
     await temporal.connection.close();
     await prisma.$disconnect();
     await pool.end();
+    await stopTracing();
   });
 }
 

@@ -5,6 +5,7 @@ import { NativeConnection } from '@temporalio/worker';
 import { temporal } from '@temporalio/proto';
 import { dataConverterFor, payloadCodec } from './codec';
 import type { Config } from './config';
+import { temporalClientInterceptors } from './tracing';
 import { SEARCH_ATTRIBUTE_KEYS } from '../workflows/contract/search-attributes';
 
 /** Address used when none is configured and nothing embedded provides one. */
@@ -43,6 +44,7 @@ export async function connectClient(config: Config): Promise<Client> {
     connection,
     namespace: config.temporal.namespace,
     dataConverter: dataConverterFor(payloadCodec(config.payloads)),
+    interceptors: temporalClientInterceptors(),
   });
 }
 

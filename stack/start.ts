@@ -12,6 +12,7 @@
 // 5 minutes stops the stack), and says so on the terminal and in the log. The API and the worker
 // keep running through it and reconnect by themselves; the database connections heal as lib/db.ts
 // describes (a PostgreSQL shutting down is let go of, so its shutdown completes).
+import '../lib/tracing/register';
 import path from 'node:path';
 import { startApi, type ApiServer } from '../api/server';
 import { readiness } from '../api/health';
@@ -27,7 +28,8 @@ import {
 import { createLogger, type Logger } from '../lib/logger';
 import { ensureMemoryMaintenanceSchedule } from '../lib/memory-schedule';
 import { connectClient, connectWorker, ensureSearchAttributes } from '../lib/temporal';
-import { installTemporalRuntime } from '../workers/runtime';
+import { stopTracing } from '../lib/tracing';
+import { installTemporalRuntime, sdkMetricsAddress } from '../workers/runtime';
 import { startWorker, type WorkerHandle } from '../workers/worker';
 import { BinaryNotFoundError, findBinary, TEMPORAL_CLI } from './binaries';
 import { ENTRY, parseScale, startCopy, waitHttpOk, type Copy, type Scale } from './copies';
@@ -99,10 +101,10 @@ async function main(): Promise<void> {
   }
   const logsDir = path.join(config.dataDir, 'logs');
   const logger = createLogger(config, { file: path.join(logsDir, 'claude-flow.log'), name: 'claude-flow' });
-  installTemporalRuntime(logger);
+  installTemporalRuntime(logger, { metricsAddress: await sdkMetricsAddress(config) });
 
   // Teardown steps, run last-first.
-  const teardown: Step[] = [async () => lock.release()];
+  const teardown: Step[] = [async () => lock.release(), stopTracing];
   let stopping = false;
   const stop = async (code: number, why?: string) => {
     if (stopping) return;

@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { bundleWorkflowCode, type WorkflowBundle } from '@temporalio/worker';
+import { workflowTracingModule } from '../lib/tracing';
 
 export const WORKFLOWS_DIR = path.resolve(__dirname, '..', 'workflows');
 
@@ -23,13 +24,21 @@ function sourceHash(): string {
   return hash.digest('hex').slice(0, 16);
 }
 
-/** Builds the workflow bundle, or reads it from `cacheDir` when the sources are unchanged. */
+/**
+ * Builds the workflow bundle, or reads it from `cacheDir` when the sources are unchanged. With
+ * tracing on it also holds Temporal's OpenTelemetry workflow interceptors (a bundle of its own).
+ */
 export async function workflowBundle(cacheDir?: string): Promise<WorkflowBundle> {
-  const file = cacheDir ? path.join(cacheDir, `workflows-${sourceHash()}.js`) : undefined;
+  const tracing = workflowTracingModule();
+  const variant = tracing ? '-traced' : '';
+  const file = cacheDir ? path.join(cacheDir, `workflows-${sourceHash()}${variant}.js`) : undefined;
   if (file && fs.existsSync(file)) return { code: fs.readFileSync(file, 'utf8') };
   const { code } = await bundleWorkflowCode({
     workflowsPath: require.resolve(WORKFLOWS_DIR),
-    workflowInterceptorModules: [require.resolve(path.join(WORKFLOWS_DIR, 'interceptors'))],
+    workflowInterceptorModules: [
+      require.resolve(path.join(WORKFLOWS_DIR, 'interceptors')),
+      ...(tracing ? [tracing] : []),
+    ],
     logger: quietLogger,
   });
   if (file) {

@@ -1,19 +1,26 @@
 // `npm run worker`: a production worker against an existing Temporal and PostgreSQL.
 // Run as many as you like on the same task queue to scale out.
+import '../lib/tracing/register';
 import { createPool, createPrisma } from '../lib/db';
 import type { Config } from '../lib/config';
 import { createLogger, type Logger } from '../lib/logger';
 import { ensureMemoryMaintenanceSchedule } from '../lib/memory-schedule';
+import { serveMetrics } from '../lib/metrics';
 import { fail, loadConfigOrExit, onShutdown, requireDatabaseUrl } from '../lib/process';
 import { connectClient, connectWorker, DEFAULT_TEMPORAL_ADDRESS, ensureSearchAttributes } from '../lib/temporal';
-import { installTemporalRuntime } from './runtime';
+import { stopTracing } from '../lib/tracing';
+import { installTemporalRuntime, sdkMetricsAddress } from './runtime';
 import { startWorker } from './worker';
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const databaseUrl = requireDatabaseUrl(config, 'worker');
   const logger = createLogger(config, { name: 'worker' });
-  installTemporalRuntime(logger);
+  // A worker alone serves /metrics only where WORKER_METRICS_PORT says.
+  const metricsPort = config.metrics.workerPort;
+  installTemporalRuntime(logger, { metricsAddress: metricsPort ? await sdkMetricsAddress(config) : undefined });
+  const metrics = metricsPort ? await serveMetrics(config.api.host, metricsPort) : undefined;
+  if (metrics) logger.info({ url: `http://${config.api.host}:${metricsPort}/metrics` }, 'serving metrics');
   const pool = createPool(databaseUrl, config.database.poolSize);
   const prisma = createPrisma(databaseUrl, config.database.poolSize);
   const connection = await connectWorker(config);
@@ -32,6 +39,8 @@ async function main(): Promise<void> {
     await connection.close();
     await prisma.$disconnect();
     await pool.end();
+    metrics?.close();
+    await stopTracing();
   });
   await worker.running;
 }

@@ -7,6 +7,7 @@ import { dataConverterFor, payloadCodec } from '../lib/codec';
 import type { Config } from '../lib/config';
 import { LiveListener } from '../lib/live';
 import { MemoryStore } from '../lib/memory';
+import { temporalWorkerTracing } from '../lib/tracing';
 import { workflowBundle } from './bundle';
 
 export interface WorkerHandle {
@@ -54,6 +55,7 @@ export async function startWorker(opts: StartWorkerOptions): Promise<WorkerHandl
   await memoryLive?.start();
   const memory = opts.deps.memory ?? new MemoryStore(opts.deps.pool, opts.config.memory, { live: memoryLive });
   const activities = createActivities({ ...opts.deps, memory, config: opts.config, workerIdentity: identity });
+  const tracing = temporalWorkerTracing();
   let worker: Worker;
   try {
     const workflowBundleCode = opts.bundle ?? (await workflowBundle(`${opts.config.dataDir}/cache`));
@@ -66,6 +68,8 @@ export async function startWorker(opts: StartWorkerOptions): Promise<WorkerHandl
       buildId: buildIdOf(workflowBundleCode),
       workflowBundle: workflowBundleCode,
       activities,
+      // Tracing on: activity spans, and the sink the bundle's workflow spans leave through (workers/bundle.ts).
+      ...(tracing && { interceptors: { activity: tracing.activityInterceptors }, sinks: tracing.sinks }),
       dataConverter: dataConverterFor(payloadCodec(opts.config.payloads)),
       maxCachedWorkflows: opts.config.temporal.maxCachedWorkflows,
       // Heartbeats reach Temporal at most a second apart (not 0.8 × the timeout): a short heartbeat

@@ -11,12 +11,16 @@ import { createAuggieProvider } from './providers/auggie';
 import { embedTexts, openAiClient } from '../../lib/ai/openai';
 import { createOpenAiProvider } from './providers/openai';
 import { notConfiguredMessage, resolveChain, routeForAttempt } from '../../lib/ai/router';
+import { traceModelCall } from '../../lib/tracing';
 import { DeltaPublisher } from './stream';
 import type { ModelRequest, ModelResponse, ModelResult, Provider } from './types';
 import { UsageStore, type CallIdentity, type UsageStatement } from './usage';
 
 /** How often a model call says it is alive (see the turn's heartbeat timeout in workflows/session). */
 const HEARTBEAT_MS = 1_000;
+
+/** gen_ai.provider.name of each provider (OpenTelemetry GenAI conventions; Auggie is Augment's). */
+const GENAI_PROVIDER: Record<ProviderName, string> = { anthropic: 'anthropic', openai: 'openai', auggie: 'augment' };
 
 export interface EmbedResult {
   outcome: 'ok' | 'skipped';
@@ -109,17 +113,30 @@ export function createAiActivities(deps: ActivityDeps) {
       const beat = setInterval(() => ctx.heartbeat({ provider: route.provider }), HEARTBEAT_MS);
       const t0 = performance.now();
       try {
-        const reply = await provider(route.provider).call({
-          model: route.model,
-          request,
-          signal: ctx.cancellationSignal,
-          onDelta: live
-            ? (text) => {
-                ctx.heartbeat({ provider: route.provider });
-                live.push(text);
-              }
-            : undefined,
-        });
+        const reply = await traceModelCall(
+          {
+            provider: GENAI_PROVIDER[route.provider],
+            model: route.model,
+            maxTokens: request.maxTokens ?? 1024,
+            temperature: request.temperature,
+            system: request.system,
+            messages: request.messages,
+            task: request.task,
+            attempt: id.attempt,
+          },
+          () =>
+            provider(route.provider).call({
+              model: route.model,
+              request,
+              signal: ctx.cancellationSignal,
+              onDelta: live
+                ? (text) => {
+                    ctx.heartbeat({ provider: route.provider });
+                    live.push(text);
+                  }
+                : undefined,
+            }),
+        );
         const result: ModelResponse = {
           outcome: 'ok',
           ...reply,

@@ -1,6 +1,6 @@
 // Operations, outside the API's base path: Prometheus metrics, liveness and readiness.
 import os from 'node:os';
-import { registry } from '../../lib/metrics';
+import { metricsText, registry } from '../../lib/metrics';
 import { readiness } from '../health';
 import type { RouteSpec } from '../route-spec';
 
@@ -10,9 +10,9 @@ export const routes: RouteSpec[] = [
     path: '/metrics',
     role: 'viewer',
     tag: 'operations',
-    summary: 'Prometheus metrics',
+    summary: "Prometheus metrics: Claude Flow's and, where a worker runs, the Temporal SDK's",
     handler: async (_req, res) => {
-      res.type(registry.contentType).send(await registry.metrics());
+      res.type(registry.contentType).send(await metricsText());
     },
   },
   {

@@ -17,3 +17,4 @@ export {
 } from './settings';
 export { ConfigError, type AutosaveMode, type Config, type MemoryConfig } from './shape';
 export { findProjectRoot, loadConfig, MAIN_CONFIG_FILE, USER_SETTINGS_FILE } from './load';
+export type { TracingConfig } from './tracing';

@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ConfigError, toConfig, type Config } from './shape';
 import { SETTINGS, type SettingSpec, type Values } from './settings';
+import { tracingConfig } from './tracing';
 
 type Source = 'environment' | 'config/claude-flow.json' | '.claude-flow/settings.json';
 
@@ -80,7 +81,7 @@ export function loadConfig(options: LoadOptions = {}): Config {
     }
     values[name] = parsed.data;
   }
-  return toConfig(values as Values, projectRoot);
+  return toConfig(values as Values, projectRoot, tracingConfig(env));
 }
 
 /** The folder holding package.json above this module (the checkout), so commands work from any cwd. */

@@ -563,6 +563,20 @@ export const SETTINGS = {
     allowed: 'an integer 0-100000',
     doc: 'Workflows a worker keeps in memory; idle sessions beyond it are evicted and replayed on demand.',
   },
+  workerMetricsPort: {
+    env: 'WORKER_METRICS_PORT',
+    file: 'metrics.workerPort',
+    schema: optional(port),
+    allowed: 'a port, 1-65535',
+    doc: "`npm run worker` serves GET /metrics (the process's and the Temporal SDK's metrics) on HOST at this port. Unset: a worker process serves none (`npm start` and `npm run api` serve /metrics on the API's port).",
+  },
+  temporalSdkMetrics: {
+    env: 'TEMPORAL_SDK_METRICS',
+    file: 'metrics.temporalSdk',
+    schema: bool.default(true),
+    allowed: 'true or false',
+    doc: "The Temporal SDK's worker metrics (workflow task and activity latencies, sticky cache, pollers, slots), served with Claude Flow's at /metrics.",
+  },
   githubWebhookSecret: {
     env: 'GITHUB_WEBHOOK_SECRET',
     file: 'github.webhookSecret',

@@ -14,6 +14,7 @@ import {
   type TaskKind,
   type Values,
 } from './settings';
+import type { TracingConfig } from './tracing';
 
 export interface Config {
   projectRoot: string;
@@ -79,6 +80,14 @@ export interface Config {
    * password): what output shown to users is masked for.
    */
   secrets: string[];
+  metrics: {
+    /** Where a worker-only process (`npm run worker`) serves /metrics; undefined: nowhere. */
+    workerPort: number | undefined;
+    /** The Temporal SDK's metrics are collected (and served with the process's own). */
+    temporalSdk: boolean;
+  };
+  /** OpenTelemetry tracing, from the standard OTEL_* variables (tracing.ts). */
+  tracing: TracingConfig;
 }
 
 export interface MemoryConfig {
@@ -139,7 +148,7 @@ function nest(values: Values): FileTree {
 }
 
 /** The Config for validated settings; throws a ConfigError for combinations no single setting can refuse. */
-export function toConfig(v: Values, projectRoot: string) {
+export function toConfig(v: Values, projectRoot: string, tracing: TracingConfig) {
   const f = nest(v);
   const { tls, payloadKey, payloadPreviousKeys, uiUrl, ...temporal } = f.temporal;
   if (Boolean(tls.cert) !== Boolean(tls.key)) {
@@ -189,6 +198,8 @@ export function toConfig(v: Values, projectRoot: string) {
     logLevel: f.debug ? 'debug' : f.logLevel,
     dataDir: path.resolve(projectRoot, f.dataDir),
     secrets: secretValues(v),
+    metrics: f.metrics,
+    tracing,
   } satisfies Config;
 }
 

@@ -8,7 +8,15 @@ function stopReason(r: string | null | undefined): string {
 }
 
 export function createAnthropicProvider(config: Config['ai']['anthropic'], timeoutMs: number): Provider {
-  const client = new Anthropic({ apiKey: config.apiKey, baseURL: config.baseUrl, maxRetries: 0, timeout: timeoutMs });
+  const client = new Anthropic({
+    apiKey: config.apiKey,
+    baseURL: config.baseUrl,
+    maxRetries: 0,
+    timeout: timeoutMs,
+    // The model-call span is Claude Flow's own, the same for every provider (lib/tracing): the SDK's
+    // call span would count every token twice, and the fetch instrumentation already sends traceparent.
+    openTelemetry: { traces: false, propagation: false },
+  });
   return {
     name: 'anthropic',
     async call({ model, request, signal, onDelta }: ProviderCall): Promise<ProviderReply> {
