@@ -113,7 +113,7 @@ export default async function globalSetup(): Promise<void> {
   const toolLine = Object.entries(tools)
     .map(([name, t]) =>
       'path' in t
-        ? `${name} ${t.ms > 1000 ? `installed in ${Math.round(t.ms / 1000)} s` : 'ready'}`
+        ? `${name} ${t.ms > 5000 ? `installed in ${Math.round(t.ms / 1000)} s` : 'ready'}`
         : `${name} unavailable`,
     )
     .join(', ');
