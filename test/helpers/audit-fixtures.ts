@@ -23,9 +23,11 @@ export const PLANTED_SECRETS: Record<string, string> = {
   SLACK_BOT: ['xo', 'xb-', '123456789012-1234567890123-', 'AbCdEfGhIjKlMnOpQrStUvWx'].join(''),
   DB_PASSWORD: ['Sup3r', 'S3cret', 'Pw'].join(''),
   SENDGRID: ['SG', '.', 'a1B2c3D4e5F6g7H8i9J0kL', '.', 'mN1oP2qR3sT4uV5wX6yZ7aB8cD9eF0gH1iJ2kL3mN4o'].join(''),
-  PRIVATE_KEY_BODY: [
+  PRIVATE_KEY: [
+    ['-----BEGIN OPENSSH', 'PRIVATE KEY-----'].join(' '),
     'b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW',
     'QyNTUxOQAAACDQ5gXm0fJ1Kc7rT2xYbVw9LpQ3sHnZ8uA4eM6kR1tVjAAAAJjF3k9PxdJP',
+    ['-----END OPENSSH', 'PRIVATE KEY-----'].join(' '),
   ].join('\n'),
 };
 

@@ -43,6 +43,7 @@ export interface ToolSarif {
 }
 interface SarifRuleIn {
   id: string;
+  defaultConfiguration?: { level?: string };
   shortDescription?: { text?: string };
   fullDescription?: { text?: string };
   helpUri?: string;
@@ -335,7 +336,8 @@ export async function runSemgrep(exe: string, repo: string, files: string[], tim
         results.push({
           rule: `semgrep/${r.ruleId}`,
           tool: 'semgrep',
-          severity: levelSeverity(r.level ?? 'warning'),
+          // Semgrep leaves `level` off results: the rule's default level is the one it reported.
+          severity: levelSeverity(r.level ?? rule?.defaultConfiguration?.level ?? 'warning'),
           message: r.message?.text ?? r.ruleId,
           path: file,
           line,
