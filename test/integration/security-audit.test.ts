@@ -362,6 +362,47 @@ withAnalysers('a baseline entry without a reason or who accepted it fails the au
   });
 });
 
+test('gitleaks and Semgrep unavailable: each skipped with the reason, our own patterns run in their place', async () => {
+  const noTools = await startTestApp({
+    env: { GITLEAKS_PATH: path.join(tmp, 'no-gitleaks'), SEMGREP_PATH: path.join(tmp, 'no-semgrep') },
+  });
+  try {
+    const repo = fixtureRepo('planted', tmp);
+    const r = (await noTools.client.workflow.execute(securityAudit, {
+      taskQueue: noTools.config.temporal.taskQueue,
+      workflowId: `audit-no-tools-${Date.now()}`,
+      args: [{ path: repo, npmAudit: false, triage: false }],
+    })) as SecurityAuditResult;
+    expect(r.tools.filter((t) => t.status === 'skipped').map((t) => [t.name, t.reason])).toEqual([
+      [
+        'gitleaks',
+        expect.stringMatching(
+          /GITLEAKS_PATH=.*no-gitleaks is not an executable file.*the built-in secret patterns ran instead/,
+        ),
+      ],
+      [
+        'Semgrep',
+        expect.stringMatching(
+          /SEMGREP_PATH=.*no-semgrep is not an executable file.*the built-in risky-code patterns ran instead/,
+        ),
+      ],
+    ]);
+    const where = (rule: string) => r.findings.filter((f) => f.rule === rule).map((f) => `${f.path}:${f.line}`);
+    expect(where('secret/github-token')).toContain('src/config.js:7');
+    expect(where('risky/eval')).toContain('src/server.js:5');
+    expect(r.notes).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^gitleaks skipped: /),
+        expect.stringMatching(/^Semgrep skipped: /),
+      ]),
+    );
+    expect(sarifSchemaErrors(readSarif(r.sarif))).toEqual([]);
+    expectNoSecretIn('the result without the analysers', JSON.stringify(r));
+  } finally {
+    await noTools.close();
+  }
+});
+
 test('the catalog entry: defaults, and wrong inputs say what to fix', () => {
   const parse = (v: unknown) => securityAuditDef.input.safeParse(v);
   const msgs = (v: unknown) => {
