@@ -91,7 +91,8 @@ export function createAnalyserActivities(deps: ActivityDeps) {
       ];
     }
     const leaks = await runGitleaks(tool.path, dir, new Set(files), TOOL_TIMEOUT_MS);
-    // The allowlist file (older than the baseline) still hides what it names, from gitleaks too.
+    // The allowlist file (older than the baseline) still hides what it names from gitleaks too, by
+    // fingerprint, path or line (its literal values are compared by our own checks only).
     leaks.results = leaks.results.filter(
       (r) =>
         !allow.fingerprints.some((f) => r.fingerprint.startsWith(f)) &&
@@ -133,10 +134,10 @@ export function createAnalyserActivities(deps: ActivityDeps) {
       ];
     }
     const set = new Set(files);
-    const ran = (await Promise.all([runEslint(dir, set, TOOL_TIMEOUT_MS), runRuff(dir, set, TOOL_TIMEOUT_MS)])).filter(
+    // Only the linters the repository configures run: none configured is no tool, not a failure.
+    return (await Promise.all([runEslint(dir, set, TOOL_TIMEOUT_MS), runRuff(dir, set, TOOL_TIMEOUT_MS)])).filter(
       (x): x is ToolOutcome => x !== undefined,
     );
-    return ran.length ? ran : [];
   }
 
   async function dependencies(dir: string): Promise<{ outcomes: ToolOutcome[]; lockfile?: string }> {

@@ -1,7 +1,8 @@
 // The security audit's analysers: gitleaks for secrets, Semgrep (our rule files in ./semgrep, plus
 // the repository's own .semgrep.yml or .semgrep/) for risky code. Each writes SARIF into a private
 // temporary folder; its results become AnalysisResults here (secrets masked, fingerprinted by their
-// hash), limited to the files the audit lists (git's tracked and untracked-but-not-ignored files).
+// hash). Both read only the files the audit lists (git's tracked and untracked-but-not-ignored files,
+// at most maxFiles): Semgrep gets them as targets, gitleaks as a tree of symlinks.
 //
 // Our own checks run only where no tool covers them: `secret/password-in-url` (gitleaks has no rule
 // for credentials in URLs). When gitleaks or Semgrep cannot be found or installed, the audit says so
@@ -17,8 +18,7 @@ import { findBinaryAsync, GITLEAKS, pinnedVersion, SEMGREP, type BinarySpec } fr
 import { runCommand } from '../process';
 import { scanRisky } from '../checks/risky';
 import { emptyAllowlist, fingerprint, mask, scanSecrets, SECRET_RULES, type Allowlist } from '../checks/secrets';
-import { readText } from './files';
-import { git } from '../../session/git';
+import { MAX_FILE_BYTES, readText } from './files';
 
 export const SEMGREP_RULES_DIR = path.join(__dirname, 'semgrep');
 
@@ -150,32 +150,42 @@ export interface ToolOutcome {
 /** Rules for secrets that are not a provider's credential format: likely, not certain. */
 const GITLEAKS_HIGH = new Set(['generic-api-key', 'jwt', 'jwt-base64', 'hashicorp-tf-password']);
 
-/** A gitleaks config: the repository's own .gitleaks.toml (or gitleaks' defaults), minus ignored folders. */
-async function gitleaksConfig(repo: string, dir: string): Promise<string> {
+/** A gitleaks config: the repository's own .gitleaks.toml, else gitleaks' defaults. */
+function gitleaksConfig(repo: string, dir: string): string {
   const own = path.join(repo, '.gitleaks.toml');
-  const ignored: string[] = [];
-  if (fs.existsSync(path.join(repo, '.git'))) {
-    const out = await git(repo, ['ls-files', '-z', '--others', '--ignored', '--exclude-standard', '--directory']).catch(
-      () => '',
-    );
-    ignored.push(...out.split('\0').filter((p) => p.endsWith('/')));
-  }
-  const toml = (s: string) => `'''${s}'''`;
-  const re = (p: string) => `^${p.replace(/[.+^${}()|[\]\\*?]/g, '\\$&')}`;
-  const lines = [
-    '[extend]',
-    fs.existsSync(own) ? `path = ${JSON.stringify(own)}` : 'useDefault = true',
-    '',
-    '[[allowlists]]',
-    'description = "Folders the audit does not list (git-ignored): not scanned"',
-    `paths = [${['^\\.git/', ...ignored.slice(0, 500).map(re)].map(toml).join(', ')}]`,
-  ];
   const file = path.join(dir, 'gitleaks.toml');
-  fs.writeFileSync(file, `${lines.join('\n')}\n`);
+  fs.writeFileSync(file, `[extend]\n${fs.existsSync(own) ? `path = ${JSON.stringify(own)}` : 'useDefault = true'}\n`);
   return file;
 }
 
-/** gitleaks over the working tree (`gitleaks dir`), its SARIF turned into masked, fingerprinted results. */
+/**
+ * The files gitleaks may read, as a tree of symlinks (it scans a folder, not a list): exactly the
+ * audit's files, so ignored folders, maxFiles and files over 1 MiB bound its work as they bound ours.
+ */
+function linkTree(real: string, files: Set<string>, tree: string): void {
+  for (const f of files) {
+    const src = path.join(real, f);
+    const st = fs.lstatSync(src, { throwIfNoEntry: false });
+    if (!st?.isFile() || st.size > MAX_FILE_BYTES) continue;
+    fs.mkdirSync(path.dirname(path.join(tree, f)), { recursive: true });
+    fs.symlinkSync(src, path.join(tree, f));
+  }
+}
+
+/** `.gitleaksignore` entries of `gitleaks dir`: `<path>:<rule>:<line>` (gitleaks' fingerprint of a finding). */
+function gitleaksIgnored(repo: string): Set<string> {
+  const file = path.join(repo, '.gitleaksignore');
+  if (!fs.existsSync(file)) return new Set();
+  return new Set(
+    fs
+      .readFileSync(file, 'utf8')
+      .split(/\r?\n/)
+      .map((l) => l.trim())
+      .filter((l) => l && !l.startsWith('#')),
+  );
+}
+
+/** gitleaks over the audit's files (`gitleaks dir`), its SARIF turned into masked, fingerprinted results. */
 export async function runGitleaks(
   exe: string,
   repo: string,
@@ -184,12 +194,17 @@ export async function runGitleaks(
 ): Promise<ToolOutcome> {
   return withTempDir(async (dir) => {
     const report = path.join(dir, 'gitleaks.sarif');
-    const config = await gitleaksConfig(repo, dir);
+    const config = gitleaksConfig(repo, dir);
+    const real = fs.realpathSync(repo);
+    const tree = path.join(dir, 'tree');
+    fs.mkdirSync(tree);
+    linkTree(real, files, tree);
     const res = await runCommand({
       command: exe,
       args: [
         'dir',
         '.',
+        '--follow-symlinks',
         '--config',
         config,
         '--report-format',
@@ -205,7 +220,7 @@ export async function runGitleaks(
         '--max-target-megabytes',
         '1',
       ],
-      cwd: repo,
+      cwd: tree,
       timeoutMs,
       maxOutputBytes: 64 * 1024,
     });
@@ -224,6 +239,7 @@ export async function runGitleaks(
         notes: [`gitleaks ${why}`],
       };
     }
+    const ignored = gitleaksIgnored(repo);
     const sarif = readSarif(report);
     const run = sarif.runs[0];
     const ruleText = new Map((run?.tool.driver.rules ?? []).map((r) => [r.id, r.shortDescription?.text ?? r.id]));
@@ -231,8 +247,10 @@ export async function runGitleaks(
     const fired = new Map<string, RuleInfo>();
     for (const r of run?.results ?? []) {
       const loc = r.locations?.[0]?.physicalLocation;
-      const file = relativeUri(loc?.artifactLocation?.uri ?? '', repo);
-      if (!files.has(file) || !r.ruleId) continue;
+      // gitleaks names a followed symlink by its target: a path under the repository.
+      const file = relativeUri(loc?.artifactLocation?.uri ?? '', real);
+      const line = loc?.region?.startLine ?? 1;
+      if (!files.has(file) || !r.ruleId || ignored.has(`${file}:${r.ruleId}:${line}`)) continue;
       const secret = loc?.region?.snippet?.text ?? '';
       const fp = fingerprint(secret);
       const title = ruleText.get(r.ruleId) ?? r.ruleId;
@@ -243,7 +261,7 @@ export async function runGitleaks(
         severity: GITLEAKS_HIGH.has(r.ruleId) ? 'high' : 'critical',
         message: `${title} (${mask(secret)}, fingerprint ${fp}). Remove it and rotate it.`,
         path: file,
-        line: loc?.region?.startLine ?? 1,
+        line,
         ...(loc?.region?.endLine ? { endLine: loc.region.endLine } : {}),
         ...(loc?.region?.startColumn ? { column: loc.region.startColumn } : {}),
         source: 'gitleaks',
