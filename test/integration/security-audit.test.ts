@@ -278,6 +278,20 @@ withAnalysers('code scanning: an upload whose answer was lost is not posted agai
   expect(r.codeScanning).toMatchObject({ outcome: 'reused', sarifId: uploads[0].id, commitSha: headOf(repo) });
 });
 
+withAnalysers(
+  'code scanning: an answer lost while GitHub still processes the upload: the retry waits for it instead of posting again',
+  async () => {
+    const repo = fixtureRepo('clean', tmp);
+    // Listed as an analysis only 5 s after it was posted, as GitHub lists uploads once processed.
+    gh.addRepo('acme/slow', { sarifProcessingMs: 5_000 });
+    gh.fault({ kind: 'dieAfterHandling', method: 'POST', path: /\/code-scanning\/sarifs$/ });
+    const r = await run({ path: repo, npmAudit: false, triage: false, codeScanning: { repo: 'acme/slow' } });
+    const uploads = gh.repo('acme/slow').sarifUploads;
+    expect(uploads).toHaveLength(1);
+    expect(r.codeScanning).toMatchObject({ outcome: 'reused', sarifId: uploads[0].id, processingStatus: 'complete' });
+  },
+);
+
 withAnalysers("code scanning off for the repository: the upload is skipped with GitHub's reason", async () => {
   const repo = fixtureRepo('clean', tmp);
   gh.addRepo('acme/plain', { codeScanning: false });
