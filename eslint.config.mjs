@@ -34,7 +34,8 @@ export default tseslint.config(
       'coverage/',
       'web/vendor/',
       'web/dist/',
-      // Projects for other test runners, run by the tests (their code follows those runners' habits).
+      // Other projects' code, run or read by the tests: test runners' fixture projects (their
+      // habits) and the security audit's planted findings (as found in the wild).
       'test/fixtures/',
     ],
   },

@@ -6,6 +6,7 @@ import type { ActivityDeps } from '../deps';
 import { type GithubClient, githubClient } from './client';
 import { GITHUB_ERROR, toGithubFailure } from './errors';
 import { markerKey } from './marker';
+import { uploadSarif, type UploadSarifInput, type UploadSarifResult } from './code-scanning';
 import { createCheckRun, createIssue, postIssueComment, postReview } from './posts';
 import { getFile, listFiles, pullRequestOf } from './reads';
 import { createRelease } from './releases';
@@ -26,6 +27,7 @@ import type {
 } from './types';
 
 export * from './types';
+export type { UploadSarifInput, UploadSarifResult } from './code-scanning';
 export { GITHUB_ERROR } from './errors';
 
 type Where = { owner: string; repo: string };
@@ -113,6 +115,33 @@ export function createGithubActivities(deps: Pick<ActivityDeps, 'config' | 'logg
       return call(`releases of ${input.repo}`, input.repo, (octokit, where) =>
         createRelease(octokit, where, input, key),
       );
+    },
+
+    /**
+     * A SARIF log uploaded to code scanning for a commit, once across retries (see code-scanning.ts).
+     * A repository where uploads are refused (403: code scanning or GitHub Advanced Security off,
+     * or a token without security_events) gets `{outcome: 'skipped', reason}` instead of a failure.
+     */
+    async githubUploadSarif(input: UploadSarifInput): Promise<UploadSarifResult> {
+      const what = `code scanning of ${input.repo}@${input.commitSha.slice(0, 12)}`;
+      if (!/^[0-9a-f]{40}$/.test(input.commitSha) || !/^refs\/(heads|tags|pull)\/./.test(input.ref)) {
+        throw ApplicationFailure.create({
+          type: GITHUB_ERROR.invalid,
+          nonRetryable: true,
+          message: `${what}: commitSha must be a full 40-digit sha and ref a full ref (refs/heads/main, refs/pull/7/head); got ${input.commitSha} and ${input.ref}`,
+        });
+      }
+      try {
+        return await call(what, input.repo, (octokit, where) => uploadSarif(octokit, where, input));
+      } catch (err) {
+        if (
+          err instanceof ApplicationFailure &&
+          (err.type === GITHUB_ERROR.forbidden || err.type === GITHUB_ERROR.notFound)
+        ) {
+          return { outcome: 'skipped', reason: err.message };
+        }
+        throw err;
+      }
     },
 
     /**

@@ -1,11 +1,13 @@
-// claude-flow analyze <path | owner/repo#pr>: code review and security audit in one go. Starts both
-// workflows, follows them, writes a report (Markdown, or JSON for a .json file) and prints a summary.
+// claude-flow analyze <path | owner/repo#pr | owner/repo@ref>: code review and security audit in one
+// go. Starts both workflows (a ref gets the security audit only: code review takes a pull request
+// or a path), follows them, writes a report (Markdown, or JSON for a .json file) and prints a summary.
 // Result shapes are read tolerantly: findings are collected from any `findings` array in a result.
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { BASE } from '../client';
 import { action, type Ctx } from '../context';
+import { topicOf } from '../../workflows/contract/analysis';
 import { UsageError } from '../errors';
 import { truncate } from '../output';
 import { printRun, watchRun, type Run } from './workflows';
@@ -22,14 +24,21 @@ interface Finding {
   source?: string;
 }
 
-export type Target = { kind: 'path'; path: string } | { kind: 'pr'; repo: string; pullRequest: number };
+export type Target =
+  | { kind: 'path'; path: string }
+  | { kind: 'pr'; repo: string; pullRequest: number }
+  | { kind: 'ref'; repo: string; ref: string };
 
 export function parseTarget(arg: string): Target {
   const pr = /^([\w.-]+\/[\w.-]+)#(\d+)$/.exec(arg);
   if (pr) return { kind: 'pr', repo: pr[1], pullRequest: Number(pr[2]) };
+  const ref = /^([\w.-]+\/[\w.-]+)@([^\s@]+)$/.exec(arg);
+  if (ref) return { kind: 'ref', repo: ref[1], ref: ref[2] };
   const abs = path.resolve(arg);
   if (!fs.existsSync(abs)) {
-    throw new UsageError(`${arg} is neither a directory nor owner/repo#<pull request number> (e.g. acme/api#42)`);
+    throw new UsageError(
+      `${arg} is neither a directory, owner/repo#<pull request number> (e.g. acme/api#42) nor owner/repo@<branch, tag or sha> (e.g. acme/api@main)`,
+    );
   }
   if (!fs.statSync(abs).isDirectory()) throw new UsageError(`${arg} is a file: give the project directory`);
   return { kind: 'path', path: abs };
@@ -50,11 +59,14 @@ export function collectFindings(v: unknown, out: Finding[] = [], depth = 0): Fin
   return out;
 }
 
-/** One finding per rule and place: the review and the audit both scan for secrets and risky code. */
+/**
+ * One finding per place and topic: the review and the audit both scan for secrets and risky code,
+ * with different tools (the same key is `secret/…` in one and `gitleaks/…` in the other).
+ */
 export function dedupeFindings(findings: Finding[]): Finding[] {
   const seen = new Set<string>();
   return findings.filter((f) => {
-    const key = `${f.rule}|${f.path ?? ''}|${f.line ?? ''}`;
+    const key = `${topicOf({ rule: f.rule ?? '' })}|${f.path ?? ''}|${f.line ?? ''}`;
     if (seen.has(key)) return false;
     seen.add(key);
     return true;
@@ -122,7 +134,7 @@ export function registerAnalyze(program: Command): void {
   program
     .command('analyze')
     .description('Code review and security audit in one go; writes a report and prints a summary')
-    .argument('<target>', 'a project directory, or owner/repo#<pull request>')
+    .argument('<target>', 'a project directory, owner/repo#<pull request>, or owner/repo@<ref> (security audit only)')
     .option('-o, --output <file>', 'the report (.md, or .json for JSON)', 'claude-flow-report.md')
     .option('--fail-on <severity>', 'exit 1 when a finding is at least this severe (critical, high, medium, low)')
     .action(
@@ -138,15 +150,22 @@ export function registerAnalyze(program: Command): void {
         const inputFor = (type: string): unknown => {
           const fields = known.get(type) ?? [];
           if (target.kind === 'path') return { path: target.path };
-          if (fields.includes('repo')) return { repo: target.repo, pullRequest: target.pullRequest };
-          return undefined;
+          if (!fields.includes('repo')) return undefined;
+          // The security audit fetches a ref; a pull request is its head ref.
+          if (fields.includes('ref')) {
+            return {
+              repo: target.repo,
+              ref: target.kind === 'ref' ? target.ref : `refs/pull/${target.pullRequest}/head`,
+            };
+          }
+          return target.kind === 'pr' ? { repo: target.repo, pullRequest: target.pullRequest } : undefined;
         };
         const parts: Part[] = ['codeReview', 'securityAudit'].map((type) => {
           const input = known.has(type) ? inputFor(type) : undefined;
           const error = !known.has(type)
             ? `this API has no ${type} workflow`
             : input === undefined
-              ? `${type} takes a local path, not a pull request`
+              ? `${type} takes a local path${target.kind === 'ref' ? ' or a pull request, not a ref' : ', not a pull request'}`
               : undefined;
           return { type, input, findings: [], error };
         });

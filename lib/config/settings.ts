@@ -156,6 +156,20 @@ export const SETTINGS = {
     allowed: 'path to a `temporal-test-server` executable',
     doc: 'Time-skipping test server used by the workflow tests.',
   },
+  gitleaksPath: {
+    env: 'GITLEAKS_PATH',
+    file: 'analysers.gitleaksPath',
+    schema: optional(nonEmpty),
+    allowed: 'path to a `gitleaks` executable',
+    doc: 'gitleaks for the security audit (else `gitleaks` on PATH, else .tools/gitleaks, built there with `go install` on first use).',
+  },
+  semgrepPath: {
+    env: 'SEMGREP_PATH',
+    file: 'analysers.semgrepPath',
+    schema: optional(nonEmpty),
+    allowed: 'path to a `semgrep` executable',
+    doc: 'Semgrep for the security audit (else `semgrep` on PATH, else .tools/semgrep, a virtualenv installed there from PyPI on first use).',
+  },
   temporalPort: {
     env: 'TEMPORAL_PORT',
     file: 'temporal.port',

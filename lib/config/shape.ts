@@ -67,6 +67,8 @@ export interface Config {
     pricing: Record<string, Price>;
     timeoutMs: number;
   };
+  /** The security audit's analysers; unset: found on PATH or installed into .tools/ (stack/binaries.ts). */
+  analysers: { gitleaksPath: string | undefined; semgrepPath: string | undefined };
   /** Custom workflows (.claude-flow/workflows/*.yaml). */
   customWorkflows: { shellAllowlist: string[] };
   /** Absolute. */
@@ -192,6 +194,7 @@ export function toConfig(v: Values, projectRoot: string, tracing: TracingConfig)
       backupDir: f.memory.backupDir === undefined ? undefined : path.resolve(projectRoot, f.memory.backupDir),
     },
     ai,
+    analysers: f.analysers,
     customWorkflows: f.workflows,
     workspaceDir: path.resolve(projectRoot, f.workspace),
     debug: f.debug,

@@ -169,7 +169,8 @@ test('a security audit: its SARIF and Markdown reports, from its own reportDir',
   expect(sarif.headers['content-disposition']).toMatch(/^attachment; filename="?security-audit-.*\.sarif"?$/);
   const doc = JSON.parse(sarif.text ?? sarif.body.toString());
   expect(doc.version).toBe('2.1.0');
-  expect(JSON.stringify(doc)).toContain('risky/eval');
+  // Semgrep's rule, or our own pattern where Semgrep could not be installed.
+  expect(JSON.stringify(doc)).toMatch(/"(js-eval|risky\/eval)"/);
   await request(http())
     .get(`${api}/workflows/${id}/reports/markdown`)
     .expect(200)

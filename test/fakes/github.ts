@@ -2,14 +2,21 @@
 // Octokit at: `GITHUB_API_URL=fake.url`. It serves under /api/v3, like GitHub Enterprise Server, keeps
 // repositories, pull requests, files and everything posted in memory, sends rate-limit headers on every
 // response, paginates lists with Link headers, and plays scripted faults (rate limits, 5xx, 401, and a
-// post that is stored but whose response never arrives).
+// post that is stored but whose response never arrives). Code scanning uploads are decoded as GitHub
+// does (base64, then gzip, then SARIF JSON) and listed as analyses. A repository given a `gitDir` is
+// also served over git's smart HTTP protocol at /<owner>/<name>.git, by the real `git http-backend`.
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import type http from 'node:http';
+import path from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import {
   bearerToken,
   cutConnection,
   type IncomingCall,
   type RecordedRequest,
   sendJson,
+  sendRaw,
   startHttpFake,
 } from './http-fake';
 
@@ -68,6 +75,26 @@ export interface FakeRelease {
   draft: boolean;
   prerelease: boolean;
 }
+export interface FakeSarifUpload {
+  id: string;
+  commit_sha: string;
+  ref: string;
+  tool_name?: string;
+  /** The log as GitHub decoded it (base64 → gunzip → JSON). */
+  sarif: {
+    version?: string;
+    runs?: {
+      tool?: { driver?: { name?: string; version?: string } };
+      automationDetails?: { id?: string };
+      results?: unknown[];
+    }[];
+  };
+  /** The `sarif` field exactly as posted. */
+  encoded: string;
+  createdAt: string;
+  /** When processing is done (uploads stay `pending` until then). */
+  processedAt: number;
+}
 export interface FakeRepo {
   pulls: Map<number, FakePull>;
   /** `${ref}:${path}` → content. */
@@ -79,6 +106,14 @@ export interface FakeRepo {
   releases: FakeRelease[];
   /** Whether the token may create check runs (a personal access token may not). */
   checksAllowed: boolean;
+  /** Code scanning uploads, oldest first. */
+  sarifUploads: FakeSarifUpload[];
+  /** Whether code scanning takes uploads (off: 403, as without GitHub Advanced Security). */
+  codeScanning: boolean;
+  /** How long an upload stays `pending` (and unlisted as an analysis). */
+  sarifProcessingMs: number;
+  /** A git repository (its .git folder, or a bare one) served at /<owner>/<name>.git. */
+  gitDir?: string;
 }
 
 /** A fault for the next matching request(s). */
@@ -106,7 +141,10 @@ export interface FakeGithub {
   requests: RecordedRequest[];
   /** Requests to the API, without the prefix, e.g. `POST /repos/o/r/issues`. */
   calls(): string[];
-  addRepo(fullName: string, opts?: { checksAllowed?: boolean }): FakeRepo;
+  addRepo(
+    fullName: string,
+    opts?: { checksAllowed?: boolean; codeScanning?: boolean; sarifProcessingMs?: number; gitDir?: string },
+  ): FakeRepo;
   repo(fullName: string): FakeRepo;
   fault(...faults: ScriptedFault[]): void;
   close(): Promise<void>;
@@ -359,6 +397,95 @@ export async function startFakeGithub(opts: { token?: string | RegExp } = {}): P
       repo.checkRuns.push(run);
       return { status: 201, body: shapeRun(run) };
     }
+    if (rest === '/code-scanning/sarifs' && method === 'POST') {
+      if (!repo.codeScanning) {
+        return {
+          status: 403,
+          body: {
+            message: 'Advanced Security must be enabled for this repository to use code scanning.',
+            documentation_url: DOCS,
+          },
+        };
+      }
+      const invalid = (message: string): Answer => ({ status: 422, body: { message, documentation_url: DOCS } });
+      if (!/^[0-9a-f]{40}$/.test(String(body?.commit_sha ?? ''))) return invalid('Invalid commit_sha');
+      if (!/^refs\/(heads|tags|pull)\/\S+$/.test(String(body?.ref ?? ''))) return invalid('Invalid ref');
+      let sarif: FakeSarifUpload['sarif'];
+      try {
+        sarif = JSON.parse(gunzipSync(Buffer.from(String(body?.sarif ?? ''), 'base64')).toString('utf8'));
+      } catch {
+        return {
+          status: 400,
+          body: {
+            message: 'Invalid SARIF: the sarif field must be gzip-compressed and base64-encoded JSON',
+            documentation_url: DOCS,
+          },
+        };
+      }
+      if (sarif.version !== '2.1.0' || !Array.isArray(sarif.runs))
+        return invalid('Invalid SARIF: version must be 2.1.0');
+      const upload: FakeSarifUpload = {
+        id: randomUUID(),
+        commit_sha: String(body.commit_sha),
+        ref: String(body.ref),
+        ...(body.tool_name ? { tool_name: String(body.tool_name) } : {}),
+        sarif,
+        encoded: String(body.sarif),
+        createdAt: new Date().toISOString(),
+        processedAt: Date.now() + repo.sarifProcessingMs,
+      };
+      repo.sarifUploads.push(upload);
+      return {
+        status: 202,
+        body: { id: upload.id, url: `${origin}${PREFIX}/repos/${name}/code-scanning/sarifs/${upload.id}` },
+      };
+    }
+    if ((r = /^\/code-scanning\/sarifs\/([^/]+)$/.exec(rest)) && method === 'GET') {
+      const upload = repo.sarifUploads.find((u) => u.id === r?.[1]);
+      if (!upload) return notFound();
+      const done = Date.now() >= upload.processedAt;
+      return {
+        status: 200,
+        body: {
+          processing_status: done ? 'complete' : 'pending',
+          analyses_url: done ? `${origin}${PREFIX}/repos/${name}/code-scanning/analyses?sarif_id=${upload.id}` : null,
+          errors: null,
+        },
+      };
+    }
+    if (rest === '/code-scanning/analyses' && method === 'GET') {
+      const q = (k: string) => url.searchParams.get(k);
+      const analyses = repo.sarifUploads
+        .map((u, i) => ({ u, i }))
+        .filter(({ u }) => Date.now() >= u.processedAt)
+        .flatMap(({ u, i }) =>
+          (u.sarif.runs ?? []).map((run) => {
+            const auto = run.automationDetails?.id ?? '';
+            return {
+              id: 1 + i,
+              ref: u.ref,
+              commit_sha: u.commit_sha,
+              analysis_key: '(default)',
+              environment: '{}',
+              // The automation id up to its last slash, as GitHub reads it.
+              category: auto.includes('/') ? auto.slice(0, auto.lastIndexOf('/') + 1) : auto,
+              error: '',
+              created_at: u.createdAt,
+              results_count: run.results?.length ?? 0,
+              rules_count: 0,
+              url: `${origin}${PREFIX}/repos/${name}/code-scanning/analyses/${1 + i}`,
+              sarif_id: u.id,
+              tool: { name: run.tool?.driver?.name ?? '', version: run.tool?.driver?.version ?? null, guid: null },
+              deletable: true,
+              warning: '',
+            };
+          }),
+        )
+        .filter((a) => (!q('ref') || a.ref === q('ref')) && (!q('tool_name') || a.tool.name === q('tool_name')))
+        .filter((a) => !q('sarif_id') || a.sarif_id === q('sarif_id'))
+        .reverse();
+      return page(analyses, url);
+    }
     if (rest === '/releases') {
       const shape = (rl: FakeRelease) => ({ ...rl, html_url: html(name, `releases/tag/${rl.tag_name}`) });
       if (method === 'GET') return page([...repo.releases].reverse().map(shape), url);
@@ -452,19 +579,76 @@ export async function startFakeGithub(opts: { token?: string | RegExp } = {}): P
     });
   }
 
-  const server = await startHttpFake(async ({ req, res, method, body }: IncomingCall) => {
+  /** Whether a request carries the token (Bearer, `token`, or git's Basic with the token as password). */
+  function authorized(headers: http.IncomingHttpHeaders): boolean {
+    if (opts.token === undefined) return true;
+    const basic = /^Basic\s+(.+)$/i.exec(headers.authorization ?? '')?.[1];
+    const token =
+      bearerToken(headers) ??
+      /^token\s+(.+)$/i.exec(headers.authorization ?? '')?.[1] ??
+      (basic ? Buffer.from(basic, 'base64').toString('utf8').split(':').slice(1).join(':') : undefined);
+    return typeof opts.token === 'string' ? token === opts.token : token !== undefined && opts.token.test(token);
+  }
+
+  /** git's smart HTTP protocol (fetch only), answered by `git http-backend` as a CGI program. */
+  async function serveGit(name: string, service: string, call: IncomingCall): Promise<void> {
+    const { req, res, method, rawBody } = call;
+    const gitDir = repos.get(name)?.gitDir;
+    if (!gitDir) return sendRaw(res, 404, 'Repository not found.\n', { 'content-type': 'text/plain' });
+    if (!authorized(req.headers)) {
+      return sendRaw(res, 401, 'Authentication failed\n', {
+        'content-type': 'text/plain',
+        'www-authenticate': 'Basic realm="GitHub"',
+      });
+    }
+    const query = new URL(req.url ?? '/', 'http://fake').search.slice(1);
+    const child = spawn('git', ['http-backend'], {
+      env: {
+        PATH: '/usr/local/bin:/usr/bin:/bin',
+        GIT_PROJECT_ROOT: path.dirname(gitDir),
+        GIT_HTTP_EXPORT_ALL: '1',
+        PATH_INFO: `/${path.basename(gitDir)}/${service}`,
+        REQUEST_METHOD: method,
+        QUERY_STRING: query,
+        CONTENT_TYPE: req.headers['content-type'] ?? '',
+        CONTENT_LENGTH: String(rawBody.length),
+        REMOTE_ADDR: '127.0.0.1',
+        ...(req.headers['content-encoding'] ? { HTTP_CONTENT_ENCODING: String(req.headers['content-encoding']) } : {}),
+        ...(req.headers['git-protocol'] ? { GIT_PROTOCOL: String(req.headers['git-protocol']) } : {}),
+      },
+    });
+    const out: Buffer[] = [];
+    child.stdout.on('data', (b: Buffer) => out.push(b));
+    child.stderr.on('data', () => undefined);
+    child.stdin.end(rawBody);
+    await new Promise((resolve) => child.on('close', resolve));
+    const all = Buffer.concat(out);
+    const split = all.indexOf('\r\n\r\n');
+    const head = all.subarray(0, split).toString('utf8').split('\r\n');
+    const headers: Record<string, string> = {};
+    let status = 200;
+    for (const line of head) {
+      const [k, ...v] = line.split(':');
+      if (k.toLowerCase() === 'status') status = Number.parseInt(v.join(':').trim(), 10);
+      else if (k) headers[k.toLowerCase()] = v.join(':').trim();
+    }
+    const payload = all.subarray(split + 4);
+    res.writeHead(status, { ...headers, 'content-length': String(payload.length) });
+    res.end(payload);
+  }
+
+  const server = await startHttpFake(async (call: IncomingCall) => {
+    const { req, res, method, body } = call;
     const url = new URL(req.url ?? '/', 'http://fake');
+    const gitPath = /^\/([^/]+)\/([^/]+?)\.git\/(info\/refs|git-upload-pack)$/.exec(url.pathname);
+    if (gitPath) return serveGit(`${gitPath[1]}/${gitPath[2]}`, gitPath[3], call);
     if (!url.pathname.startsWith(`${PREFIX}/`)) return send(res, notFound());
     const apiUrl = new URL(url.pathname.slice(PREFIX.length) + url.search, 'http://fake');
     const fault = takeFault(method, apiUrl.pathname + apiUrl.search);
     if (fault && fault.kind !== 'dieAfterHandling' && fault.kind !== 'delayAfterHandling') {
       return send(res, faultAnswer(fault) as Answer);
     }
-    const token = bearerToken(req.headers) ?? /^token\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1];
-    const accepted =
-      opts.token === undefined ||
-      (typeof opts.token === 'string' ? token === opts.token : token !== undefined && opts.token.test(token));
-    if (!accepted) {
+    if (!authorized(req.headers)) {
       return send(res, { status: 401, body: { message: 'Bad credentials', documentation_url: DOCS } });
     }
     const answer = route(method, apiUrl, body);
@@ -488,6 +672,10 @@ export async function startFakeGithub(opts: { token?: string | RegExp } = {}): P
         checkRuns: [],
         releases: [],
         checksAllowed: o.checksAllowed ?? true,
+        sarifUploads: [],
+        codeScanning: o.codeScanning ?? true,
+        sarifProcessingMs: o.sarifProcessingMs ?? 0,
+        ...(o.gitDir ? { gitDir: o.gitDir } : {}),
       };
       repos.set(fullName, repo);
       return repo;

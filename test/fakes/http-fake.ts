@@ -109,6 +109,8 @@ export interface IncomingCall {
   body: any;
   /** False when the body was present but not valid JSON. */
   bodyIsJson: boolean;
+  /** The body's bytes as received (binary protocols, such as git's, read these). */
+  rawBody: Buffer;
 }
 
 export interface HttpFake {
@@ -124,7 +126,8 @@ export async function startHttpFake(handler: (call: IncomingCall) => Promise<voi
   const sockets = new Set<Socket>();
   const server = http.createServer((req, res) => {
     void (async () => {
-      const raw = await readBody(req);
+      const rawBody = await readBody(req);
+      const raw = rawBody.toString('utf8');
       let body: unknown = undefined;
       let bodyIsJson = true;
       if (raw.length > 0) {
@@ -144,6 +147,7 @@ export async function startHttpFake(handler: (call: IncomingCall) => Promise<voi
         pathname: url.split('?')[0],
         body,
         bodyIsJson,
+        rawBody,
       });
     })().catch((err: unknown) => {
       if (res.headersSent) {
@@ -180,11 +184,11 @@ export async function startHttpFake(handler: (call: IncomingCall) => Promise<voi
   };
 }
 
-function readBody(req: http.IncomingMessage): Promise<string> {
+function readBody(req: http.IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', reject);
   });
 }

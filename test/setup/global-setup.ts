@@ -1,10 +1,18 @@
 // Starts, once for the whole run: a Temporal dev server (in memory), an embedded PostgreSQL with a
-// migrated template database, and the workflow bundle. Installs the Temporal binaries if needed.
+// migrated template database, and the workflow bundle. Installs the Temporal binaries if needed, and
+// the security audit's analysers (gitleaks, Semgrep) into .tools/ alongside, once (then cached).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../../lib/config';
-import { findBinary, TEMPORAL_CLI, TEMPORAL_TEST_SERVER } from '../../stack/binaries';
+import {
+  findBinary,
+  findBinaryAsync,
+  GITLEAKS,
+  SEMGREP,
+  TEMPORAL_CLI,
+  TEMPORAL_TEST_SERVER,
+} from '../../stack/binaries';
 import { applyMigrations, migrationsDir } from '../../lib/migrations';
 import { ensureDatabase, startEmbeddedPostgres, type EmbeddedPostgres } from '../../stack/postgres';
 import { freePort, startTemporalServer, type TemporalServer } from '../../stack/temporal-server';
@@ -35,6 +43,30 @@ export default async function globalSetup(): Promise<void> {
     log,
   });
 
+  // Installed while Temporal and PostgreSQL start. A tool that cannot be had is a skip the tests
+  // that need it announce (test/helpers/analysers.ts), never a failed setup.
+  const analysers = Promise.all(
+    (
+      [
+        [GITLEAKS, config.analysers.gitleaksPath, 'GITLEAKS_PATH'],
+        [SEMGREP, config.analysers.semgrepPath, 'SEMGREP_PATH'],
+      ] as const
+    ).map(
+      async ([spec, configured, configuredName]): Promise<
+        [string, { path: string; ms: number } | { unavailable: string }]
+      > => {
+        const t = Date.now();
+        try {
+          const found = await findBinaryAsync(spec, { configured, configuredName, root, log });
+          return [spec.command, { path: found, ms: Date.now() - t }];
+        } catch (err) {
+          log(`${spec.command} unavailable: ${(err as Error).message}`);
+          return [spec.command, { unavailable: (err as Error).message }];
+        }
+      },
+    ),
+  );
+
   const tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cf-test-'));
   fs.chmodSync(tmpDir, 0o755); // the embedded PostgreSQL may run as another OS user
   const [temporal, postgres, bundle] = await Promise.all([
@@ -56,6 +88,7 @@ export default async function globalSetup(): Promise<void> {
     ),
     workflowBundle(),
   ]);
+  const tools = Object.fromEntries(await analysers);
   globalThis.__cfStack = { temporal, postgres, tmpDir };
 
   await ensureDatabase(postgres.adminUrl, TEMPLATE_DB);
@@ -73,6 +106,17 @@ export default async function globalSetup(): Promise<void> {
     templateDatabase: TEMPLATE_DB,
     bundlePath,
     tmpDir,
+    analysers: Object.fromEntries(
+      Object.entries(tools).map(([name, t]) => [name, 'path' in t ? { path: t.path } : { unavailable: t.unavailable }]),
+    ),
   });
+  const toolLine = Object.entries(tools)
+    .map(([name, t]) =>
+      'path' in t
+        ? `${name} ${t.ms > 5000 ? `installed in ${Math.round(t.ms / 1000)} s` : 'ready'}`
+        : `${name} unavailable`,
+    )
+    .join(', ');
+  log(`analysers: ${toolLine}`);
   log(`Temporal ${temporal.address}, PostgreSQL ${new URL(postgres.adminUrl).port}, ready in ${Date.now() - t0} ms`);
 }

@@ -7,6 +7,8 @@ export interface Harness {
   templateDatabase: string;
   bundlePath: string;
   tmpDir: string;
+  /** The security audit's analysers by command (gitleaks, semgrep): where each is, or why there is none. */
+  analysers: Record<string, { path: string } | { unavailable: string }>;
 }
 
 const KEY = 'CLAUDE_FLOW_TEST_HARNESS';

@@ -3,19 +3,20 @@
 // summary, and an optional GitHub issue (created once per run).
 import fs from 'node:fs';
 import path from 'node:path';
-import { ApplicationFailure, Context } from '@temporalio/activity';
+import { Context } from '@temporalio/activity';
 import { SEVERITIES, countBySeverity } from '../../../workflows/contract/findings';
 import type { Finding, Severity } from '../../../workflows/contract/findings';
 import { createAiActivities } from '../../ai';
 import type { ActivityDeps } from '../../deps';
 import { createGithubActivities } from '../../github';
-import { git } from '../../session/git';
 import { scanRisky } from '../checks/risky';
 import { DEFAULT_ALLOWLIST_FILE, emptyAllowlist, parseAllowlist, scanSecrets } from '../checks/secrets';
 import { extractJson } from '../code-review/ai-review';
 import { findingsTable } from '../code-review/report';
 import { type DependencyAudit, npmAudit } from './npm-audit';
 import { buildSarif } from './sarif';
+import { checkRepo, invalid, listFiles, readText } from './files';
+import { createAnalyserActivities } from './analyse';
 
 export type { DependencyAudit };
 
@@ -44,53 +45,8 @@ export type TriageResult =
   | { outcome: 'skipped'; reason: string }
   | { outcome: 'unparsable'; reason: string };
 
-const MAX_FILE_BYTES = 1024 * 1024;
-const SKIP_DIRS = new Set(['.git', 'node_modules', '.hg', '.svn']);
-
-function invalid(message: string): ApplicationFailure {
-  return ApplicationFailure.create({ type: 'InvalidAuditInput', nonRetryable: true, message });
-}
-
-function checkRepo(repo: string): void {
-  if (!path.isAbsolute(repo)) throw invalid(`path "${repo}" must be absolute`);
-  if (!fs.existsSync(repo) || !fs.statSync(repo).isDirectory()) throw invalid(`path ${repo} is not a directory`);
-}
-
-/** Files to scan: git's tracked and untracked-but-not-ignored files, else a walk without .git and node_modules. */
-async function listFiles(repo: string, max: number): Promise<{ files: string[]; more: number }> {
-  let files: string[];
-  if (fs.existsSync(path.join(repo, '.git'))) {
-    const out = await git(repo, ['ls-files', '-z', '--cached', '--others', '--exclude-standard']);
-    files = [...new Set(out.split('\0').filter(Boolean))];
-  } else {
-    files = [];
-    const walk = (dir: string) => {
-      for (const e of fs.readdirSync(path.join(repo, dir), { withFileTypes: true })) {
-        const rel = dir ? `${dir}/${e.name}` : e.name;
-        if (e.isDirectory() && !SKIP_DIRS.has(e.name)) walk(rel);
-        else if (e.isFile()) files.push(rel);
-        if (files.length > max * 2) return;
-      }
-    };
-    walk('');
-  }
-  // Our own reports quote findings (masked): never scan them.
-  files = files.filter((f) => !f.startsWith('.claude-flow/reports/')).sort();
-  return { files: files.slice(0, max), more: Math.max(0, files.length - max) };
-}
-
-function readText(file: string): string | undefined {
-  let stat: fs.Stats;
-  try {
-    stat = fs.lstatSync(file);
-  } catch {
-    return undefined;
-  }
-  if (!stat.isFile() || stat.size > MAX_FILE_BYTES) return undefined;
-  const buf = fs.readFileSync(file);
-  if (buf.subarray(0, 8000).includes(0)) return undefined;
-  return buf.toString('utf8');
-}
+/** Rules whose findings are secrets (ours, and gitleaks'): their code is never shown to a model. */
+const isSecretRule = (rule: string) => rule.startsWith('secret/') || rule.startsWith('gitleaks/');
 
 const TRIAGE_SYSTEM = `You triage findings of a static security scan. For each numbered finding decide whether it is a real problem.
 Answer with JSON only: {"verdicts":[{"index":<number>,"verdict":"true-positive"|"false-positive"|"needs-review","note":"<one sentence>"}]}`;
@@ -100,7 +56,8 @@ export function createAuditActivities(deps: ActivityDeps) {
   const github = createGithubActivities(deps);
 
   return {
-    /** Secrets (with the allowlist) or risky-code patterns over every file of the repository. */
+    ...createAnalyserActivities(deps),
+    /** Secrets (with the allowlist) or risky-code patterns over every file of the repository (before patch security-audit-analysers). */
     async auditScan(input: ScanInput): Promise<ScanResult> {
       checkRepo(input.path);
       const ctx = Context.current();
@@ -157,17 +114,25 @@ export function createAuditActivities(deps: ActivityDeps) {
     /**
      * Asks the model (task `review`) which of the first findings are real. Secrets are described,
      * never sent: the model sees rule, place and message (which masks them), plus code only for
-     * non-secret findings.
+     * non-secret findings, with any line that may hold a secret withheld.
      */
     async auditTriage(input: { path: string; findings: Finding[]; route?: string[] }): Promise<TriageResult> {
+      // Lines that hold a secret (a secret finding is there, or our patterns see one) are never sent.
+      const secretLines = new Set(input.findings.filter((f) => isSecretRule(f.rule)).map((f) => `${f.path}:${f.line}`));
       const items = input.findings.map((f, i) => {
         let code = '';
-        if (!f.rule.startsWith('secret/') && f.path && f.line) {
+        if (!isSecretRule(f.rule) && f.path && f.line) {
           const text = readText(path.join(input.path, f.path));
           const lines = text?.split('\n') ?? [];
+          const first = Math.max(1, f.line - 2);
           code = lines
-            .slice(Math.max(0, f.line - 3), f.line + 2)
-            .map((l, k) => `${Math.max(1, (f.line as number) - 2) + k}: ${l.slice(0, 300)}`)
+            .slice(first - 1, f.line + 2)
+            .map((l, k) => {
+              const n = first + k;
+              const secret =
+                secretLines.has(`${f.path}:${n}`) || scanSecrets(f.path as string, [{ line: n, text: l }]).length > 0;
+              return `${n}: ${secret ? '[withheld: this line may hold a secret]' : l.slice(0, 300)}`;
+            })
             .join('\n');
         }
         return `[${i}] ${f.severity} ${f.rule} at ${f.path ?? '-'}:${f.line ?? '-'}\n${f.message}${code ? `\n${code}` : ''}`;
