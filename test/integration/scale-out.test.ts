@@ -67,7 +67,9 @@ test('npm start --workers 3 --apis 2: two API copies, three workers sharing the 
   const deadline = Date.now() + 60_000;
   do {
     ready = await Promise.all(urls.map(async (u) => (await (await fetch(`${u}/readyz`)).json()) as Ready));
-    if (ready.every((r) => r.workers.length === 3)) break;
+    // A worker's workflow pollers take turns on its own sticky queue: wait until Temporal has seen
+    // every worker poll the shared queue for both kinds of task.
+    if (ready.every((r) => r.workers.length === 3 && r.workers.every((w) => w.polls.length === 2))) break;
     await new Promise((r) => setTimeout(r, 500));
   } while (Date.now() < deadline);
   expect(ready.map((r) => r.status)).toEqual(['ready', 'ready']);
