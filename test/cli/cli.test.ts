@@ -169,7 +169,7 @@ test('status: API, Postgres, migrations, Temporal and the worker, as a table or 
   for (const c of ['api', 'postgres', 'migrations', 'temporal', 'worker']) expect(doc[c]).toMatchObject({ ok: true });
   expect(human.code).toBe(0);
   expect(human.stdout).toMatch(/^COMPONENT\s+STATE\s+DETAIL/);
-  expect(human.stdout).toMatch(/worker\s+ok\s+1 poller/);
+  expect(human.stdout).toMatch(/worker\s+ok\s+1 worker polling /);
   expect(human.stdout).not.toContain('\x1b['); // no colour when stdout is not a TTY
 });
 
