@@ -23,7 +23,15 @@ export function baseEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
 const started: Started[] = [];
 /** Kills every stack this file started that still runs. */
 export async function stopAll(): Promise<void> {
-  for (const s of started) if (s.child.exitCode === null) s.child.kill('SIGKILL');
+  // The whole process group: tsx, the stack under it and every copy the stack started (a test
+  // that failed midway must leave none of them running).
+  for (const s of started) {
+    try {
+      process.kill(-(s.child.pid as number), 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
 }
 
 /** A data directory PostgreSQL's unprivileged OS user can reach (mkdtemp makes 0700 folders). */
@@ -35,7 +43,12 @@ export function dataDirectory(): string {
 
 /** Starts `tsx stack/start.ts [args]`; stopAll (in afterAll) kills whatever is left. */
 export function startStack(env: NodeJS.ProcessEnv, args: string[] = []): Started {
-  const child = spawn(path.join(root, 'node_modules', '.bin', 'tsx'), ['stack/start.ts', ...args], { cwd: root, env });
+  // A process group of its own, so stopAll can kill all of it.
+  const child = spawn(path.join(root, 'node_modules', '.bin', 'tsx'), ['stack/start.ts', ...args], {
+    cwd: root,
+    env,
+    detached: true,
+  });
   let out = '';
   child.stdout.on('data', (d) => (out += d));
   child.stderr.on('data', (d) => (out += d));
