@@ -1,5 +1,5 @@
-// The designer's automatic layout (web/src/designer/layout.ts, dagre): readable for a 200-step
-// definition (nothing overlaps, every step sits inside its group, sequence runs top to bottom),
+// The designer's automatic layout (web/src/designer/layout.ts, read off the nesting): readable for a
+// 200-step definition (nothing overlaps, every step sits inside its group, sequence runs top to bottom),
 // deterministic, and driven by structure only: a field's value or a data reference never moves a
 // node, and the layout is reused while the structure hash is unchanged.
 import fs from 'node:fs';

@@ -45,7 +45,17 @@ import {
   type NodeProps,
   type ReactFlowInstance,
 } from '@xyflow/react';
-import { lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
+import {
+  lazy,
+  Suspense,
+  useCallback,
+  useEffect,
+  useLayoutEffect,
+  useMemo,
+  useRef,
+  useState,
+  type FormEvent,
+} from 'react';
 import { Link, useLocation, useSearch } from 'wouter';
 import { MAX_DEFINITION_BYTES, STEP_KINDS, type StepKind } from '../../../workflows/contract/custom-types';
 import {
@@ -743,18 +753,58 @@ function Workbench({ initial }: { initial: DefinitionFile }) {
   const onInit = useCallback((i: ReactFlowInstance<Node, Edge>) => {
     flow.current = i;
   }, []);
-  useEffect(() => {
-    if (tab === 'graph') requestAnimationFrame(() => void flow.current?.fitView({ padding: 0.1 }));
-  }, [tab, layout]);
-  // A narrower or wider window: the graph fits its box again.
+  // The graph in view: all of it when it can be read that way, else its top at a readable zoom.
+  // A new structure (a step added, moved, deleted) re-frames a small graph; a large one stays where
+  // the user scrolled it, and the selected step is brought into view below.
   const canvas = useRef<HTMLDivElement>(null);
+  const layoutRef = useRef(layout);
+  layoutRef.current = layout;
+  const reframe = useCallback((force: boolean) => {
+    const f = flow.current;
+    const el = canvas.current;
+    if (!f || !el) return;
+    const size = { width: el.clientWidth, height: el.clientHeight };
+    const fits = framing(layoutRef.current, size).fits;
+    if (fits) void f.fitView(FIT);
+    else if (force) void f.setViewport(framing(layoutRef.current, size).viewport);
+  }, []);
+  const framed = useRef(layout);
+  useEffect(() => {
+    if (tab !== 'graph' || framed.current === layout) return;
+    framed.current = layout;
+    requestAnimationFrame(() => reframe(false));
+  }, [tab, layout, reframe]);
+  useEffect(() => {
+    if (tab === 'graph') requestAnimationFrame(() => reframe(true));
+  }, [tab, reframe]);
+  // A narrower or wider window: the graph is framed again.
   useEffect(() => {
     const el = canvas.current;
     if (!el || typeof ResizeObserver === 'undefined') return;
-    const o = new ResizeObserver(() => void flow.current?.fitView({ padding: 0.1 }));
+    let width = el.clientWidth;
+    const o = new ResizeObserver(() => {
+      if (el.clientWidth === width) return;
+      width = el.clientWidth;
+      reframe(true);
+    });
     o.observe(el);
     return () => o.disconnect();
-  }, []);
+  }, [reframe]);
+  // The selected step (a click in the text moves it) is scrolled into view when it is outside.
+  useEffect(() => {
+    const f = flow.current;
+    const el = canvas.current;
+    const b = selected ? layout.nodes[selected] : undefined;
+    if (!f || !el || !b || tab !== 'graph') return;
+    // A graph shown whole is framed again by reframe; only a scrolled one moves to the step.
+    if (framing(layout, { width: el.clientWidth, height: el.clientHeight }).fits) return;
+    const { x, y, zoom } = f.getViewport();
+    const left = b.x * zoom + x;
+    const top = b.y * zoom + y;
+    const outside =
+      left < 0 || top < 0 || left + b.width * zoom > el.clientWidth || top + b.height * zoom > el.clientHeight;
+    if (outside) void f.setCenter(b.x + b.width / 2, b.y + b.height / 2, { zoom, duration: 200 });
+  }, [selected, layout, tab]);
 
   return (
     <>
@@ -1293,6 +1343,46 @@ function AddEdgeView({
 
 const edgeTypes = { add: AddEdgeView };
 
+/** A graph is shown whole when that zoom is at least this (a step's text still legible)... */
+const FIT_MIN_ZOOM = 0.5;
+/** ...else from its top, at its width, at no less than this zoom (comfortably readable). */
+const TOP_MIN_ZOOM = 0.75;
+const FIT = { padding: 0.1, maxZoom: 1 };
+/** Graphs with more nodes than this render only the nodes in view (and the rest as they scroll in). */
+const VIRTUAL_OVER = 60;
+
+/**
+ * How a graph is first shown in a box of `size`: all of it (fitted) when that keeps it legible,
+ * else at its width (zoom between TOP_MIN_ZOOM and 1) from its top, centred across.
+ */
+function framing(layout: Layout, size: { width: number; height: number }) {
+  const room = 1 - FIT.padding;
+  const all = Math.min((size.width * room) / layout.width, (size.height * room) / layout.height);
+  const fits = all >= FIT_MIN_ZOOM;
+  const zoom = fits
+    ? Math.min(FIT.maxZoom, all)
+    : Math.min(1, Math.max(TOP_MIN_ZOOM, (size.width * room) / layout.width));
+  const x = (size.width - layout.width * zoom) / 2;
+  const y = fits ? (size.height - layout.height * zoom) / 2 : 0;
+  return { fits, viewport: { x, y, zoom } };
+}
+
+/** Where xyflow finds a node's handles, known from the layout so nothing waits for a measurement. */
+function handlesOf(width: number, height: number): NonNullable<Node['handles']> {
+  const size = 8;
+  return [
+    { type: 'target', position: Position.Top, x: width / 2 - size / 2, y: -size / 2, width: size, height: size },
+    {
+      type: 'source',
+      position: Position.Bottom,
+      x: width / 2 - size / 2,
+      y: height - size / 2,
+      width: size,
+      height: size,
+    },
+  ];
+}
+
 function Graph({
   model,
   layout,
@@ -1327,7 +1417,8 @@ function Graph({
         type: 'group',
         position: { x: b.x - o.x, y: b.y - o.y },
         data: { label: g.label },
-        style: { width: b.width, height: b.height },
+        width: b.width,
+        height: b.height,
         ...(c ? { parentId: `group:${c}` } : {}),
         selectable: false,
         draggable: false,
@@ -1353,7 +1444,9 @@ function Graph({
           terminal,
           onSelect: step ? onSelect : undefined,
         } satisfies StepData,
-        style: { width: b.width, height: b.height },
+        width: b.width,
+        height: b.height,
+        handles: handlesOf(b.width, b.height),
         ...(c ? { parentId: `group:${c}` } : {}),
         draggable: false,
         selectable: false,
@@ -1422,28 +1515,46 @@ function Graph({
     });
   }, [base, statuses, model]);
   const edges = base.edges;
+  // The box's size, read before the first render of the graph: the first frame is then drawn at
+  // its place and zoom, and only the nodes in view are rendered (a 200-step graph scrolls).
+  const box = useRef<HTMLDivElement>(null);
+  const [size, setSize] = useState<{ width: number; height: number }>();
+  useLayoutEffect(() => {
+    const el = box.current;
+    if (el) setSize({ width: el.clientWidth, height: el.clientHeight });
+  }, []);
+  // Framed once, for the layout of the first render; later changes keep the user's view (see reframe).
+  const first = useMemo(() => (size ? framing(layout, size).viewport : undefined), [size]);
   return (
-    <ReactFlow
-      nodes={nodes}
-      edges={edges}
-      nodeTypes={nodeTypes}
-      edgeTypes={edgeTypes}
-      onInit={onInit}
-      onNodeClick={(_, n) => {
-        if (model.byKey.has(n.id)) onSelect(n.id);
-      }}
-      fitView
-      minZoom={0.1}
-      nodesDraggable={false}
-      nodesConnectable={false}
-      nodesFocusable={false}
-      edgesFocusable={false}
-      elementsSelectable={false}
-      proOptions={{ hideAttribution: true }}
-      aria-label="Graph of the workflow"
-    >
-      <Background />
-      <Controls showInteractive={false} />
-    </ReactFlow>
+    <div ref={box} className="dz-flow">
+      {size && first ? (
+        <ReactFlow
+          nodes={nodes}
+          edges={edges}
+          nodeTypes={nodeTypes}
+          edgeTypes={edgeTypes}
+          onInit={onInit}
+          onNodeClick={(_, n) => {
+            if (model.byKey.has(n.id)) onSelect(n.id);
+          }}
+          width={size.width}
+          height={size.height}
+          defaultViewport={first}
+          onlyRenderVisibleElements={nodes.length > VIRTUAL_OVER}
+          panOnScroll
+          minZoom={0.1}
+          nodesDraggable={false}
+          nodesConnectable={false}
+          nodesFocusable={false}
+          edgesFocusable={false}
+          elementsSelectable={false}
+          proOptions={{ hideAttribution: true }}
+          aria-label="Graph of the workflow"
+        >
+          <Background />
+          <Controls showInteractive={false} />
+        </ReactFlow>
+      ) : null}
+    </div>
   );
 }

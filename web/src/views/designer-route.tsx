@@ -1,4 +1,4 @@
-// The Designer routes, loaded with their editor (CodeMirror), graph (xyflow), layout (dagre), YAML
+// The Designer routes, loaded with their editor (CodeMirror), graph (xyflow), YAML
 // and zod only when opened: the first page stays small. A definition's text is asked for as the
 // route starts, while its code is still loading, not after.
 import { useQueryClient } from '@tanstack/react-query';
