@@ -30,7 +30,6 @@ import {
   SESSION_ID_RULE,
   SESSION_LIMITS,
   previewOf,
-  sessionIdOf,
   sessionWorkflowId,
   stateFromConversation,
   type SessionInput,
@@ -272,16 +271,36 @@ const ended = (sessionId: string, status: string) =>
   new ProblemError(409, 'Conflict', `session ${sessionId} has ended (${status}); start a new one or fork it`);
 
 /**
- * A session whose workflow closed after `handle` saw it running (e.g. a concurrent end) is a 409.
- * Every other failure of an update or signal goes on to the error border (api/error-border.ts),
- * which answers a refused update by its failure type.
+ * Sends `send` to the session's running workflow. Nothing is asked first (a message costs one
+ * round trip to Temporal, not two): only when Temporal finds no running workflow is the session
+ * looked at, to answer 404 (there is none) or 409 (it has ended, with how); a session that
+ * continued as new meanwhile gets the call again.
  */
-function closedMidRequest(err: unknown): never {
-  if (err instanceof WorkflowNotFoundError) throw ended(sessionIdOf(err.workflowId) ?? err.workflowId, 'completed');
-  throw err;
+async function toRunningSession<T>(
+  { temporal }: ApiContext,
+  req: Request,
+  send: (h: WorkflowHandle) => Promise<T>,
+): Promise<T> {
+  const sessionId = parse(id, req.params.sessionId, 'path');
+  const h = temporal.workflow.getHandle(workflowIdOf(sessionId));
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await send(h);
+    } catch (err) {
+      if (!(err instanceof WorkflowNotFoundError)) throw err;
+      let status: string;
+      try {
+        status = (await h.describe()).status.name;
+      } catch (e) {
+        if (e instanceof WorkflowNotFoundError) throw notFound(`No session ${sessionId}`);
+        throw e;
+      }
+      if (status !== 'RUNNING' || attempt > 0)
+        throw ended(sessionId, status === 'RUNNING' ? 'completed' : status.toLowerCase());
+    }
+  }
 }
 
-/** The session's workflow handle; 404 when there is none, 409 when `running` and it has closed. */
 /** Sends `update` to the session's running workflow and answers its result with `status`. */
 async function updateSession<Ret, Arg>(
   ctx: ApiContext,
@@ -291,25 +310,19 @@ async function updateSession<Ret, Arg>(
   arg: Arg,
   status = 200,
 ): Promise<void> {
-  const h = await handle(ctx, req, { running: true });
-  res.status(status).json(await h.executeUpdate(update, { args: [arg] }).catch(closedMidRequest));
+  res.status(status).json(await toRunningSession(ctx, req, (h) => h.executeUpdate(update, { args: [arg] })));
 }
 
-async function handle(
-  { temporal }: ApiContext,
-  req: Request,
-  opts: { running?: boolean } = {},
-): Promise<WorkflowHandle> {
+/** The session's workflow handle (for queries); 404 when there is none. */
+async function handle({ temporal }: ApiContext, req: Request): Promise<WorkflowHandle> {
   const sessionId = parse(id, req.params.sessionId, 'path');
   const h = temporal.workflow.getHandle(workflowIdOf(sessionId));
-  let status: string;
   try {
-    status = (await h.describe()).status.name;
+    await h.describe();
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) throw notFound(`No session ${sessionId}`);
     throw err;
   }
-  if (opts.running && status !== 'RUNNING') throw ended(sessionId, status.toLowerCase());
   return h;
 }
 
@@ -350,9 +363,8 @@ const signalRoutes = (
   body: reasonBody,
   handler: async (req, res, ctx) => {
     const body = parse(reasonBody, req.body ?? {}, 'body');
-    const h = await handle(ctx, req, { running: true });
-    await (action === 'resume' ? h.signal(resumeSignal) : h.signal(signal as typeof pauseSignal, body)).catch(
-      closedMidRequest,
+    await toRunningSession(ctx, req, (h) =>
+      action === 'resume' ? h.signal(resumeSignal) : h.signal(signal as typeof pauseSignal, body),
     );
     res.status(202).json({ accepted: action });
   },

@@ -125,8 +125,9 @@ test('refused updates are answered by their failure type, with the reason', asyn
   expect(dup.body.detail).toContain('already exists');
 });
 
-test('a session that closes between the running check and the signal or update is a 409, not a 500', async () => {
-  // A concurrent end: describe() still said RUNNING, then Temporal answers "already completed".
+test('a session Temporal calls closed while describe() still says running is a 409, not a 500', async () => {
+  // A concurrent end: the signal or update is answered "already completed", and describe() (asked
+  // only then) still says RUNNING; the call is tried once more and then answered as ended.
   const closed = new WorkflowNotFoundError('workflow execution already completed', 'session-gone', undefined);
   const handle = {
     workflowId: 'session-gone',
