@@ -6,7 +6,7 @@
 import { isMap, isPair, isScalar, isSeq, stringify, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
 import type { StepKind } from '../../../workflows/contract/custom-types';
 import {
-  buildModel,
+  modelOf,
   getIn,
   isGroupKind,
   listKeyOf,
@@ -494,7 +494,7 @@ function removal(model: GraphModel, keys: string[]): Change[] {
 
 /** The model of a text the edits can splice: one without YAML errors (positions are exact). */
 function editable(text: string): GraphModel {
-  const model = buildModel(text);
+  const model = modelOf(text);
   const e = model.errors[0];
   if (e) {
     throw new EditError(

@@ -525,6 +525,20 @@ export function buildModel(text: string): GraphModel {
   };
 }
 
+const recent: GraphModel[] = [];
+/**
+ * buildModel, remembering the last few texts: the editor, an edit and the graph read the same text
+ * in turn, so a visual edit parses the YAML once, not three times. Models are read only.
+ */
+export function modelOf(text: string): GraphModel {
+  const hit = recent.find((m) => m.text === text);
+  if (hit) return hit;
+  const model = buildModel(text);
+  recent.unshift(model);
+  if (recent.length > 4) recent.pop();
+  return model;
+}
+
 /** The step whose text (from its `-`) holds `offset`, the innermost one: text → graph selection. */
 export function stepAt(model: GraphModel, offset: number): StepNode | undefined {
   let best: StepNode | undefined;

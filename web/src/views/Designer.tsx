@@ -61,7 +61,7 @@ import { MAX_DEFINITION_BYTES, STEP_KINDS, type StepKind } from '../../../workfl
 import {
   addBranch,
   addStep,
-  buildModel,
+  modelOf,
   deleteStep,
   duplicateStep,
   EditError,
@@ -477,7 +477,7 @@ function Workbench({ initial }: { initial: DefinitionFile }) {
   const [tab, setTab] = useState<'text' | 'graph'>('graph');
   const saving = useRef(false);
   const cache = useRef(new Map<string, Layout>());
-  const model = useMemo(() => buildModel(text), [text]);
+  const model = useMemo(() => modelOf(text), [text]);
   const dirty = !sameText(text, base.text);
   const [dialog, setDialog] = useState<'run' | 'runs' | 'versions' | undefined>();
   // A run drawn over the graph: the editor's graph when it ran this text, else the version it ran
@@ -495,7 +495,7 @@ function Workbench({ initial }: { initial: DefinitionFile }) {
   };
   const overlay = useRunOverlay(watch, name, base.hash);
   const runModel = useMemo(
-    () => (overlay.versionText ? buildModel(overlay.versionText) : undefined),
+    () => (overlay.versionText ? modelOf(overlay.versionText) : undefined),
     [overlay.versionText],
   );
   const shown = runModel ?? model;
@@ -664,7 +664,7 @@ function Workbench({ initial }: { initial: DefinitionFile }) {
     v.dispatch({ changes: r.changes.map((c: Change) => ({ from: c.from, to: c.to, insert: c.insert })) });
     const key = select ? select(r) : r.key;
     if (key) {
-      const m = buildModel(v.state.doc.toString());
+      const m = modelOf(v.state.doc.toString());
       if (m.byKey.has(key)) selectNode(key, m);
     }
   };
