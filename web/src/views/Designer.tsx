@@ -762,11 +762,10 @@ function Workbench({ initial }: { initial: DefinitionFile }) {
   const reframe = useCallback((force: boolean) => {
     const f = flow.current;
     const el = canvas.current;
-    if (!f || !el) return;
-    const size = { width: el.clientWidth, height: el.clientHeight };
-    const fits = framing(layoutRef.current, size).fits;
-    if (fits) void f.fitView(FIT);
-    else if (force) void f.setViewport(framing(layoutRef.current, size).viewport);
+    if (!f || !el || !el.clientWidth || !el.clientHeight) return; // hidden (the other tab on a phone)
+    // From the box's own size: xyflow's idea of it may not have caught up with a resize yet.
+    const { fits, viewport } = framing(layoutRef.current, { width: el.clientWidth, height: el.clientHeight });
+    if (fits || force) void f.setViewport(viewport);
   }, []);
   const framed = useRef(layout);
   useEffect(() => {
@@ -1343,25 +1342,21 @@ function AddEdgeView({
 
 const edgeTypes = { add: AddEdgeView };
 
-/** A graph is shown whole when that zoom is at least this (a step's text still legible)... */
-const FIT_MIN_ZOOM = 0.5;
-/** ...else from its top, at its width, at no less than this zoom (comfortably readable). */
-const TOP_MIN_ZOOM = 0.75;
+/** The least zoom at which a step's text is still legible. */
+const MIN_ZOOM = 0.5;
 const FIT = { padding: 0.1, maxZoom: 1 };
 /** Graphs with more nodes than this render only the nodes in view (and the rest as they scroll in). */
 const VIRTUAL_OVER = 60;
 
 /**
  * How a graph is first shown in a box of `size`: all of it (fitted) when that keeps it legible,
- * else at its width (zoom between TOP_MIN_ZOOM and 1) from its top, centred across.
+ * else from its top at its width (a zoom between MIN_ZOOM and 1), centred across.
  */
 function framing(layout: Layout, size: { width: number; height: number }) {
   const room = 1 - FIT.padding;
   const all = Math.min((size.width * room) / layout.width, (size.height * room) / layout.height);
-  const fits = all >= FIT_MIN_ZOOM;
-  const zoom = fits
-    ? Math.min(FIT.maxZoom, all)
-    : Math.min(1, Math.max(TOP_MIN_ZOOM, (size.width * room) / layout.width));
+  const fits = all >= MIN_ZOOM;
+  const zoom = fits ? Math.min(FIT.maxZoom, all) : Math.min(1, Math.max(MIN_ZOOM, (size.width * room) / layout.width));
   const x = (size.width - layout.width * zoom) / 2;
   const y = fits ? (size.height - layout.height * zoom) / 2 : 0;
   return { fits, viewport: { x, y, zoom } };
