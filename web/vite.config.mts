@@ -16,6 +16,8 @@ export default defineConfig({
     assetsInlineLimit: 0,
     sourcemap: false,
     reportCompressedSize: false,
+    // .vite/manifest.json: which files each lazy view needs, so the API can preload them (api/routes/dashboard.ts).
+    manifest: true,
     rolldownOptions: {
       // Libraries marked "use client" for server components: meaningless in a plain SPA.
       onwarn(warning, warn) {

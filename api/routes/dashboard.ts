@@ -34,12 +34,67 @@ function notBuilt(): ProblemError {
   );
 }
 
-function page(_req: Request, res: Response, ctx: ApiContext): void {
-  const file = path.join(distOf(ctx), 'index.html');
+/** Views loaded lazily, by the address they open at: the page opened there preloads their code. */
+const LAZY_VIEWS: [prefix: string, source: string][] = [
+  ['/designer', 'src/views/Designer.tsx'],
+  ['/analytics', 'src/views/Analytics.tsx'],
+];
+
+interface ManifestChunk {
+  file: string;
+  css?: string[];
+  imports?: string[];
+}
+
+let manifest: { dist: string; mtimeMs: number; chunks: Record<string, ManifestChunk> } | undefined;
+
+/** Vite's build manifest (web/dist/.vite/manifest.json), read again when a build rewrites it. */
+function chunksOf(dist: string): Record<string, ManifestChunk> | undefined {
+  const file = path.join(dist, '.vite', 'manifest.json');
+  try {
+    const { mtimeMs } = fs.statSync(file);
+    if (manifest?.dist !== dist || manifest.mtimeMs !== mtimeMs) {
+      manifest = { dist, mtimeMs, chunks: JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, ManifestChunk> };
+    }
+    return manifest.chunks;
+  } catch {
+    return undefined; // an older build without a manifest: the view loads its code as it starts
+  }
+}
+
+/**
+ * `<link>`s for the code and styles of the lazy view at `pathname`, so the browser fetches them
+ * while it still runs the page's own script, not after.
+ */
+export function preloadsFor(dist: string, pathname: string): string {
+  const source = LAZY_VIEWS.find(([p]) => pathname === p || pathname.startsWith(`${p}/`))?.[1];
+  const chunks = source ? chunksOf(dist) : undefined;
+  if (!source || !chunks?.[source]) return '';
+  const scripts = new Set<string>();
+  const styles = new Set<string>();
+  const add = (key: string) => {
+    const c = chunks[key];
+    if (!c || key === 'index.html' || scripts.has(c.file)) return; // the page's own entry is loading anyway
+    scripts.add(c.file);
+    for (const css of c.css ?? []) styles.add(css);
+    for (const i of c.imports ?? []) add(i);
+  };
+  add(source);
+  return [
+    ...[...styles].map((f) => `<link rel="stylesheet" crossorigin href="/${f}">`),
+    ...[...scripts].map((f) => `<link rel="modulepreload" crossorigin href="/${f}">`),
+  ].join('');
+}
+
+function page(req: Request, res: Response, ctx: ApiContext): void {
+  const dist = distOf(ctx);
+  const file = path.join(dist, 'index.html');
   if (!fs.existsSync(file)) throw notBuilt();
   res.setHeader('Content-Security-Policy', DASHBOARD_CSP);
   res.setHeader('Cache-Control', 'no-cache');
-  res.type('html').send(fs.readFileSync(file));
+  const html = fs.readFileSync(file, 'utf8');
+  const links = preloadsFor(dist, req.path);
+  res.type('html').send(links ? html.replace('</head>', `${links}</head>`) : html);
 }
 
 const spaRoute = (p: string, summary: string): RouteSpec => ({

@@ -496,6 +496,12 @@ test('the dashboard is served with a CSP that allows only its own origin, and de
   expect(js.status).toBe(200);
   expect(js.headers.get('cache-control')).toMatch(/immutable/);
   expect((await fetch(`${open.url}/assets/..%2Fpackage.json`)).status).toBe(404);
+  // A lazily loaded view's address preloads its code and styles (from Vite's manifest); others don't.
+  expect(html).not.toContain('modulepreload" crossorigin href="/assets/Designer');
+  const designer = await (await fetch(`${open.url}/designer/anything`)).text();
+  const preload = designer.match(/<link rel="modulepreload" crossorigin href="(\/assets\/Designer-[^"]+\.js)">/)?.[1];
+  const styles = designer.match(/<link rel="stylesheet" crossorigin href="(\/assets\/Designer-[^"]+\.css)">/)?.[1];
+  for (const f of [preload, styles]) expect((await fetch(`${open.url}${f}`)).status).toBe(200);
 
   // Every view in the menu loads by its own address too (a bookmark, a reload).
   const context = await browser.newContext();
