@@ -11,10 +11,25 @@ if (typeof location !== 'undefined' && location.pathname.startsWith('/designer')
 const List = lazy(() => load().then((m) => ({ default: m.DesignerList })));
 const Edit = lazy(() => load().then((m) => ({ default: m.DesignerEdit })));
 
+// Opened at a definition's address: its text is asked for with the page too, before the sign-in
+// check has answered. The first read of that definition takes the answer if it succeeded (else, e.g.
+// not signed in yet, it asks again).
+const opened = typeof location !== 'undefined' ? /^\/designer\/([^/]+)$/.exec(location.pathname) : null;
+let early: { name: string; answer: Promise<unknown> } | undefined = opened
+  ? {
+      name: decodeURIComponent(opened[1]),
+      answer: api<unknown>(`/workflows/definitions/${opened[1]}`).catch(() => undefined),
+    }
+  : undefined;
+
 /** GET /workflows/definitions/{name}: the query the designer reads a definition with. */
 export const definitionQuery = <T,>(name: string) => ({
   queryKey: ['definition', name],
-  queryFn: () => api<T>(`/workflows/definitions/${encodeURIComponent(name)}`),
+  queryFn: async () => {
+    const first = early?.name === name ? await early.answer : undefined;
+    early = undefined;
+    return (first as T | undefined) ?? api<T>(`/workflows/definitions/${encodeURIComponent(name)}`);
+  },
   refetchOnWindowFocus: false,
   staleTime: Infinity,
 });
