@@ -121,7 +121,7 @@ const NEAR_WORDS = `
   WITH l AS (SELECT m.word AS lexeme, ARRAY[w.i::int] AS positions, m.sim
                FROM unnest($1::text[]) WITH ORDINALITY AS w(lexeme, i)
               CROSS JOIN LATERAL (
-                SELECT word, similarity(word, w.lexeme) AS sim FROM memory_word
+                SELECT DISTINCT word, similarity(word, w.lexeme) AS sim FROM memory_word
                  WHERE word % w.lexeme AND word <> w.lexeme ORDER BY sim DESC, word LIMIT ${FUZZY_PER_WORD}) m
               WHERE m.sim >= ${FUZZY_MIN_SIMILARITY})
   SELECT c.*, l.sim FROM (${COUNTS('l')}) c JOIN l USING (lexeme, positions)`;
