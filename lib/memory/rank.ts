@@ -135,7 +135,7 @@ interface Fetched {
 interface Fetch {
   pattern?: Pattern;
   conditions: Condition[];
-  how: 'all' | 'walk' | 'sort';
+  how: 'all' | 'walk' | 'sort' | 'planner';
   /** Most rows a walk reads. */
   walk?: number;
 }
@@ -145,6 +145,17 @@ export async function rankText(pool: pg.Pool, plan: QueryPlan, scope: RankScope,
   if (plan.terms.length === 0) return [];
   const args: unknown[] = [plan.terms.map((t) => t.lexeme)];
   const where = scopeSql(plan, scope, args);
+  // The counts are of all entries: within a namespace, tags, a time range or required phrases they
+  // say too little, and the planner, which sees those conditions' own indexes, chooses.
+  const scoped = Boolean(
+    scope.namespace !== undefined ||
+    scope.namespaces?.length ||
+    scope.tags?.length ||
+    scope.from !== undefined ||
+    scope.to !== undefined ||
+    plan.phrases.length ||
+    plan.excluded.length,
+  );
   const scopeArgs = args.length;
   const scored = new Map<string, Scored>();
   const fetched: Fetched[] = [];
@@ -153,9 +164,9 @@ export async function rankText(pool: pg.Pool, plan: QueryPlan, scope: RankScope,
     args.length = scopeArgs; // the scope's arguments stay, the last round's go
     // A walk's conditions are calls (no index serves them) and a sort's order is an expression (the
     // recency index does not serve it): so the planner does what the fetch says.
-    const condition = (c: Condition, walk: boolean) => {
+    const condition = (c: Condition, walk: boolean, planner: boolean) => {
       args.push(c.tsquery);
-      return walk || c.filter
+      return walk || (c.filter && !planner)
         ? `ts_match_vq(${c.vector}, $${args.length}::tsquery)`
         : `${c.vector} @@ $${args.length}::tsquery`;
     };
@@ -163,9 +174,10 @@ export async function rankText(pool: pg.Pool, plan: QueryPlan, scope: RankScope,
       all: '',
       walk: 'e.updated_at DESC, e.id DESC',
       sort: `e.updated_at + interval '0' DESC, e.id DESC`,
+      planner: 'e.updated_at DESC, e.id DESC',
     };
     const sources = fetches.map((f, i) => {
-      const conditions = f.conditions.map((c) => condition(c, f.how === 'walk')).join(' AND ');
+      const conditions = f.conditions.map((c) => condition(c, f.how === 'walk', f.how === 'planner')).join(' AND ');
       // A walk stops after f.walk rows whatever it found: the words of a pattern can be far rarer
       // together than apart (or never meet), and then it is done again as a sort.
       if (f.how === 'walk')
@@ -215,7 +227,8 @@ export async function rankText(pool: pg.Pool, plan: QueryPlan, scope: RankScope,
   }
   for (const w of words) {
     for (const term of w.terms) {
-      const single = (field: Field) => patternFetch(plan, pattern(plan, [choice(w.word, term, field)], []), limit);
+      const single = (field: Field) =>
+        patternFetch(plan, pattern(plan, [choice(w.word, term, field)], []), limit, scoped);
       // Few entries hold it in their key or tags: all of those at once (no pattern with it there is left open).
       const keyOrTags = single('B');
       if (keyOrTags.how === 'all') first.push(keyOrTags);
@@ -230,7 +243,7 @@ export async function rankText(pool: pg.Pool, plan: QueryPlan, scope: RankScope,
     const size = (p: Pattern) => p.choices.length + p.bigrams.length;
     const smallest = Math.min(...open.map(size));
     const next = open.filter((p) => size(p) === smallest).slice(0, MAX_PATTERNS);
-    await run(next.map((p) => patternFetch(plan, p, limit)));
+    await run(next.map((p) => patternFetch(plan, p, limit, scoped)));
   }
   return [...scored.values()]
     .sort(byRank)
@@ -268,7 +281,7 @@ const phraseOf = (g: QueryPlan['bigrams'][number]) =>
   `${tsLiteral(g.lexemes[0])} <${g.distance}> ${tsLiteral(g.lexemes[1])}`;
 
 /** A pattern as conditions: its key and tags choices on the key-and-tags vector (indexed on its own), the rest on the whole. */
-function patternFetch(plan: QueryPlan, p: Pattern, limit: number): Fetch {
+function patternFetch(plan: QueryPlan, p: Pattern, limit: number, scoped: boolean): Fetch {
   const keyTags = p.choices
     .filter((c) => c.field !== 'C')
     .map((c) => tsLiteral(c.term.lexeme, c.field === 'A' ? 'A' : ''));
@@ -299,7 +312,14 @@ function patternFetch(plan: QueryPlan, p: Pattern, limit: number): Fetch {
   for (const c of conditions) c.filter = (c.most ?? Infinity) > FILTER_RATIO * fewest;
   const { most, expected } = matchesOf(plan, p);
   const walked = (limit * plan.entries) / Math.max(expected, 1e-9);
-  const how = most <= FETCH_ALL_ROWS ? 'all' : walked <= WALK_ROWS && walked < WALK_COST * fewest ? 'walk' : 'sort';
+  const how =
+    most <= FETCH_ALL_ROWS
+      ? 'all'
+      : scoped
+        ? 'planner'
+        : walked <= WALK_ROWS && walked < WALK_COST * fewest
+          ? 'walk'
+          : 'sort';
   return { pattern: p, conditions, how, walk: Math.ceil(Math.min(WALK_ROWS, Math.max(2_000, 4 * walked))) };
 }
 
