@@ -15,7 +15,7 @@ export const MAX_WORDS = 16;
 /** Lexemes of the query text considered before the rarest MAX_WORDS are kept. */
 const MAX_LEXEMES = 64;
 /** A word held by fewer entries than this is rare: every entry holding it is ranked (see rank.ts). */
-export const COUNT_CAP = 1000;
+export const COUNT_CAP = 200;
 /** Nearest words from the word list standing in for a word that matches nothing. */
 const FUZZY_PER_WORD = 3;
 /** Least trigram similarity of a stand-in word. */
@@ -88,6 +88,8 @@ export interface QueryPlan {
   bigrams: Bigram[];
   phrases: string[];
   excluded: string[];
+  /** Entries in memory (at least 1): what the idf and the fetch plans of rank.ts count against. */
+  entries: number;
 }
 
 /** BM25's idf (always above 0) of a word held by `df` of `n` entries. */
@@ -121,7 +123,7 @@ const NEAR_WORDS = `
   WITH l AS (SELECT m.word AS lexeme, ARRAY[w.i::int] AS positions, m.sim
                FROM unnest($1::text[]) WITH ORDINALITY AS w(lexeme, i)
               CROSS JOIN LATERAL (
-                SELECT word, similarity(word, w.lexeme) AS sim FROM memory_word
+                SELECT DISTINCT word, similarity(word, w.lexeme) AS sim FROM memory_word
                  WHERE word % w.lexeme AND word <> w.lexeme ORDER BY sim DESC, word LIMIT ${FUZZY_PER_WORD}) m
               WHERE m.sim >= ${FUZZY_MIN_SIMILARITY})
   SELECT c.*, l.sim FROM (${COUNTS('l')}) c JOIN l USING (lexeme, positions)`;
@@ -129,7 +131,14 @@ const NEAR_WORDS = `
 /** Plans `q` (see the invariants above); no words when nothing in it can match. */
 export async function planQuery(pool: pg.Pool, q: string): Promise<QueryPlan> {
   const parsed = parseQuery(q);
-  const plan: QueryPlan = { words: [], terms: [], bigrams: [], phrases: parsed.phrases, excluded: parsed.excluded };
+  const plan: QueryPlan = {
+    words: [],
+    terms: [],
+    bigrams: [],
+    phrases: parsed.phrases,
+    excluded: parsed.excluded,
+    entries: 1,
+  };
   if (!parsed.text.trim()) return plan;
   const rows = (await pool.query<LexemeRow>(QUERY_LEXEMES, [parsed.text])).rows;
   const n = Math.max(Number(rows[0]?.n ?? 0), 1);
@@ -150,6 +159,7 @@ export async function planQuery(pool: pg.Pool, q: string): Promise<QueryPlan> {
     ? (await pool.query<LexemeRow & { sim: number }>(NEAR_WORDS, [near.map(({ r }) => r.lexeme)])).rows.map(withDf)
     : [];
   const total = Math.max(n, ...kept.map((r) => r.df), ...stand.map((r) => r.df));
+  plan.entries = total;
   kept.forEach((r, word) => {
     plan.words.push(r.lexeme);
     if (r.df === 0) return;

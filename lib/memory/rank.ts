@@ -18,6 +18,13 @@
 //   round takes the best `limit` scores so far (θ), lists the signatures scoring at least θ that
 //   nothing fetched has settled, and fetches the smallest of them as patterns — usually none, or
 //   a few that match almost nothing. Signatures under θ cannot reach the first `limit`.
+// How each fetch is done is decided here, from the word counts, not left to the planner (which
+// takes a pattern's words as independent and once walked all 1M entries for two words that never
+// meet): a fetch that can match at most FETCH_ALL_ROWS entries reads them all; one expected to
+// find its `limit` newest soon walks the recency index, for a bounded number of rows (then it is
+// done again as a sort); any other reads its matches through the text index of its most selective
+// condition (a word most entries hold is checked on those rows, never read from its index) and
+// sorts them.
 // Scores are computed here from each candidate's matching lexemes (weights and positions), which
 // the database returns for the query's terms only.
 import type pg from 'pg';
@@ -29,8 +36,22 @@ import type { EntryFilter } from './types';
 export const FIELD_WEIGHTS = { A: 1, B: 0.75, C: 0.5, D: 0.5 } as const;
 /** Bonus for neighbouring query words found as neighbours, times the sum of their idf. */
 export const PHRASE_BONUS = 0.25;
-/** A term held in the keys or tags of at most this many times `limit` entries: all of them are fetched at once. */
-const KEY_FETCH_ALL = 10;
+/** A fetch that can match at most this many entries reads all of them (no order, no limit): it settles its pattern. */
+export const FETCH_ALL_ROWS = 200;
+/**
+ * A fetch walks the recency index, newest first, until it has found `limit` matches, when that is
+ * expected to take at most this many rows and fewer than WALK_COST times the rows that reading
+ * its matches through the text indexes and sorting them would (a walk reads rows in order, the
+ * bitmap at random: measured about 1 against 6 µs a row at 1M entries). The planner cannot
+ * choose: it takes the words of a pattern as independent and has no counts per field, and one
+ * wrong walk reads the whole table.
+ */
+export const WALK_ROWS = 40_000;
+const WALK_COST = 6;
+/** A condition meeting more than this many times the entries of a fetch's most selective one is checked, not indexed. */
+const FILTER_RATIO = 4;
+/** The share of entries holding two words that hold them as a phrase, for the estimates above. */
+const PHRASE_SHARE = 0.1;
 /** Signatures looked at per round before the round fetches what it has found. */
 const MAX_SIGNATURES = 20_000;
 /** Patterns fetched per round. */
@@ -93,6 +114,10 @@ interface Pattern {
 interface Condition {
   vector: 'e.search_vector' | 'e.key_tags_vector';
   tsquery: string;
+  /** At most this many entries meet it (unknown: Infinity). */
+  most?: number;
+  /** Checked on the rows another condition's index found, not through its own index. */
+  filter?: boolean;
 }
 
 /** A fetch done: its pattern, whether it returned every entry meeting it, and its least score. */
@@ -102,11 +127,17 @@ interface Fetched {
   least: number;
 }
 
-/** A fetch to do: the newest `limit` entries meeting the conditions, or all of them. */
+/**
+ * A fetch to do: all entries meeting the conditions (`all`), or the newest `limit` of them, found
+ * by walking the recency index (`walk`) or by reading every match through the text indexes and
+ * sorting them (`sort`).
+ */
 interface Fetch {
   pattern?: Pattern;
   conditions: Condition[];
-  all: boolean;
+  how: 'all' | 'walk' | 'sort' | 'planner';
+  /** Most rows a walk reads. */
+  walk?: number;
 }
 
 /** The best `limit` entries for `plan` within `scope`, best first (see the top of this file). */
@@ -114,21 +145,49 @@ export async function rankText(pool: pg.Pool, plan: QueryPlan, scope: RankScope,
   if (plan.terms.length === 0) return [];
   const args: unknown[] = [plan.terms.map((t) => t.lexeme)];
   const where = scopeSql(plan, scope, args);
+  // The counts are of all entries: within a namespace, tags, a time range or required phrases they
+  // say too little, and the planner, which sees those conditions' own indexes, chooses.
+  const scoped = Boolean(
+    scope.namespace !== undefined ||
+    scope.namespaces?.length ||
+    scope.tags?.length ||
+    scope.from !== undefined ||
+    scope.to !== undefined ||
+    plan.phrases.length ||
+    plan.excluded.length,
+  );
   const scopeArgs = args.length;
   const scored = new Map<string, Scored>();
   const fetched: Fetched[] = [];
 
   const run = async (fetches: Fetch[]) => {
     args.length = scopeArgs; // the scope's arguments stay, the last round's go
-    const condition = (c: Condition) => {
+    // A walk's conditions are calls (no index serves them) and a sort's order is an expression (the
+    // recency index does not serve it): so the planner does what the fetch says.
+    const condition = (c: Condition, walk: boolean, planner: boolean) => {
       args.push(c.tsquery);
-      return `${c.vector} @@ $${args.length}::tsquery`;
+      return walk || (c.filter && !planner)
+        ? `ts_match_vq(${c.vector}, $${args.length}::tsquery)`
+        : `${c.vector} @@ $${args.length}::tsquery`;
     };
-    const sources = fetches.map(
-      (f, i) =>
-        `(SELECT ${i} AS f, e.id FROM memory_entry e WHERE ${[where, ...f.conditions.map(condition)].join(' AND ')}` +
-        (f.all ? ')' : ` ORDER BY e.updated_at DESC, e.id DESC LIMIT ${limit})`),
-    );
+    const ORDER = {
+      all: '',
+      walk: 'e.updated_at DESC, e.id DESC',
+      sort: `e.updated_at + interval '0' DESC, e.id DESC`,
+      planner: 'e.updated_at DESC, e.id DESC',
+    };
+    const sources = fetches.map((f, i) => {
+      const conditions = f.conditions.map((c) => condition(c, f.how === 'walk', f.how === 'planner')).join(' AND ');
+      // A walk stops after f.walk rows whatever it found: the words of a pattern can be far rarer
+      // together than apart (or never meet), and then it is done again as a sort.
+      if (f.how === 'walk')
+        return `(SELECT ${i} AS f, w.id FROM (SELECT e.id, ${conditions} AS m FROM memory_entry e WHERE ${where}
+                  ORDER BY ${ORDER.walk} LIMIT ${f.walk}) w WHERE w.m LIMIT ${limit})`;
+      return (
+        `(SELECT ${i} AS f, e.id FROM memory_entry e WHERE ${where} AND ${conditions}` +
+        (f.how === 'all' ? ')' : ` ORDER BY ${ORDER[f.how]} LIMIT ${limit})`)
+      );
+    });
     const rows = (
       await pool.query<MatchRow>(
         `SELECT e.id, e.updated_at, m.lexemes, m.weights, m.positions, c.fetches
@@ -151,9 +210,12 @@ export async function rankText(pool: pg.Pool, plan: QueryPlan, scope: RankScope,
         least[f] = Math.min(least[f], s);
       }
     }
+    const again = fetches.filter((f, i) => f.how === 'walk' && counts[i] < limit);
     fetches.forEach((f, i) => {
-      if (f.pattern) fetched.push({ pattern: f.pattern, all: f.all || counts[i] < limit, least: least[i] });
+      if (f.how === 'walk' && counts[i] < limit) return; // settles nothing: its walk ended first
+      if (f.pattern) fetched.push({ pattern: f.pattern, all: f.how === 'all' || counts[i] < limit, least: least[i] });
     });
+    if (again.length) await run(again.map((f) => ({ ...f, how: 'sort' })));
   };
 
   const rare = plan.terms.filter((t) => t.rare);
@@ -161,14 +223,16 @@ export async function rankText(pool: pg.Pool, plan: QueryPlan, scope: RankScope,
   const first: Fetch[] = [];
   if (rare.length) {
     const tsquery = rare.map((t) => tsLiteral(t.lexeme)).join(' | ');
-    first.push({ conditions: [{ vector: 'e.search_vector', tsquery }], all: true });
+    first.push({ conditions: [{ vector: 'e.search_vector', tsquery }], how: 'all' });
   }
   for (const w of words) {
     for (const term of w.terms) {
-      const single = (field: Field) => patternFetch(pattern(plan, [choice(w.word, term, field)], []));
+      const single = (field: Field) =>
+        patternFetch(plan, pattern(plan, [choice(w.word, term, field)], []), limit, scoped);
       // Few entries hold it in their key or tags: all of those at once (no pattern with it there is left open).
-      if (term.keyDf <= KEY_FETCH_ALL * limit) first.push({ ...single('B'), all: true });
-      else first.push(single('A'), single('B'));
+      const keyOrTags = single('B');
+      if (keyOrTags.how === 'all') first.push(keyOrTags);
+      else first.push(single('A'), keyOrTags);
       first.push(single('C'));
     }
   }
@@ -179,7 +243,7 @@ export async function rankText(pool: pg.Pool, plan: QueryPlan, scope: RankScope,
     const size = (p: Pattern) => p.choices.length + p.bigrams.length;
     const smallest = Math.min(...open.map(size));
     const next = open.filter((p) => size(p) === smallest).slice(0, MAX_PATTERNS);
-    await run(next.map(patternFetch));
+    await run(next.map((p) => patternFetch(plan, p, limit, scoped)));
   }
   return [...scored.values()]
     .sort(byRank)
@@ -217,16 +281,59 @@ const phraseOf = (g: QueryPlan['bigrams'][number]) =>
   `${tsLiteral(g.lexemes[0])} <${g.distance}> ${tsLiteral(g.lexemes[1])}`;
 
 /** A pattern as conditions: its key and tags choices on the key-and-tags vector (indexed on its own), the rest on the whole. */
-function patternFetch(p: Pattern): Fetch {
+function patternFetch(plan: QueryPlan, p: Pattern, limit: number, scoped: boolean): Fetch {
   const keyTags = p.choices
     .filter((c) => c.field !== 'C')
     .map((c) => tsLiteral(c.term.lexeme, c.field === 'A' ? 'A' : ''));
   const anywhere = [...p.choices.filter((c) => c.field === 'C').map((c) => tsLiteral(c.term.lexeme)), ...p.phrases];
+  const counts = (choices: Choice[], key: boolean) => Math.min(...choices.map((c) => (key ? c.term.keyDf : c.term.df)));
   const conditions: Condition[] = [];
-  if (keyTags.length) conditions.push({ vector: 'e.key_tags_vector', tsquery: keyTags.join(' & ') });
+  if (keyTags.length)
+    conditions.push({
+      vector: 'e.key_tags_vector',
+      tsquery: keyTags.join(' & '),
+      most: counts(
+        p.choices.filter((c) => c.field !== 'C'),
+        true,
+      ),
+    });
   if (anywhere.length)
-    conditions.push({ vector: 'e.search_vector', tsquery: anywhere.map((q) => `(${q})`).join(' & ') });
-  return { pattern: p, conditions, all: false };
+    conditions.push({
+      vector: 'e.search_vector',
+      tsquery: anywhere.map((q) => `(${q})`).join(' & '),
+      most: counts(
+        p.choices.filter((c) => c.field === 'C'),
+        false,
+      ),
+    });
+  // Only a condition about as selective as the most selective one goes through its index: reading
+  // the posting list of a word most entries hold costs more than checking it on the rows found.
+  const fewest = Math.min(...conditions.map((c) => c.most ?? Infinity));
+  for (const c of conditions) c.filter = (c.most ?? Infinity) > FILTER_RATIO * fewest;
+  const { most, expected } = matchesOf(plan, p);
+  const walked = (limit * plan.entries) / Math.max(expected, 1e-9);
+  const how =
+    most <= FETCH_ALL_ROWS
+      ? 'all'
+      : scoped
+        ? 'planner'
+        : walked <= WALK_ROWS && walked < WALK_COST * fewest
+          ? 'walk'
+          : 'sort';
+  return { pattern: p, conditions, how, walk: Math.ceil(Math.min(WALK_ROWS, Math.max(2_000, 4 * walked))) };
+}
+
+/**
+ * How many entries meet pattern `p`: at most (its rarest condition's count), and as expected if
+ * its words were independent (a key choice counts half its key-or-tags entries).
+ */
+function matchesOf(plan: QueryPlan, p: Pattern): { most: number; expected: number } {
+  const counts = p.choices.map((c) =>
+    c.field === 'C' ? c.term.df : c.field === 'A' ? c.term.keyDf / 2 : c.term.keyDf,
+  );
+  const most = Math.min(...p.choices.map((c) => (c.field === 'C' ? c.term.df : c.term.keyDf)));
+  const share = counts.reduce((s, n) => s * Math.min(n / plan.entries, 1), 1) * PHRASE_SHARE ** p.bigrams.length;
+  return { most, expected: share * plan.entries };
 }
 
 /** Entries meeting `q` meet `p` too: same terms for `p`'s words, fields at least as good, its phrases. */

@@ -1,10 +1,12 @@
 // The word counts behind the text ranking's idf (memory_word_count plus memory_word_delta, kept by
 // triggers on memory_entry): after writes, rewrites, deletes, a namespace clear and a truncate,
 // each word's count is what counting the entries gives, before and after the deltas are folded;
-// and a fold in progress never makes a writer wait.
+// a fold in progress never makes a writer wait; and concurrent writers adding the same new words
+// in any order never deadlock.
 import type pg from 'pg';
 import { createPool } from '../../lib/db';
 import { MemoryStore } from '../../lib/memory';
+import { searchVector } from '../../lib/memory/columns';
 import { foldWordCounts } from '../../lib/memory/maintenance';
 import { freshDatabase, testConfig, type TestDatabase } from '../helpers/stack';
 
@@ -92,4 +94,68 @@ test('a fold running in another transaction neither blocks a write nor loses its
   expect(await kept()).toEqual(await counted());
   await foldWordCounts(pool);
   expect(await kept()).toEqual(await counted());
+});
+
+/** A transaction on its own connection; `write` inserts one entry whose value is `words` (one statement). */
+async function writer(): Promise<{
+  write: (key: string, words: string) => Promise<unknown>;
+  end: () => Promise<void>;
+}> {
+  const c = await pool.connect();
+  await c.query('BEGIN');
+  return {
+    write: (key, words) =>
+      c.query(
+        `INSERT INTO memory_entry (namespace, key, value_type, value, size, stored_size, tags, version, search_vector)
+         SELECT 'race/', $1, 'text', convert_to($2, 'UTF8'), 1, 1, '{}', 1, ${searchVector('$1', "'{}'::text[]", '$2')}`,
+        [key, words],
+      ),
+    end: async () => {
+      try {
+        await c.query('COMMIT');
+      } finally {
+        c.release();
+      }
+    },
+  };
+}
+
+test('two transactions writing the same new words in opposite orders both commit (no deadlock)', async () => {
+  // Each writes a word the other writes next: under a unique word list each would wait for the
+  // other's uncommitted word, and PostgreSQL would abort one of them as a deadlock.
+  const a = await writer();
+  const b = await writer();
+  await a.write('a1', 'zygomorphic');
+  await b.write('b1', 'aardwolves');
+  const second = [a.write('a2', 'aardwolves'), b.write('b2', 'zygomorphic')];
+  const outcomes = await Promise.allSettled(second);
+  await Promise.all([a.end(), b.end()]);
+  expect(outcomes.map((o) => (o.status === 'rejected' ? String(o.reason) : 'ok'))).toEqual(['ok', 'ok']);
+  expect(await kept()).toEqual(await counted());
+  await foldWordCounts(pool);
+  const listed = await pool.query<{ word: string }>(
+    `SELECT word FROM memory_word WHERE word IN ('zygomorph', 'aardwolv', 'aardwolves', 'zygomorphic') ORDER BY word`,
+  );
+  expect(listed.rows.map((r) => r.word)).toEqual(['aardwolv', 'zygomorph']);
+});
+
+test('many concurrent writers of overlapping new words: every write lands, counts stay exact', async () => {
+  const words = Array.from({ length: 12 }, (_, i) => `quillwort${String.fromCharCode(97 + i)}x`);
+  const shuffled = (seed: number) =>
+    [...words].sort((x, y) => ((x.charCodeAt(9) * seed) % 13) - ((y.charCodeAt(9) * seed) % 13));
+  const results = await Promise.allSettled(
+    Array.from({ length: 8 }, (_, w) =>
+      store.bulkSet(
+        shuffled(w + 2).map((word, i) => ({ namespace: 'crowd/', key: `w${w}-${i}`, value: `${word} note` })),
+      ),
+    ),
+  );
+  expect(
+    results.filter((r) => r.status === 'rejected').map((r) => String((r as PromiseRejectedResult).reason)),
+  ).toEqual([]);
+  expect(await kept()).toEqual(await counted());
+  await foldWordCounts(pool);
+  expect(await kept()).toEqual(await counted());
+  const dupes = await pool.query('SELECT word FROM memory_word GROUP BY word HAVING count(*) > 1');
+  expect(dupes.rows).toEqual([]);
 });
