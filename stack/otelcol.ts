@@ -31,12 +31,12 @@ export function otelcolUnavailableReason(root: string): string | undefined {
   if (spawnSync('go', ['version'], { stdio: 'ignore' }).status === 0) return undefined;
   return (
     `the OpenTelemetry Collector (${OTELCOL_SOURCE}, release ${OTELCOL_VERSION}) is not built in .tools/otelcol and Go ` +
-    `is not on PATH: install Go 1.26 or later (https://go.dev/dl/) and run again; the first run builds it (about a minute)`
+    `is not on PATH: install Go 1.26 or later (https://go.dev/dl/) and run again; the first run builds it (a few minutes: about 4 CPU-minutes from an empty Go cache)`
   );
 }
 
 /**
- * The collector's executable, built from ops/otelcol on first use (`go build`, about a minute) and
+ * The collector's executable, built from ops/otelcol on first use (`go build`, a few minutes) and
  * reused while its sources are unchanged.
  * @throws BinaryNotFoundError when it is not built and Go is not installed, saying what to install.
  */

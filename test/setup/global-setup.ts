@@ -69,7 +69,7 @@ export default async function globalSetup(): Promise<void> {
     ),
   );
 
-  // Built here (about a minute, then cached) when missing; findOtelcol logs the build.
+  // Built here (a few minutes, then cached) when missing; findOtelcol logs the build.
   const otelcol = findOtelcol({ root, log }).then(
     (found) => ({ path: found }),
     (err: Error) => {
