@@ -12,6 +12,7 @@ import { payloadCodec } from '../lib/codec';
 import type { Config } from '../lib/config';
 import type { PrismaClient } from '../lib/db';
 import type { Logger } from '../lib/logger';
+import { serverSpanMiddleware } from '../lib/tracing';
 import { MemoryStore } from '../lib/memory';
 import { authorize, identifyCaller, matchRoute } from './access';
 import { auditTrail } from './audit';
@@ -64,6 +65,9 @@ export function createApp(deps: AppDeps): Express {
   };
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
+  // Tracing (when on): the server span opens here and the request runs in it from the body on.
+  const spans = serverSpanMiddleware();
+  if (spans) app.use(spans.start);
   app.use(
     pinoHttp({
       logger: deps.logger,
@@ -89,6 +93,7 @@ export function createApp(deps: AppDeps): Express {
       type: (req) => !req.url?.startsWith(`${BASE}/webhooks/`) && JSON_TYPE.test(req.headers['content-type'] ?? ''),
     }),
   );
+  if (spans) app.use(spans.enter);
   app.use(inputPolicy);
   app.use(identifyCaller({ ...deps, failures: ctx.authFailures }));
   app.use(rateLimit(deps));

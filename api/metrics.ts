@@ -7,7 +7,7 @@ import './request-context';
 
 export const measure: RequestHandler = (req, res, next) => {
   const end = httpDuration.startTimer();
-  if (req.routeSpec) nameServerSpan(req.method, req.routeSpec.path);
+  if (req.routeSpec) nameServerSpan(req, req.routeSpec.path);
   res.on('finish', () => {
     end({ method: req.method, route: req.routeSpec?.path ?? 'undeclared', status: String(res.statusCode) });
   });

@@ -3,7 +3,8 @@
 // session turns through the API in turn (one each, round after round, so all see the same machine):
 //   off     — TEMPORAL_SDK_METRICS=false, no OTEL_* (the baseline)
 //   metrics — the SDK's metrics on (the default), no OTEL_*
-//   traced  — metrics on and tracing on, exporting every span over OTLP/HTTP to a receiver here
+//   traced  — metrics on and tracing on (the SDK's defaults: batched, OTLP/HTTP protobuf), exporting
+//             every span to a real OpenTelemetry Collector (ops/otelcol, built into .tools/ if needed)
 // It reports turn latency (p50/p99) and CPU ms per turn of each process (utime+stime from /proc,
 // over the whole run, so background work is counted), as ratios in the same run; and how long a
 // /metrics scrape takes with the SDK's metrics merged in against Claude Flow's alone.
@@ -18,8 +19,8 @@ import { findBinary, TEMPORAL_CLI } from '../stack/binaries';
 import { applyMigrations, migrationsDir } from '../lib/migrations';
 import { startEmbeddedPostgres } from '../stack/postgres';
 import { freePort, startTemporalServer } from '../stack/temporal-server';
+import { findOtelcol, startOtelcol, type ReceivedSpan } from '../stack/otelcol';
 import { startFakeAnthropic } from '../test/fakes/anthropic';
-import { startOtlpReceiver } from '../test/helpers/otlp-receiver';
 
 const N = Number(process.argv[2] ?? 150);
 const WARMUP = 20;
@@ -103,6 +104,7 @@ async function main(): Promise<void> {
     configuredName: 'TEMPORAL_CLI_PATH',
     root,
   });
+  const log = (l: string) => console.error(`[bench] ${l}`);
   const [server, pg, fake, receiver] = await Promise.all([
     freePort().then((port) =>
       startTemporalServer({ executable: cli, port, namespace: 'default', logFile: path.join(tmp, 't.log') }),
@@ -111,7 +113,7 @@ async function main(): Promise<void> {
       startEmbeddedPostgres(root, { dataDir: path.join(tmp, 'pg'), port, logFile: path.join(tmp, 'pg.log') }),
     ),
     startFakeAnthropic({ apiKey: 'k', defaultReply: 'ok' }),
-    startOtlpReceiver(),
+    findOtelcol({ root, log }).then((executable) => startOtelcol({ executable, root, dir: path.join(tmp, 'otelcol') })),
   ]);
   const stacks: Stack[] = [];
   try {
@@ -152,11 +154,30 @@ async function main(): Promise<void> {
       }
     }
 
+    // The batch processor exports every 5 s: wait for the last batch before counting.
+    let spans: ReceivedSpan[] = [];
+    for (let i = 0; i < 30; i++) {
+      await new Promise((r) => setTimeout(r, 1000));
+      const now = receiver.spans();
+      if (i >= 6 && now.length === spans.length) break;
+      spans = now;
+    }
+    const perTurn = new Map<string, number>();
+    for (const s of spans) {
+      const kind = s.name.startsWith('pg.') ? 'pg' : (s.name.split(/[: ]/)[0] ?? s.name);
+      perTurn.set(kind, (perTurn.get(kind) ?? 0) + 1);
+    }
+    const turns = WARMUP + N;
+    const mix = [...perTurn.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .map(([k, v]) => `${k} ${(v / turns).toFixed(1)}`)
+      .join(', ');
+
     const f = (n: number) => n.toFixed(1);
     const [off, metrics, traced] = stacks as [Stack, Stack, Stack];
     const [cOff, cMetrics, cTraced] = cpu as [number, number, number];
     console.log(
-      `bench/observability: ${N} session turns per process through the API (after ${WARMUP} warm-up), rotating off / metrics / traced, one dev server (load average ${os.loadavg()[0].toFixed(1)} at the end); ${receiver.spans.length} spans received\n`,
+      `bench/observability: ${N} session turns per process through the API (after ${WARMUP} warm-up), rotating off / metrics / traced, one dev server (load average ${os.loadavg()[0].toFixed(1)} at the end); ${spans.length} spans received, ${(spans.length / turns).toFixed(1)} per turn (${mix})\n`,
     );
     console.log('| process | turn p50 ms | turn p99 ms | CPU ms per turn |\n| --- | --- | --- | --- |');
     for (const [k, s] of stacks.entries()) {
@@ -193,7 +214,7 @@ async function main(): Promise<void> {
         // the group has ended
       }
     }
-    await receiver.close();
+    await receiver.stop();
     await fake.close();
     await server.stop();
     await pg.stop();

@@ -6,7 +6,8 @@
 // the instrumentations and Temporal's interceptors (./sdk) are loaded only by startTracing when on.
 import type { TracingConfig } from '../config';
 import type * as Sdk from './sdk';
-import type { ModelCall, ModelCallOutcome } from './sdk';
+import type { IncomingMessage } from 'node:http';
+import type { Middleware, ModelCall, ModelCallOutcome } from './sdk';
 
 export type { ModelCall, ModelCallOutcome };
 
@@ -52,9 +53,17 @@ export function traceIds(): Record<string, string> {
   return sdk ? sdk.traceIds() : {};
 }
 
-/** Names the active HTTP server span by the declared route (`POST /api/claude-flow/sessions/:id/messages`). */
-export function nameServerSpan(method: string, route: string): void {
-  sdk?.nameServerSpan(method, route);
+/**
+ * The API's server-span middlewares when on (see sdk.ts): `start` goes first, `enter` after the
+ * body parser; undefined when off, so nothing is added to the app.
+ */
+export function serverSpanMiddleware(): { start: Middleware; enter: Middleware } | undefined {
+  return sdk?.serverSpans();
+}
+
+/** Names the request's HTTP server span by the declared route (`POST /api/claude-flow/sessions/{sessionId}/messages`). */
+export function nameServerSpan(req: IncomingMessage, route: string): void {
+  sdk?.nameServerSpan(req, route);
 }
 
 /** Runs `call` inside a model-call span with the OpenTelemetry GenAI attributes; just runs it when off. */

@@ -1,16 +1,19 @@
 // The OpenTelemetry SDK, loaded only when tracing is on (index.ts). NodeSDK reads the standard
 // OTEL_* variables itself (exporter, protocol, endpoint, headers, sampler, resource, batching);
 // this adds the instrumentations and Temporal's interceptors, and the model-call spans.
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   context,
+  propagation,
   type ProxyTracerProvider,
+  ROOT_CONTEXT,
   SpanKind,
   SpanStatusCode,
   trace,
   type Attributes,
+  type Context,
   type Span,
 } from '@opentelemetry/api';
-import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
 import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
 import { NodeSDK } from '@opentelemetry/sdk-node';
@@ -32,22 +35,29 @@ let sdk: NodeSDK | undefined;
 let captureContent = false;
 const tracer = () => trace.getTracer('claude-flow');
 
+/**
+ * pg's queries and connects, without pg-pool's `connect` (a span for every query Prisma and the
+ * pool run, about a third of all spans, for taking an idle connection from the pool).
+ */
+class PgQueryInstrumentation extends PgInstrumentation {
+  protected override init() {
+    return super.init().filter((m) => m.name !== 'pg-pool');
+  }
+}
+
 export function start(config: TracingConfig): void {
   captureContent = config.captureMessageContent;
   sdk = new NodeSDK({
     serviceName: config.defaultServiceName,
     // Logs stay in pino (with trace ids); metrics are Prometheus (/metrics). OTEL_METRICS_EXPORTER still works.
     logRecordProcessors: [],
+    // The API's server spans come from serverSpans below, not from instrumenting `http`: every client
+    // Claude Flow calls over HTTP (the provider SDKs, Octokit) uses fetch.
     instrumentations: [
-      // Outgoing calls only inside a trace: a scrape of the SDK's metrics (lib/metrics.ts) is not one.
-      new HttpInstrumentation({
-        ignoreIncomingRequestHook: (req) => UNTRACED_PATHS.has((req.url ?? '').split('?')[0] ?? ''),
-        requireParentforOutgoingSpans: true,
-      }),
       // fetch: the Anthropic and OpenAI SDKs, Octokit.
       new UndiciInstrumentation({ requireParentforSpans: true }),
       // pg, and Prisma through its pg adapter. Only inside a trace: pool upkeep and LISTEN are not requests.
-      new PgInstrumentation({ requireParentSpan: true }),
+      new PgQueryInstrumentation({ requireParentSpan: true }),
     ],
   });
   sdk.start();
@@ -92,11 +102,76 @@ export function traceIds(): Record<string, string> {
   return { trace_id: traceId, span_id: spanId };
 }
 
-export function nameServerSpan(method: string, route: string): void {
-  const span = trace.getActiveSpan();
-  if (!span) return;
-  span.updateName(`${method} ${route}`);
-  span.setAttribute('http.route', route);
+type Next = (err?: unknown) => void;
+export type Middleware = (req: IncomingMessage, res: ServerResponse, next: Next) => void;
+
+interface ServerSpan {
+  span: Span;
+  context: Context;
+}
+const serverSpanOf = new WeakMap<IncomingMessage, ServerSpan>();
+
+/**
+ * The API's HTTP server spans, as two middlewares: `start` (first of all) opens the span, continuing
+ * a `traceparent` the caller sent, and ends it when the response is done; `enter` (once the body is
+ * read) runs the rest of the request in the span's context. Between the two nothing is traced; a
+ * route that reads its body itself (webhooks) gets the request's events bound to the span.
+ */
+export function serverSpans(): { start: Middleware; enter: Middleware } {
+  return {
+    start(req, res, next) {
+      const url = req.url ?? '/';
+      const q = url.indexOf('?');
+      const urlPath = q < 0 ? url : url.slice(0, q);
+      if (UNTRACED_PATHS.has(urlPath)) return next();
+      const method = req.method ?? 'GET';
+      const parent = propagation.extract(ROOT_CONTEXT, req.headers);
+      const attributes: Attributes = {
+        'http.request.method': method,
+        'url.path': urlPath,
+        'url.scheme': 'encrypted' in req.socket ? 'https' : 'http',
+        'network.protocol.version': req.httpVersion,
+        'client.address': req.socket.remoteAddress,
+        'server.port': req.socket.localPort,
+      };
+      const host = req.headers.host;
+      if (host) attributes['server.address'] = host.replace(/:\d+$/, '');
+      const agent = req.headers['user-agent'];
+      if (agent) attributes['user_agent.original'] = agent;
+      const span = tracer().startSpan(method, { kind: SpanKind.SERVER, attributes }, parent);
+      serverSpanOf.set(req, { span, context: trace.setSpan(parent, span) });
+      let ended = false;
+      const end = () => {
+        if (ended) return;
+        ended = true;
+        const status = res.statusCode;
+        span.setAttribute('http.response.status_code', status);
+        if (status >= 500) {
+          span.setAttribute('error.type', String(status));
+          span.setStatus({ code: SpanStatusCode.ERROR });
+        }
+        if (!res.writableFinished) span.setAttribute('error.type', 'aborted');
+        span.end();
+      };
+      res.once('finish', end);
+      res.once('close', end);
+      next();
+    },
+    enter(req, _res, next) {
+      const s = serverSpanOf.get(req);
+      if (!s) return next();
+      if (!req.complete) context.bind(s.context, req);
+      context.with(s.context, next);
+    },
+  };
+}
+
+/** Names the request's server span by the declared route (`POST /api/claude-flow/sessions/{sessionId}/messages`). */
+export function nameServerSpan(req: IncomingMessage, route: string): void {
+  const s = serverSpanOf.get(req);
+  if (!s) return;
+  s.span.updateName(`${req.method ?? 'GET'} ${route}`);
+  s.span.setAttribute('http.route', route);
 }
 
 /** A model call as the GenAI conventions describe it. */

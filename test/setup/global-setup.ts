@@ -1,6 +1,7 @@
 // Starts, once for the whole run: a Temporal dev server (in memory), an embedded PostgreSQL with a
 // migrated template database, and the workflow bundle. Installs the Temporal binaries if needed, and
-// the security audit's analysers (gitleaks, Semgrep) into .tools/ alongside, once (then cached).
+// the security audit's analysers (gitleaks, Semgrep) and the OpenTelemetry Collector the tracing test
+// receives spans in (ops/otelcol) into .tools/ alongside, once (then cached).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,6 +15,7 @@ import {
   TEMPORAL_TEST_SERVER,
 } from '../../stack/binaries';
 import { applyMigrations, migrationsDir } from '../../lib/migrations';
+import { findOtelcol } from '../../stack/otelcol';
 import { ensureDatabase, startEmbeddedPostgres, type EmbeddedPostgres } from '../../stack/postgres';
 import { freePort, startTemporalServer, type TemporalServer } from '../../stack/temporal-server';
 import { workflowBundle } from '../../workers/bundle';
@@ -67,6 +69,15 @@ export default async function globalSetup(): Promise<void> {
     ),
   );
 
+  // Built here (a few minutes, then cached) when missing; findOtelcol logs the build.
+  const otelcol = findOtelcol({ root, log }).then(
+    (found) => ({ path: found }),
+    (err: Error) => {
+      log(`OpenTelemetry Collector unavailable: ${err.message}`);
+      return { unavailable: err.message };
+    },
+  );
+
   const tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cf-test-'));
   fs.chmodSync(tmpDir, 0o755); // the embedded PostgreSQL may run as another OS user
   const [temporal, postgres, bundle] = await Promise.all([
@@ -89,6 +100,7 @@ export default async function globalSetup(): Promise<void> {
     workflowBundle(),
   ]);
   const tools = Object.fromEntries(await analysers);
+  const collector = await otelcol;
   globalThis.__cfStack = { temporal, postgres, tmpDir };
 
   await ensureDatabase(postgres.adminUrl, TEMPLATE_DB);
@@ -109,6 +121,7 @@ export default async function globalSetup(): Promise<void> {
     analysers: Object.fromEntries(
       Object.entries(tools).map(([name, t]) => [name, 'path' in t ? { path: t.path } : { unavailable: t.unavailable }]),
     ),
+    otelcol: collector,
   });
   const toolLine = Object.entries(tools)
     .map(([name, t]) =>
@@ -118,5 +131,6 @@ export default async function globalSetup(): Promise<void> {
     )
     .join(', ');
   log(`analysers: ${toolLine}`);
+  log(`OpenTelemetry Collector: ${'path' in collector ? 'ready' : 'unavailable'}`);
   log(`Temporal ${temporal.address}, PostgreSQL ${new URL(postgres.adminUrl).port}, ready in ${Date.now() - t0} ms`);
 }

@@ -9,6 +9,8 @@ export interface Harness {
   tmpDir: string;
   /** The security audit's analysers by command (gitleaks, semgrep): where each is, or why there is none. */
   analysers: Record<string, { path: string } | { unavailable: string }>;
+  /** The OpenTelemetry Collector built from ops/otelcol (stack/otelcol.ts), or why there is none. */
+  otelcol: { path: string } | { unavailable: string };
 }
 
 const KEY = 'CLAUDE_FLOW_TEST_HARNESS';
