@@ -120,9 +120,11 @@ function postgresDown(err: unknown): boolean {
   // A pg DatabaseError (it has a severity) with a connection SQLSTATE: the server refused or is going down.
   if (typeof e.severity === 'string' && sqlStateDown(e.code)) return true;
   // pg gives these no code: a connection that ended under a query ("Connection terminated unexpectedly",
-  // "… due to connection timeout"). The message is pg's own, of a plain Error; ours never say this.
+  // "… due to connection timeout"). The messages are pg's own, of a plain Error; ours never say this.
   const plain = Object.getPrototypeOf(err) === Error.prototype;
   if (plain && typeof e.message === 'string' && e.message.startsWith('Connection terminated')) return true;
+  // ... and a query on a client whose connection the server ended while the client was held.
+  if (plain && e.message === 'Client has encountered a connection error and is not queryable') return true;
   if (e.name === 'PrismaClientKnownRequestError' && PRISMA_CODES.has(String(e.code))) return true;
   if (e.name === 'PrismaClientInitializationError' && PRISMA_CODES.has(String(e.errorCode))) return true;
   if (e.name === 'DriverAdapterError' && e.cause) {
