@@ -41,17 +41,22 @@ export const RETRY_AFTER_SECONDS = 5;
 
 /** gRPC status codes (@grpc/grpc-js `status`). */
 const GRPC_DEADLINE_EXCEEDED = 4;
+const GRPC_RESOURCE_EXHAUSTED = 8;
+const GRPC_FAILED_PRECONDITION = 9;
 const GRPC_UNAVAILABLE = 14;
 
 type Dependency = 'temporal' | 'postgres';
 
-const DOWN: Record<Dependency | 'temporal-slow', string> = {
+const DOWN: Record<Dependency | 'temporal-slow' | 'temporal-busy', string> = {
   temporal:
     'Temporal is unreachable, so the request was not carried out. Check that the Temporal server is running and ' +
     'that TEMPORAL_ADDRESS points at it (GET /readyz checks every dependency), then retry.',
   'temporal-slow':
     'Temporal did not answer in time, so the request may or may not have taken effect: look at its result (e.g. GET ' +
     'the session or the run) before retrying. GET /readyz checks whether Temporal is up.',
+  'temporal-busy':
+    'Temporal cannot take the request right now (the workflow is catching up after a failed or timed-out task, ' +
+    'or has too much in flight), so it was not carried out. Retry in a few seconds.',
   postgres:
     'PostgreSQL is unreachable, so the request was not carried out. Check that the database server is running and ' +
     'that DATABASE_URL points at it (GET /readyz checks every dependency), then retry.',
@@ -66,13 +71,19 @@ function* causeChain(err: unknown): Generator<unknown> {
   }
 }
 
-/** Temporal's gRPC status, when the chain holds a gRPC error from the client's connection. */
-function temporalDown(err: unknown): 'temporal' | 'temporal-slow' | undefined {
+/**
+ * Temporal's gRPC status, when the chain holds a gRPC error from the client's connection. A
+ * FAILED_PRECONDITION or RESOURCE_EXHAUSTED is the server refusing for now: it refuses updates
+ * while a workflow's task is failing or timing out (as it does on a machine too busy to finish
+ * tasks in time) and past its limits of updates in flight; the same request succeeds later.
+ */
+function temporalDown(err: unknown): 'temporal' | 'temporal-slow' | 'temporal-busy' | undefined {
   if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) return 'temporal-slow';
   for (const c of causeChain(err)) {
     if (!isGrpcServiceError(c)) continue;
     if (c.code === GRPC_UNAVAILABLE) return 'temporal';
     if (c.code === GRPC_DEADLINE_EXCEEDED) return 'temporal-slow';
+    if (c.code === GRPC_FAILED_PRECONDITION || c.code === GRPC_RESOURCE_EXHAUSTED) return 'temporal-busy';
   }
   return undefined;
 }

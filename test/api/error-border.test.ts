@@ -96,7 +96,7 @@ describe('the mapper', () => {
     expect(borderProblem(updateFailed(undefined as unknown as Error))).toMatchObject({ status: 422 });
   });
 
-  test("Temporal's gRPC UNAVAILABLE and DEADLINE_EXCEEDED are 503s naming Temporal, with a retry delay", () => {
+  test("Temporal's gRPC UNAVAILABLE, DEADLINE_EXCEEDED, FAILED_PRECONDITION and RESOURCE_EXHAUSTED are 503s naming Temporal, with a retry delay", () => {
     const down = borderProblem(
       new ServiceError('Failed to describe workflow', { cause: grpcError(14, 'UNAVAILABLE') }),
     );
@@ -107,6 +107,15 @@ describe('the mapper', () => {
     );
     expect(slow).toMatchObject({ status: 503, extra: { dependency: 'temporal' } });
     expect(slow?.detail).toMatch(/may or may not have taken effect/);
+    // The server refusing for now (an update while the workflow's task is failing, too much in flight).
+    for (const [code, name] of [
+      [9, 'FAILED_PRECONDITION: Unable to perform workflow execution update due to Workflow Task in failed state.'],
+      [8, 'RESOURCE_EXHAUSTED: limit on number of concurrent in-flight updates has been reached'],
+    ] as const) {
+      const busy = borderProblem(new ServiceError('Workflow Update failed', { cause: grpcError(code, name) }));
+      expect(busy).toMatchObject({ status: 503, extra: { dependency: 'temporal', retryAfterSeconds: 5 } });
+      expect(busy?.detail).toMatch(/^Temporal cannot take the request right now.*Retry in a few seconds/);
+    }
     // Other gRPC statuses are not an outage.
     expect(borderProblem(new ServiceError('x', { cause: grpcError(3, 'INVALID_ARGUMENT') }))).toBeUndefined();
   });
