@@ -20,6 +20,7 @@ import {
   WorkflowUpdateRPCTimeoutOrCancelledError,
   isGrpcServiceError,
 } from '@temporalio/client';
+import { NamespaceNotFoundError } from '@temporalio/common';
 import { ProblemError } from '../lib/errors';
 import { isFailureType, type FailureType } from '../workflows/contract/failures';
 
@@ -47,13 +48,17 @@ const GRPC_UNAVAILABLE = 14;
 
 type Dependency = 'temporal' | 'postgres';
 
-const DOWN: Record<Dependency | 'temporal-slow' | 'temporal-busy', string> = {
+const DOWN: Record<Dependency | 'temporal-slow' | 'temporal-busy' | 'temporal-namespace', string> = {
   temporal:
     'Temporal is unreachable, so the request was not carried out. Check that the Temporal server is running and ' +
     'that TEMPORAL_ADDRESS points at it (GET /readyz checks every dependency), then retry.',
   'temporal-slow':
     'Temporal did not answer in time, so the request may or may not have taken effect: look at its result (e.g. GET ' +
     'the session or the run) before retrying. GET /readyz checks whether Temporal is up.',
+  'temporal-namespace':
+    "Temporal does not know the namespace, so the request was not carried out: either Temporal's store is down " +
+    '(a Temporal Server reads its namespaces from its database) or TEMPORAL_NAMESPACE names one it does not have. ' +
+    'GET /readyz checks Temporal; retry once it is ready.',
   'temporal-busy':
     'Temporal cannot take the request right now (the workflow is catching up after a failed or timed-out task, ' +
     'or has too much in flight), so it was not carried out. Retry in a few seconds.',
@@ -77,8 +82,10 @@ function* causeChain(err: unknown): Generator<unknown> {
  * while a workflow's task is failing or timing out (as it does on a machine too busy to finish
  * tasks in time) and past its limits of updates in flight; the same request succeeds later.
  */
-function temporalDown(err: unknown): 'temporal' | 'temporal-slow' | 'temporal-busy' | undefined {
+function temporalDown(err: unknown): 'temporal' | 'temporal-slow' | 'temporal-busy' | 'temporal-namespace' | undefined {
   if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) return 'temporal-slow';
+  // A Temporal Server whose database is down answers "namespace not found" for a while.
+  if (err instanceof NamespaceNotFoundError) return 'temporal-namespace';
   for (const c of causeChain(err)) {
     if (!isGrpcServiceError(c)) continue;
     if (c.code === GRPC_UNAVAILABLE) return 'temporal';

@@ -11,7 +11,7 @@ import {
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
 } from '@temporalio/client';
-import { RetryState } from '@temporalio/common';
+import { NamespaceNotFoundError, RetryState } from '@temporalio/common';
 import request from 'supertest';
 import { createApp } from '../../api/app';
 import { borderProblem } from '../../api/error-border';
@@ -116,6 +116,10 @@ describe('the mapper', () => {
       expect(busy).toMatchObject({ status: 503, extra: { dependency: 'temporal', retryAfterSeconds: 5 } });
       expect(busy?.detail).toMatch(/^Temporal cannot take the request right now.*Retry in a few seconds/);
     }
+    // A Temporal Server with its database down does not find the namespace for a while.
+    const namespace = borderProblem(new NamespaceNotFoundError('default'));
+    expect(namespace).toMatchObject({ status: 503, extra: { dependency: 'temporal', retryAfterSeconds: 5 } });
+    expect(namespace?.detail).toMatch(/store is down.*TEMPORAL_NAMESPACE/);
     // Other gRPC statuses are not an outage.
     expect(borderProblem(new ServiceError('x', { cause: grpcError(3, 'INVALID_ARGUMENT') }))).toBeUndefined();
   });
