@@ -6,9 +6,10 @@
 // restarts it), PostgreSQL is restarted (fast shutdown; Temporal's store goes down with it), and the
 // model provider answers 429 or 500 to 30 % of calls (every 10 calls: the 3rd, 6th and 9th).
 // Clients behave as the API asks: a 503 is retried after its Retry-After (capped at 2 s), with the
-// same Idempotency-Key. Afterwards: every message has exactly one reply, usage is counted once per
-// answered call, no live event is missing or duplicated, no GitHub post is made twice, and the API
-// answered 503 (never 500) while PostgreSQL was down. The figures are printed.
+// same Idempotency-Key. Afterwards: every message has exactly one reply, one successful model call
+// is recorded per reply (the session totals are its usage), no live event is missing or duplicated,
+// no GitHub post is made twice, and the API answered 503 (never 500) while PostgreSQL was down. The
+// figures are printed.
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
