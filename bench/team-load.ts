@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { findProjectRoot } from '../lib/config';
 import { ENTRY, startCopy } from '../stack/copies';
@@ -36,7 +37,9 @@ async function timed(name: string, run: (record: (ms: number) => void) => Promis
   const latencies: number[] = [];
   const t0 = performance.now();
   await run((ms) => latencies.push(ms));
-  return { name, ops: latencies.length, seconds: (performance.now() - t0) / 1000, latencies };
+  const p = { name, ops: latencies.length, seconds: (performance.now() - t0) / 1000, latencies };
+  console.log(`phase done: ${name}: ${p.ops} in ${p.seconds.toFixed(1)} s`);
+  return p;
 }
 
 async function post(url: string, body: unknown): Promise<unknown> {
@@ -68,6 +71,7 @@ async function main(): Promise<void> {
     env: { ...provider, CLAUDE_FLOW_RATE_LIMIT_PER_IP: '0', CLAUDE_FLOW_RATE_LIMIT_PER_KEY: '0', LOG_LEVEL: 'error' },
   });
   const extra: ReturnType<typeof startCopy>[] = [];
+  let ok = false;
   try {
     const native = await NativeConnection.connect({ address: stack.temporalAddress });
     const bare = await Worker.create({
@@ -154,17 +158,19 @@ async function main(): Promise<void> {
     await bareRun;
     await connection.close();
     await native.close();
+    ok = true;
   } finally {
     for (const c of extra) await c.stop();
     await stack.stop(30_000);
     await fake.close();
-    fs.rmSync(tmp, { recursive: true, force: true });
+    // A failed run keeps its logs, and says what the stack printed.
+    if (ok) fs.rmSync(tmp, { recursive: true, force: true });
+    else console.error(`${stack.output().slice(-3000)}\nlogs kept in ${tmp}/logs`);
   }
 }
 
 /** Until Temporal has seen `n` workers poll the task queue's activities. */
 async function waitForWorkers(client: Client, taskQueue: string, n: number): Promise<void> {
-  const { temporal } = await import('@temporalio/proto');
   const deadline = Date.now() + 180_000;
   for (;;) {
     const q = await client.workflowService.describeTaskQueue({
