@@ -20,6 +20,7 @@ import {
   WorkflowUpdateRPCTimeoutOrCancelledError,
   isGrpcServiceError,
 } from '@temporalio/client';
+import { NamespaceNotFoundError } from '@temporalio/common';
 import { ProblemError } from '../lib/errors';
 import { isFailureType, type FailureType } from '../workflows/contract/failures';
 
@@ -41,17 +42,26 @@ export const RETRY_AFTER_SECONDS = 5;
 
 /** gRPC status codes (@grpc/grpc-js `status`). */
 const GRPC_DEADLINE_EXCEEDED = 4;
+const GRPC_RESOURCE_EXHAUSTED = 8;
+const GRPC_FAILED_PRECONDITION = 9;
 const GRPC_UNAVAILABLE = 14;
 
 type Dependency = 'temporal' | 'postgres';
 
-const DOWN: Record<Dependency | 'temporal-slow', string> = {
+const DOWN: Record<Dependency | 'temporal-slow' | 'temporal-busy' | 'temporal-namespace', string> = {
   temporal:
     'Temporal is unreachable, so the request was not carried out. Check that the Temporal server is running and ' +
     'that TEMPORAL_ADDRESS points at it (GET /readyz checks every dependency), then retry.',
   'temporal-slow':
     'Temporal did not answer in time, so the request may or may not have taken effect: look at its result (e.g. GET ' +
     'the session or the run) before retrying. GET /readyz checks whether Temporal is up.',
+  'temporal-namespace':
+    "Temporal does not know the namespace, so the request was not carried out: either Temporal's store is down " +
+    '(a Temporal Server reads its namespaces from its database) or TEMPORAL_NAMESPACE names one it does not have. ' +
+    'GET /readyz checks Temporal; retry once it is ready.',
+  'temporal-busy':
+    'Temporal cannot take the request right now (the workflow is catching up after a failed or timed-out task, ' +
+    'or has too much in flight), so it was not carried out. Retry in a few seconds.',
   postgres:
     'PostgreSQL is unreachable, so the request was not carried out. Check that the database server is running and ' +
     'that DATABASE_URL points at it (GET /readyz checks every dependency), then retry.',
@@ -66,13 +76,21 @@ function* causeChain(err: unknown): Generator<unknown> {
   }
 }
 
-/** Temporal's gRPC status, when the chain holds a gRPC error from the client's connection. */
-function temporalDown(err: unknown): 'temporal' | 'temporal-slow' | undefined {
+/**
+ * Temporal's gRPC status, when the chain holds a gRPC error from the client's connection. A
+ * FAILED_PRECONDITION or RESOURCE_EXHAUSTED is the server refusing for now: it refuses updates
+ * while a workflow's task is failing or timing out (as it does on a machine too busy to finish
+ * tasks in time) and past its limits of updates in flight; the same request succeeds later.
+ */
+function temporalDown(err: unknown): 'temporal' | 'temporal-slow' | 'temporal-busy' | 'temporal-namespace' | undefined {
   if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) return 'temporal-slow';
+  // A Temporal Server whose database is down answers "namespace not found" for a while.
+  if (err instanceof NamespaceNotFoundError) return 'temporal-namespace';
   for (const c of causeChain(err)) {
     if (!isGrpcServiceError(c)) continue;
     if (c.code === GRPC_UNAVAILABLE) return 'temporal';
     if (c.code === GRPC_DEADLINE_EXCEEDED) return 'temporal-slow';
+    if (c.code === GRPC_FAILED_PRECONDITION || c.code === GRPC_RESOURCE_EXHAUSTED) return 'temporal-busy';
   }
   return undefined;
 }
@@ -120,9 +138,11 @@ function postgresDown(err: unknown): boolean {
   // A pg DatabaseError (it has a severity) with a connection SQLSTATE: the server refused or is going down.
   if (typeof e.severity === 'string' && sqlStateDown(e.code)) return true;
   // pg gives these no code: a connection that ended under a query ("Connection terminated unexpectedly",
-  // "… due to connection timeout"). The message is pg's own, of a plain Error; ours never say this.
+  // "… due to connection timeout"). The messages are pg's own, of a plain Error; ours never say this.
   const plain = Object.getPrototypeOf(err) === Error.prototype;
   if (plain && typeof e.message === 'string' && e.message.startsWith('Connection terminated')) return true;
+  // ... and a query on a client whose connection the server ended while the client was held.
+  if (plain && e.message === 'Client has encountered a connection error and is not queryable') return true;
   if (e.name === 'PrismaClientKnownRequestError' && PRISMA_CODES.has(String(e.code))) return true;
   if (e.name === 'PrismaClientInitializationError' && PRISMA_CODES.has(String(e.errorCode))) return true;
   if (e.name === 'DriverAdapterError' && e.cause) {

@@ -275,7 +275,13 @@ class WatchedPool extends pg.Pool {
     // An idle client losing its connection (Postgres restarted) must not crash the process; the
     // pool has already dropped it.
     this.on('error', () => undefined);
-    this.on('connect', () => this.watch.noteConnected());
+    // The same for a client that is checked out (the pool listens only to idle ones): a connection
+    // a request or transaction holds, ended by the server between two of its queries, would
+    // otherwise raise an unhandled 'error' and take the process down. Its next query fails instead.
+    this.on('connect', (client) => {
+      client.on('error', () => undefined);
+      this.watch.noteConnected();
+    });
     this.watch.on('shutting-down', this.onShuttingDown);
     this.watch.on('up', this.onUp);
     if (this.watch.state === 'shutting-down') this.drain();

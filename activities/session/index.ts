@@ -144,6 +144,25 @@ const TURN_WRITE = `
   ), ${projectionSql(13)}
   SELECT notified FROM notified`;
 
+/** How often a turn says it is alive: its heartbeat timeout (workflows/session) is 3 s. */
+const TURN_HEARTBEAT_MS = 1_000;
+
+/**
+ * Runs `fn` heartbeating from its first moment to its last, not only while the model answers: the
+ * reads before the call and the commit after it wait on PostgreSQL, which on a busy system can take
+ * longer than the heartbeat timeout, and a live turn must not be taken for a dead one and retried.
+ */
+async function heartbeating<T>(fn: () => Promise<T>): Promise<T> {
+  const ctx = Context.current();
+  ctx.heartbeat();
+  const beat = setInterval(() => ctx.heartbeat(), TURN_HEARTBEAT_MS);
+  try {
+    return await fn();
+  } finally {
+    clearInterval(beat);
+  }
+}
+
 export function createSessionActivities(deps: ActivityDeps, ai: AiActivities) {
   const { prisma, pool } = deps;
   const autosaveOf = (override: AutosaveMode | undefined): AutosaveMode => override ?? deps.config.memory.autosave;
@@ -155,100 +174,101 @@ export function createSessionActivities(deps: ActivityDeps, ai: AiActivities) {
      * the exchange in one memory statement. Retries are safe: messages are inserted once, the model
      * answer is recorded once (callModel), the exchange is saved once (same key, same content).
      */
-    async sessionTurn(input: TurnInput): Promise<TurnOutcome> {
-      const [rows, context] = await Promise.all([
-        input.history.length
-          ? pool
-              .query<{ role: string; content: string }>(HISTORY, [
-                input.sessionId,
-                input.history,
-                input.historyTokens * 4,
-              ])
-              .then((r) => r.rows)
-          : [],
-        memoryContext(deps, input.namespaces, input.text, input.contextTokens),
-      ]);
-      const messages: ChatMessage[] = [
-        ...rows.map((r) => ({ role: r.role as ChatMessage['role'], content: r.content })),
-        { role: 'user', content: input.text },
-      ];
-      const system = [input.system, context.text].filter(Boolean).join('\n\n') || undefined;
-      let usageRow: UsageStatement | undefined;
-      const result = await ai.callModel(
-        {
-          task: 'chat',
-          messages,
-          system,
-          route: input.route,
-          maxTokens: input.maxTokens,
-          temperature: input.temperature,
-          stream: input.stream,
-          sessionId: input.sessionId,
-        },
-        { deferUsage: (statement) => (usageRow = statement) },
-      );
-      if (result.outcome !== 'ok') throw ApplicationFailure.nonRetryable(result.reason, 'AiNotConfigured');
-      const reply = result as ModelResponse;
-      const at = new Date().toISOString();
-      const p = input.projection;
-      const row: SessionProjection = {
-        ...p,
-        lastActivityAt: at,
-        messageCount: input.position + 1,
-        inputTokens: p.inputTokens + reply.usage.inputTokens,
-        outputTokens: p.outputTokens + reply.usage.outputTokens,
-        costUsd: Math.round((p.costUsd + (reply.costUsd ?? 0)) * 1e6) / 1e6,
-      };
-      const exchange =
-        autosaveOf(input.autosave) === 'off'
-          ? []
-          : deps.memory.prepareBatch([
-              {
-                namespace: `sessions/${input.sessionId}/`,
-                key: `exchange-${String(input.userNo).padStart(6, '0')}`,
-                value: { user: input.text.slice(0, 4000), assistant: reply.text.slice(0, 4000) },
-                tags: [EXCHANGE_TAG],
-                provenance: {
-                  sessionId: input.sessionId,
-                  workflowId: Context.current().info.workflowExecution?.workflowId,
-                },
-              },
-            ]);
-      // Every write of the turn in one transaction (one commit): the model call's usage, both
-      // messages and the sessions row, and the auto-saved exchange. They are there together or not
-      // at all, so a retry either finds the answer (and rewrites nothing new) or starts afresh.
-      const saved = await inTransaction(pool, async (c) => {
-        if (usageRow) await c.query(usageRow.text, usageRow.values);
-        await c.query(TURN_WRITE, [
-          input.sessionId,
-          input.userNo,
-          input.position,
-          input.text,
-          input.replyNo,
-          reply.text,
-          reply.provider,
-          reply.model,
-          reply.usage.inputTokens,
-          reply.usage.outputTokens,
-          reply.costUsd ?? null,
-          JSON.stringify(context.used),
-          ...projectionParams(row),
+    sessionTurn: (input: TurnInput): Promise<TurnOutcome> =>
+      heartbeating(async () => {
+        const [rows, context] = await Promise.all([
+          input.history.length
+            ? pool
+                .query<{ role: string; content: string }>(HISTORY, [
+                  input.sessionId,
+                  input.history,
+                  input.historyTokens * 4,
+                ])
+                .then((r) => r.rows)
+            : [],
+          memoryContext(deps, input.namespaces, input.text, input.contextTokens),
         ]);
-        return exchange.length ? deps.memory.saveManyIn(c, exchange) : undefined;
-      });
-      await saved?.afterCommit();
-      return {
-        reply: reply.text,
-        userPreview: previewOf(input.text),
-        replyPreview: previewOf(reply.text),
-        at,
-        provider: reply.provider,
-        model: reply.model,
-        inputTokens: reply.usage.inputTokens,
-        outputTokens: reply.usage.outputTokens,
-        costUsd: reply.costUsd,
-      };
-    },
+        const messages: ChatMessage[] = [
+          ...rows.map((r) => ({ role: r.role as ChatMessage['role'], content: r.content })),
+          { role: 'user', content: input.text },
+        ];
+        const system = [input.system, context.text].filter(Boolean).join('\n\n') || undefined;
+        let usageRow: UsageStatement | undefined;
+        const result = await ai.callModel(
+          {
+            task: 'chat',
+            messages,
+            system,
+            route: input.route,
+            maxTokens: input.maxTokens,
+            temperature: input.temperature,
+            stream: input.stream,
+            sessionId: input.sessionId,
+          },
+          { deferUsage: (statement) => (usageRow = statement) },
+        );
+        if (result.outcome !== 'ok') throw ApplicationFailure.nonRetryable(result.reason, 'AiNotConfigured');
+        const reply = result as ModelResponse;
+        const at = new Date().toISOString();
+        const p = input.projection;
+        const row: SessionProjection = {
+          ...p,
+          lastActivityAt: at,
+          messageCount: input.position + 1,
+          inputTokens: p.inputTokens + reply.usage.inputTokens,
+          outputTokens: p.outputTokens + reply.usage.outputTokens,
+          costUsd: Math.round((p.costUsd + (reply.costUsd ?? 0)) * 1e6) / 1e6,
+        };
+        const exchange =
+          autosaveOf(input.autosave) === 'off'
+            ? []
+            : deps.memory.prepareBatch([
+                {
+                  namespace: `sessions/${input.sessionId}/`,
+                  key: `exchange-${String(input.userNo).padStart(6, '0')}`,
+                  value: { user: input.text.slice(0, 4000), assistant: reply.text.slice(0, 4000) },
+                  tags: [EXCHANGE_TAG],
+                  provenance: {
+                    sessionId: input.sessionId,
+                    workflowId: Context.current().info.workflowExecution?.workflowId,
+                  },
+                },
+              ]);
+        // Every write of the turn in one transaction (one commit): the model call's usage, both
+        // messages and the sessions row, and the auto-saved exchange. They are there together or not
+        // at all, so a retry either finds the answer (and rewrites nothing new) or starts afresh.
+        const saved = await inTransaction(pool, async (c) => {
+          if (usageRow) await c.query(usageRow.text, usageRow.values);
+          await c.query(TURN_WRITE, [
+            input.sessionId,
+            input.userNo,
+            input.position,
+            input.text,
+            input.replyNo,
+            reply.text,
+            reply.provider,
+            reply.model,
+            reply.usage.inputTokens,
+            reply.usage.outputTokens,
+            reply.costUsd ?? null,
+            JSON.stringify(context.used),
+            ...projectionParams(row),
+          ]);
+          return exchange.length ? deps.memory.saveManyIn(c, exchange) : undefined;
+        });
+        await saved?.afterCommit();
+        return {
+          reply: reply.text,
+          userPreview: previewOf(input.text),
+          replyPreview: previewOf(reply.text),
+          at,
+          provider: reply.provider,
+          model: reply.model,
+          inputTokens: reply.usage.inputTokens,
+          outputTokens: reply.usage.outputTokens,
+          costUsd: reply.costUsd,
+        };
+      }),
 
     /**
      * Keeps the sessions table (for listing and filtering) in step with the workflow, and saves the

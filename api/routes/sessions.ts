@@ -310,7 +310,24 @@ async function updateSession<Ret, Arg>(
   arg: Arg,
   status = 200,
 ): Promise<void> {
-  res.status(status).json(await toRunningSession(ctx, req, (h) => h.executeUpdate(update, { args: [arg] })));
+  const key = idempotencyKey(req);
+  // The key is the update's id: Temporal runs an update id once per run and answers a repeat
+  // with the first one's outcome, so a client that lost the answer (a 503, a cut connection) can
+  // send the request again without a second message or run.
+  const updateId = key === undefined ? undefined : `${update.name}:${key}`;
+  res.status(status).json(await toRunningSession(ctx, req, (h) => h.executeUpdate(update, { args: [arg], updateId })));
+}
+
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
+
+/** The request's `Idempotency-Key` header, when it has one; a 400 when it is not 1-200 visible ASCII characters. */
+function idempotencyKey(req: Request): string | undefined {
+  const key = req.header('idempotency-key');
+  if (key === undefined) return undefined;
+  if (!IDEMPOTENCY_KEY.test(key)) {
+    throw badRequest('Idempotency-Key: give 1 to 200 visible ASCII characters (no spaces), e.g. a UUID');
+  }
+  return key;
 }
 
 /** The session's workflow handle (for queries); 404 when there is none. */

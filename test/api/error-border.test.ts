@@ -11,7 +11,7 @@ import {
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
 } from '@temporalio/client';
-import { RetryState } from '@temporalio/common';
+import { NamespaceNotFoundError, RetryState } from '@temporalio/common';
 import request from 'supertest';
 import { createApp } from '../../api/app';
 import { borderProblem } from '../../api/error-border';
@@ -96,7 +96,7 @@ describe('the mapper', () => {
     expect(borderProblem(updateFailed(undefined as unknown as Error))).toMatchObject({ status: 422 });
   });
 
-  test("Temporal's gRPC UNAVAILABLE and DEADLINE_EXCEEDED are 503s naming Temporal, with a retry delay", () => {
+  test("Temporal's gRPC UNAVAILABLE, DEADLINE_EXCEEDED, FAILED_PRECONDITION and RESOURCE_EXHAUSTED are 503s naming Temporal, with a retry delay", () => {
     const down = borderProblem(
       new ServiceError('Failed to describe workflow', { cause: grpcError(14, 'UNAVAILABLE') }),
     );
@@ -107,6 +107,19 @@ describe('the mapper', () => {
     );
     expect(slow).toMatchObject({ status: 503, extra: { dependency: 'temporal' } });
     expect(slow?.detail).toMatch(/may or may not have taken effect/);
+    // The server refusing for now (an update while the workflow's task is failing, too much in flight).
+    for (const [code, name] of [
+      [9, 'FAILED_PRECONDITION: Unable to perform workflow execution update due to Workflow Task in failed state.'],
+      [8, 'RESOURCE_EXHAUSTED: limit on number of concurrent in-flight updates has been reached'],
+    ] as const) {
+      const busy = borderProblem(new ServiceError('Workflow Update failed', { cause: grpcError(code, name) }));
+      expect(busy).toMatchObject({ status: 503, extra: { dependency: 'temporal', retryAfterSeconds: 5 } });
+      expect(busy?.detail).toMatch(/^Temporal cannot take the request right now.*Retry in a few seconds/);
+    }
+    // A Temporal Server with its database down does not find the namespace for a while.
+    const namespace = borderProblem(new NamespaceNotFoundError('default'));
+    expect(namespace).toMatchObject({ status: 503, extra: { dependency: 'temporal', retryAfterSeconds: 5 } });
+    expect(namespace?.detail).toMatch(/store is down.*TEMPORAL_NAMESPACE/);
     // Other gRPC statuses are not an outage.
     expect(borderProblem(new ServiceError('x', { cause: grpcError(3, 'INVALID_ARGUMENT') }))).toBeUndefined();
   });

@@ -263,3 +263,32 @@ test('the list finds sessions by a part of their title, case-insensitively; % an
   expect(ids(await list('NOTES_'))).toEqual([b]);
   expect((await list('nothing like it')).body).toMatchObject({ total: 0, sessions: [] });
 });
+
+test('a message sent again with the same Idempotency-Key is answered with the first reply, not sent twice', async () => {
+  const id = await create({ title: 'Idempotent', owner: 'bob' });
+  const send = (text: string, key?: string) => {
+    const r = request(http()).post(`${api}/sessions/${id}/messages`).send({ text });
+    return key === undefined ? r : r.set('Idempotency-Key', key);
+  };
+  const first = await send('once', 'k-1').expect(200);
+  expect(first.body).toMatchObject({ reply: 'Sure.', userMessageNo: 1, replyMessageNo: 2 });
+  // The client lost the answer and sends again: the same answer, no second turn.
+  const again = await send('once', 'k-1').expect(200);
+  expect(again.body).toEqual(first.body);
+  // The same key on another kind of update is its own request.
+  await request(http()).post(`${api}/sessions/${id}/checkpoints`).set('Idempotency-Key', 'k-1').send({}).expect(201);
+  expect((await send('twice', 'k-2').expect(200)).body).toMatchObject({ userMessageNo: 3 });
+  const messages = await request(http()).get(`${api}/sessions/${id}/messages`).expect(200);
+  expect(messages.body.messages.map((m: { content: string }) => m.content)).toEqual([
+    'once',
+    'Sure.',
+    'twice',
+    'Sure.',
+  ]);
+
+  for (const bad of ['', 'has space', 'x'.repeat(201), 'é']) {
+    const res = await send('never', bad).expect(400);
+    expect(res.body.detail).toMatch(/^Idempotency-Key: give 1 to 200 visible ASCII characters/);
+  }
+  expect((await request(http()).get(`${api}/sessions/${id}`).expect(200)).body.messageCount).toBe(4);
+});

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import pg from 'pg';
+import { unavailableProblem } from '../../api/error-border';
 import { readiness } from '../../api/health';
 import { LiveHub } from '../../api/live/hub';
 import { findProjectRoot } from '../../lib/config';
@@ -134,4 +135,24 @@ test('a backlog is in id order across a change in digit count (9, 10, 11 — not
   const first = (BigInt(ids[0]) - 1n).toString();
   expect((await hub.backlog(['workflow:order'], first)).map((e) => e.id)).toEqual(ids);
   expect((await hub.backlog(['workflow:order'], first, 3)).map((e) => e.id)).toEqual(ids.slice(0, 3));
+});
+
+test('a connection a request holds, ended by the server between its queries, neither crashes the process nor reads as a 500', async () => {
+  const pool = createPool(server.url, 2);
+  cleanups.push(() => pool.end());
+  const held = await pool.connect();
+  const pid = (await held.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0].pid;
+  // What a fast shutdown does to every backend: the held connection ends while it runs no query.
+  const admin = new pg.Client({ connectionString: server.url });
+  await admin.connect();
+  await admin.query('SELECT pg_terminate_backend($1)', [pid]);
+  await admin.end();
+  const fault = await held.query('SELECT 1').then(
+    () => undefined,
+    (err: unknown) => err,
+  );
+  expect(fault).toBeInstanceOf(Error);
+  expect(unavailableProblem(fault)).toMatchObject({ status: 503 });
+  held.release(true);
+  expect((await pool.query<{ one: number }>('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
 });

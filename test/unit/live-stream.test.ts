@@ -1,5 +1,5 @@
 // LiveStream against a fake hub whose backlog and live delivery interleave on purpose: every event
-// reaches the client once, in id order per channel, however late its NOTIFY arrives.
+// reaches the client once, however late its NOTIFY arrives.
 import { matches } from '../../api/live/channels';
 import type { LiveHub } from '../../api/live/hub';
 import { LiveStream } from '../../api/live/stream';
@@ -139,4 +139,16 @@ test('two subscribes sent back to back: one hub subscription, nothing lost or do
   ]);
   stream.close();
   expect(hub.subscribers.size).toBe(0);
+});
+
+test('an event heard after a higher id of its channel is still sent: ids are taken at insert, heard at commit', async () => {
+  const hub = new FakeHub();
+  const { stream, ids } = streamOn(hub);
+  await stream.add(['session:a']);
+  // A turn's transaction took id 11 for session.updated; its last streamed text (12) committed first.
+  hub.deliver(ev(10, 'session:a'));
+  hub.deliver(ev(12, 'session:a'));
+  hub.deliver(ev(11, 'session:a'));
+  hub.deliver(ev(12, 'session:a')); // and a duplicate is still dropped
+  expect(ids()).toEqual([10, 12, 11]);
 });

@@ -55,15 +55,17 @@ import {
   type SessionInput,
 } from '../contract/session';
 
-// The turn heartbeats every second while the model works (and the worker sends at most one a
+// The turn heartbeats every second from start to end (and the worker sends at most one a
 // second: maxHeartbeatThrottleInterval), so a dead worker is noticed within 3 s and the turn
 // retried on another (bench/turn-resume); a healthy call keeps 2 s of slack however long it runs.
 const turn = proxyActivities<Activities>({
   startToCloseTimeout: '10 minutes',
   heartbeatTimeout: '3 seconds',
   // A turn whose worker died is tried again at once; a provider's errors still back off (and its
-  // Retry-After wins).
-  retry: { ...AI_RETRY, initialInterval: '250 milliseconds' },
+  // Retry-After wins). Ten attempts, at most 10 s apart (about 45 s of waiting in all): a turn
+  // rides out a flaky provider together with a PostgreSQL restart or a lost worker, where six
+  // attempts ran out (test/integration/team-load). A retry policy is not part of replay.
+  retry: { ...AI_RETRY, initialInterval: '250 milliseconds', maximumInterval: '10 seconds', maximumAttempts: 10 },
 });
 // Checkpoints, rollback and fork: bounded, so a store that keeps failing ends the request (after
 // about five minutes) instead of holding the session's turn queue forever. A caller's mistake is
