@@ -154,7 +154,7 @@ test('the charts, their tables and CSV show what the runs did; the range changes
   page.on('console', (m) => m.type() === 'error' && problems.push(m.text()));
 
   await page.goto(`${open.url}/`);
-  await page.getByRole('link', { name: 'Analytics' }).click();
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Analytics' }).click();
   await page.getByRole('heading', { name: 'Analytics', level: 1 }).waitFor();
   await page.getByRole('button', { name: 'Last hour' }).click();
   expect(new URL(page.url()).searchParams.get('range')).toBe('1h');

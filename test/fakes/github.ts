@@ -620,6 +620,8 @@ export async function startFakeGithub(opts: { token?: string | RegExp } = {}): P
     const out: Buffer[] = [];
     child.stdout.on('data', (b: Buffer) => out.push(b));
     child.stderr.on('data', () => undefined);
+    // git http-backend may answer and exit before reading all of the body (EPIPE): its answer counts.
+    child.stdin.on('error', () => undefined);
     child.stdin.end(rawBody);
     await new Promise((resolve) => child.on('close', resolve));
     const all = Buffer.concat(out);
