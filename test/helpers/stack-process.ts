@@ -2,8 +2,10 @@
 // for, stopped by a signal. Shared by the stack tests.
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 import { findProjectRoot } from '../../lib/config';
+import { freePort } from '../../stack/temporal-server';
 import { harness } from './stack';
 
 const root = findProjectRoot();
@@ -73,5 +75,17 @@ export function alive(pid: number): boolean {
     return !fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.startsWith('Z');
   } catch {
     return false;
+  }
+}
+
+/** Two free ports in a row (the second API copy listens on PORT + 1). */
+export async function portPair(): Promise<number> {
+  for (;;) {
+    const p = await freePort();
+    const taken = await new Promise<boolean>((resolve) => {
+      const s = http.createServer().once('error', () => resolve(true));
+      s.listen(p + 1, '127.0.0.1', () => s.close(() => resolve(false)));
+    });
+    if (!taken) return p;
   }
 }

@@ -4,9 +4,9 @@
 // starts it, in a process group of its own so one kill stops all of it. Needs nothing from Jest.
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import http from 'node:http';
 import path from 'node:path';
 import { freePort } from '../../stack/temporal-server';
+import { portPair } from './stack-process';
 
 const root = path.join(__dirname, '..', '..');
 
@@ -29,18 +29,6 @@ export interface TeamStack {
   stop(graceMs?: number): Promise<number | null>;
   /** SIGKILL to the whole group. */
   kill(): void;
-}
-
-/** Two free ports in a row (the second API copy listens on PORT + 1). */
-async function portPair(): Promise<number> {
-  for (;;) {
-    const p = await freePort();
-    const taken = await new Promise<boolean>((resolve) => {
-      const s = http.createServer().once('error', () => resolve(true));
-      s.listen(p + 1, '127.0.0.1', () => s.close(() => resolve(false)));
-    });
-    if (!taken) return p;
-  }
 }
 
 export async function startTeamStack(opts: {

@@ -14,10 +14,9 @@ import path from 'node:path';
 import { temporal } from '@temporalio/proto';
 import { NativeConnection } from '@temporalio/worker';
 import { ENTRY, startCopy, type Copy } from '../../stack/copies';
-import { freePort } from '../../stack/temporal-server';
 import { startWorker, type WorkerHandle } from '../../workers/worker';
 import { freshDatabase, harness, startTestApp, type TestApp } from '../helpers/stack';
-import { alive, baseEnv, dataDirectory, startStack, stopAll, waitFor } from '../helpers/stack-process';
+import { alive, baseEnv, dataDirectory, portPair, startStack, stopAll, waitFor } from '../helpers/stack-process';
 
 jest.setTimeout(240_000);
 afterAll(stopAll);
@@ -28,18 +27,6 @@ interface Ready {
   status: string;
   api: { identity: string };
   workers: { identity: string; buildId?: string; polls: string[]; lastSeen?: string }[];
-}
-
-/** Two free ports in a row (the second API copy listens on PORT + 1). */
-async function portPair(): Promise<number> {
-  for (;;) {
-    const p = await freePort();
-    const taken = await new Promise<boolean>((resolve) => {
-      const s = http.createServer().once('error', () => resolve(true));
-      s.listen(p + 1, '127.0.0.1', () => s.close(() => resolve(false)));
-    });
-    if (!taken) return p;
-  }
 }
 
 test('npm start --workers 3 --apis 2: two API copies, three workers sharing the work, one build', async () => {
