@@ -7,6 +7,18 @@ import { parseDuration } from '../workflows/contract/duration';
 
 export const MEMORY_MAINTENANCE_SCHEDULE_ID = 'claude-flow-memory-maintenance';
 
+/**
+ * The schedule of the deployment on `taskQueue`: `claude-flow-memory-maintenance` on the default
+ * queue, `claude-flow-memory-maintenance-<queue>` on any other. Deployments that share a namespace
+ * but not a task queue (and so not a database) each keep their own schedule; with one id for all,
+ * the last to start would point every deployment's maintenance at its own workers.
+ */
+export function memoryMaintenanceScheduleId(taskQueue: string): string {
+  return taskQueue === 'claude-flow'
+    ? MEMORY_MAINTENANCE_SCHEDULE_ID
+    : `${MEMORY_MAINTENANCE_SCHEDULE_ID}-${taskQueue}`;
+}
+
 /** The interval in milliseconds: `30m`, `1h`, `1d`, `90 minutes` … (the contract's duration grammar). */
 export function intervalMs(interval: string): number {
   const ms = parseDuration(interval);
@@ -15,13 +27,14 @@ export function intervalMs(interval: string): number {
 }
 
 /**
- * Creates or updates schedule `claude-flow-memory-maintenance`: `memoryMaintenance` every
+ * Creates or updates the deployment's schedule (memoryMaintenanceScheduleId): `memoryMaintenance` every
  * `config.memory.maintenanceInterval` on the configured task queue, never two runs at once (an
  * overdue run is skipped). With the interval `off`, deletes the schedule. Returns the schedule id,
  * or undefined when off.
  */
 export async function ensureMemoryMaintenanceSchedule(client: Client, config: Config): Promise<string | undefined> {
-  const handle = client.schedule.getHandle(MEMORY_MAINTENANCE_SCHEDULE_ID);
+  const scheduleId = memoryMaintenanceScheduleId(config.temporal.taskQueue);
+  const handle = client.schedule.getHandle(scheduleId);
   if (config.memory.maintenanceInterval === 'off') {
     await handle.delete().catch((err: unknown) => {
       if (!(err instanceof ScheduleNotFoundError)) throw err;
@@ -32,7 +45,7 @@ export async function ensureMemoryMaintenanceSchedule(client: Client, config: Co
   const action = {
     type: 'startWorkflow' as const,
     workflowType: 'memoryMaintenance',
-    workflowId: MEMORY_MAINTENANCE_SCHEDULE_ID,
+    workflowId: scheduleId,
     taskQueue: config.temporal.taskQueue,
     args: [],
     workflowExecutionTimeout: every,
@@ -40,10 +53,10 @@ export async function ensureMemoryMaintenanceSchedule(client: Client, config: Co
   const spec = { intervals: [{ every }] };
   const policies = { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: every };
   try {
-    await client.schedule.create({ scheduleId: MEMORY_MAINTENANCE_SCHEDULE_ID, spec, action, policies });
+    await client.schedule.create({ scheduleId, spec, action, policies });
   } catch (err) {
     if (!(err instanceof ScheduleAlreadyRunning)) throw err;
     await handle.update((prev) => ({ ...prev, spec, action, policies }));
   }
-  return MEMORY_MAINTENANCE_SCHEDULE_ID;
+  return scheduleId;
 }

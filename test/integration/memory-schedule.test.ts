@@ -1,6 +1,6 @@
 // The memory maintenance schedule on the real dev server: created with the configured interval and
 // task queue, updated in place when called again, triggerable, and deleted when turned off.
-import { MEMORY_MAINTENANCE_SCHEDULE_ID, ensureMemoryMaintenanceSchedule } from '../../lib/memory-schedule';
+import { ensureMemoryMaintenanceSchedule, memoryMaintenanceScheduleId } from '../../lib/memory-schedule';
 import { MemoryStore } from '../../lib/memory';
 import type { MaintenanceReport } from '../../workflows/memory-maintenance';
 import { startTestApp, type TestApp } from '../helpers/stack';
@@ -10,21 +10,24 @@ import { startTestApp, type TestApp } from '../helpers/stack';
 jest.setTimeout(150_000);
 
 let app: TestApp;
+// The test's own task queue names its own schedule: the stack suites' apps, starting on the same
+// dev server meanwhile, ensure theirs.
+const scheduleId = () => memoryMaintenanceScheduleId(app.config.temporal.taskQueue);
 
 beforeAll(async () => {
   app = await startTestApp({ env: { CLAUDE_FLOW_MEMORY_MAINTENANCE_INTERVAL: '2h' } });
 });
 afterAll(async () => {
   await app?.client.schedule
-    .getHandle(MEMORY_MAINTENANCE_SCHEDULE_ID)
+    .getHandle(scheduleId())
     .delete()
     .catch(() => undefined);
   await app?.close();
 });
 
 test('the schedule is created, updated in place, triggerable, and deleted when off', async () => {
-  const handle = app.client.schedule.getHandle(MEMORY_MAINTENANCE_SCHEDULE_ID);
-  expect(await ensureMemoryMaintenanceSchedule(app.client, app.config)).toBe(MEMORY_MAINTENANCE_SCHEDULE_ID);
+  const handle = app.client.schedule.getHandle(scheduleId());
+  expect(await ensureMemoryMaintenanceSchedule(app.client, app.config)).toBe(scheduleId());
   let d = await handle.describe();
   expect(d.spec.intervals?.[0]?.every).toBe(2 * 3600_000);
   expect(d.action).toMatchObject({ workflowType: 'memoryMaintenance', taskQueue: app.config.temporal.taskQueue });
@@ -44,7 +47,7 @@ test('the schedule is created, updated in place, triggerable, and deleted when o
     workflowId = d.info.recentActions[0]?.action.workflow.workflowId ?? d.info.runningActions[0]?.workflow.workflowId;
     if (!workflowId) await new Promise((r) => setTimeout(r, 100));
   }
-  expect(workflowId).toMatch(new RegExp(`^${MEMORY_MAINTENANCE_SCHEDULE_ID}`));
+  expect(workflowId?.startsWith(scheduleId())).toBe(true);
   const report = (await app.client.workflow.getHandle(workflowId as string).result()) as MaintenanceReport;
   expect(report.expired).toBe(1);
   expect(report.backup).toEqual({ skipped: expect.stringContaining('CLAUDE_FLOW_MEMORY_BACKUP_DIR') });
