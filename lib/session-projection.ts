@@ -37,6 +37,13 @@ export async function rebuildSessionProjection(
         inputTokens: s.totals.inputTokens,
         outputTokens: s.totals.outputTokens,
         costUsd: s.totals.costUsd,
+        // The repair writes past the revision guard (a plain upsert), so it always lands, and it
+        // writes the revision of the workflow's last snapshot: every later snapshot has a greater
+        // one and wins; a late write of an older snapshot is refused; a write of that same snapshot
+        // still in flight (a turn) lands, and is the newer state. Not the row's own revision: after
+        // a reset it can be ahead of the workflow, and the repair is what puts the row back. A write
+        // committing between the query and this upsert is undone until the session's next change.
+        revision: BigInt(s.revision ?? 0),
       };
       await prisma.session.upsert({ where: { id: s.sessionId }, create: { id: s.sessionId, ...data }, update: data });
       result.sessions++;

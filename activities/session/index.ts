@@ -2,6 +2,7 @@
 // prompt from the conversation and memory, call the model, store the reply), the sessions
 // projection, and checkpoints (conversation, memory, git) with rollback and fork.
 import { ApplicationFailure, Context } from '@temporalio/activity';
+import type pg from 'pg';
 import type { AiActivities } from '../ai';
 import type { UsageStatement } from '../ai/usage';
 import { notifySql } from '../../lib/live';
@@ -72,23 +73,37 @@ export interface SessionProjection {
   inputTokens: number;
   outputTokens: number;
   costUsd: number;
+  /**
+   * The revision of the workflow state the snapshot was taken from (SessionState.nextRevision).
+   * Absent in an activity scheduled by a workflow worker from before revisions.
+   */
+  revision?: number;
 }
 
 // The sessions row, written with plain SQL (it is on every turn's path): the projection upsert
 // starting at parameter $<offset>, as the CTE `projected`, and its `session.updated` live event on
 // `session:<id>` (the session's viewers) and `sessions` (the lists), in the same statement: the
 // event is heard at commit, when what it announces is there to read.
+//
+// A write whose snapshot is older than the row's (a smaller revision) changes nothing and announces
+// nothing (`projected` is empty, so is `events`): turns run beside the main loop's writes, and an
+// attempt that timed out (PostgreSQL restarting, load) can still commit after a newer write. The
+// same revision again (a retried attempt) writes. A snapshot without a revision (scheduled before
+// revisions) writes as every write did before and leaves the row's revision as it is.
 const projectionSql = (o: number) => {
   const $ = (i: number) => `$${o + i}`;
+  const revision = `${$(14)}::bigint`;
   return `projected AS (
     INSERT INTO session AS s (id, title, owner, project, parent_id, status, status_reason, created_at,
-      last_activity_at, ended_at, message_count, input_tokens, output_tokens, cost_usd)
-    VALUES (${[...Array(14).keys()].map($).join(', ')})
+      last_activity_at, ended_at, message_count, input_tokens, output_tokens, cost_usd, revision)
+    VALUES (${[...Array(14).keys()].map($).join(', ')}, COALESCE(${revision}, 0))
     ON CONFLICT (id) DO UPDATE SET title = EXCLUDED.title, owner = EXCLUDED.owner, project = EXCLUDED.project,
       parent_id = EXCLUDED.parent_id, status = EXCLUDED.status, status_reason = EXCLUDED.status_reason,
       created_at = EXCLUDED.created_at, last_activity_at = EXCLUDED.last_activity_at, ended_at = EXCLUDED.ended_at,
       message_count = EXCLUDED.message_count, input_tokens = EXCLUDED.input_tokens,
-      output_tokens = EXCLUDED.output_tokens, cost_usd = EXCLUDED.cost_usd
+      output_tokens = EXCLUDED.output_tokens, cost_usd = EXCLUDED.cost_usd,
+      revision = COALESCE(${revision}, s.revision)
+    WHERE ${revision} IS NULL OR s.revision <= ${revision}
     RETURNING *
   ), events AS (
     INSERT INTO live_event (channel, type, data)
@@ -118,9 +133,16 @@ const projectionParams = (p: SessionProjection) => [
   p.inputTokens,
   p.outputTokens,
   p.costUsd,
+  p.revision ?? null,
 ];
 
 const SAVE_PROJECTION = `WITH ${projectionSql(1)} SELECT notified FROM notified`;
+
+/** Writes the sessions row from a snapshot; returns how many live events were published (0: the row was newer). */
+export async function writeProjection(db: Pick<pg.ClientBase, 'query'>, p: SessionProjection): Promise<number> {
+  const r = await db.query<{ notified: string }>(SAVE_PROJECTION, projectionParams(p));
+  return Number(r.rows[0]?.notified ?? 0);
+}
 
 // The most recent messages whose bodies fit the budget (4 characters a token), oldest first.
 const HISTORY = `
@@ -133,7 +155,8 @@ const HISTORY = `
 
 // Both messages of a turn (the reply with its usage, cost and the memory entries its prompt was
 // given) and the sessions row, in one statement (atomic on its own). A retried turn finds the
-// messages there (DO NOTHING) and writes the same row again.
+// messages there (DO NOTHING) and writes the same row again (same revision). The messages are
+// inserted even when the row refuses the turn's older snapshot (`m` runs whether read or not).
 const TURN_WRITE = `
   WITH m AS (
     INSERT INTO session_message (session_id, no, position, role, content, provider, model, input_tokens, output_tokens,
@@ -143,6 +166,44 @@ const TURN_WRITE = `
     ON CONFLICT (session_id, no) DO NOTHING
   ), ${projectionSql(13)}
   SELECT notified FROM notified`;
+
+/** What one turn stores: its two messages, and the sessions row with the turn's totals. */
+export interface TurnWrite {
+  sessionId: string;
+  userNo: number;
+  replyNo: number;
+  position: number;
+  text: string;
+  reply: Pick<ModelResponse, 'text' | 'provider' | 'model' | 'costUsd'> & {
+    usage: Pick<ModelResponse['usage'], 'inputTokens' | 'outputTokens'>;
+  };
+  /** The memory entries the prompt was given. */
+  context: unknown;
+  row: SessionProjection;
+}
+
+/**
+ * Stores a turn (TURN_WRITE): the messages always (once), the row only if its snapshot is not older
+ * than the row's. Returns how many live events were published (0: the row was newer).
+ */
+export async function writeTurn(db: Pick<pg.ClientBase, 'query'>, w: TurnWrite): Promise<number> {
+  const r = await db.query<{ notified: string }>(TURN_WRITE, [
+    w.sessionId,
+    w.userNo,
+    w.position,
+    w.text,
+    w.replyNo,
+    w.reply.text,
+    w.reply.provider,
+    w.reply.model,
+    w.reply.usage.inputTokens,
+    w.reply.usage.outputTokens,
+    w.reply.costUsd ?? null,
+    JSON.stringify(w.context),
+    ...projectionParams(w.row),
+  ]);
+  return Number(r.rows[0]?.notified ?? 0);
+}
 
 /** How often a turn says it is alive: its heartbeat timeout (workflows/session) is 3 s. */
 const TURN_HEARTBEAT_MS = 1_000;
@@ -239,21 +300,16 @@ export function createSessionActivities(deps: ActivityDeps, ai: AiActivities) {
         // at all, so a retry either finds the answer (and rewrites nothing new) or starts afresh.
         const saved = await inTransaction(pool, async (c) => {
           if (usageRow) await c.query(usageRow.text, usageRow.values);
-          await c.query(TURN_WRITE, [
-            input.sessionId,
-            input.userNo,
-            input.position,
-            input.text,
-            input.replyNo,
-            reply.text,
-            reply.provider,
-            reply.model,
-            reply.usage.inputTokens,
-            reply.usage.outputTokens,
-            reply.costUsd ?? null,
-            JSON.stringify(context.used),
-            ...projectionParams(row),
-          ]);
+          await writeTurn(c, {
+            sessionId: input.sessionId,
+            userNo: input.userNo,
+            replyNo: input.replyNo,
+            position: input.position,
+            text: input.text,
+            reply,
+            context: context.used,
+            row,
+          });
           return exchange.length ? deps.memory.saveManyIn(c, exchange) : undefined;
         });
         await saved?.afterCommit();
@@ -278,7 +334,7 @@ export function createSessionActivities(deps: ActivityDeps, ai: AiActivities) {
     async saveSessionProjection(p: SessionProjection, extra?: { saves?: SessionSave[]; autosave?: AutosaveMode }) {
       const saves = autosaveOf(extra?.autosave) === 'all' ? (extra?.saves ?? []) : [];
       await Promise.all([
-        pool.query(SAVE_PROJECTION, projectionParams(p)),
+        writeProjection(pool, p),
         saves.length
           ? deps.memory.saveMany(
               saves.map((x) => ({

@@ -6,6 +6,7 @@ import request from 'supertest';
 import { createApp } from '../../api/app';
 import { startFakeAnthropic } from '../fakes/anthropic';
 import type { FakeServer } from '../fakes/http-fake';
+import { eventually } from '../helpers/sessions';
 import { startTestApp, type TestApp } from '../helpers/stack';
 
 jest.setTimeout(60_000);
@@ -196,6 +197,23 @@ test('the projection can be rebuilt from Temporal', async () => {
   expect(res.body.sessions).toBeGreaterThanOrEqual(1);
   const row = await app.prisma.session.findUnique({ where: { id } });
   expect(row).toMatchObject({ title: 'Projected', owner: 'dave', status: 'active' });
+  // A row ahead of every snapshot the workflow will take (its revision would refuse them all) is
+  // put back too, at the workflow's revision, and the session's next change lands on it.
+  await app.prisma.session.update({
+    where: { id },
+    data: { title: 'Stale', revision: BigInt(Number.MAX_SAFE_INTEGER) },
+  });
+  await request(http()).post(`${api}/sessions/rebuild-projection`).expect(200);
+  const state = await request(http()).get(`${api}/sessions/${id}`).expect(200);
+  const repaired = await app.prisma.session.findUnique({ where: { id } });
+  expect(repaired).toMatchObject({ title: 'Projected', status: 'active' });
+  expect(Number(repaired?.revision)).toBe(state.body.revision);
+  await request(http()).post(`${api}/sessions/${id}/pause`).send({}).expect(202);
+  const paused = await eventually(
+    () => app.prisma.session.findUnique({ where: { id } }),
+    (r) => r?.status === 'paused',
+  );
+  expect(paused).toMatchObject({ status: 'paused', title: 'Projected' });
 });
 
 test('approval timeouts past a year and NUL characters are refused, through the API and by the workflow', async () => {

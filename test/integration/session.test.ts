@@ -4,6 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
 import { LiveListener, type LiveEvent } from '../../lib/live';
 import { MemoryStore } from '../../lib/memory';
 import { session } from '../../workflows';
@@ -316,7 +317,12 @@ test('runWorkflow starts a child workflow and tracks it', async () => {
 test('a long session continues as new at the threshold and keeps everything', async () => {
   const { id, h } = await start({ settings: { continueAsNewAfter: 4 } });
   const firstRunId = (await h.describe()).runId;
-  for (let i = 1; i <= 5; i++) await send(h, `message ${i}`);
+  const revisions: { runs: number; revision: number | undefined }[] = [];
+  for (let i = 1; i <= 5; i++) {
+    await send(h, `message ${i}`);
+    const { runs, revision } = await h.query(stateQuery);
+    revisions.push({ runs, revision });
+  }
   const state = await h.query(stateQuery);
   expect(state.runs).toBeGreaterThanOrEqual(2);
   expect(state.messageCount).toBe(10);
@@ -325,6 +331,89 @@ test('a long session continues as new at the threshold and keeps everything', as
   expect((await first.describe()).status.name).toBe('CONTINUED_AS_NEW');
   const rows = await app.prisma.sessionMessage.count({ where: { sessionId: id, active: true } });
   expect(rows).toBe(10);
+  // The sessions row's revision grows with every snapshot, across the runs: the new run's writes
+  // are never taken for older ones.
+  expect(new Set(revisions.map((r) => r.runs)).size).toBeGreaterThanOrEqual(2);
+  const numbers = revisions.map((r) => r.revision as number);
+  expect(numbers.every((r, i) => Number.isSafeInteger(r) && (i === 0 || r > numbers[i - 1]))).toBe(true);
+  const row = await eventually(
+    () => app.prisma.session.findUnique({ where: { id } }),
+    (r) => r?.messageCount === 10,
+  );
+  expect(row).toMatchObject({ messageCount: 10 });
+  expect(Number(row?.revision)).toBeGreaterThanOrEqual(numbers[4]);
+});
+
+test('a row written while a turn runs (a newer snapshot without the turn) is written again after it', async () => {
+  const { id, h } = await start();
+  await eventually(
+    () => app.prisma.session.findUnique({ where: { id } }),
+    (r) => r !== null,
+  );
+  anthropic.respond = (body: unknown) => (JSON.stringify(body).includes('slow turn') ? { delayMs: 5000 } : undefined);
+  try {
+    const reply = send(h, 'slow turn');
+    await eventually(
+      async () => anthropic.requests.some((r) => JSON.stringify(r.body).includes('slow turn')),
+      (asked) => asked,
+    );
+    // The main loop writes the paused session while the turn waits for its answer.
+    await h.signal(pauseSignal, { reason: 'mid-turn' });
+    await reply;
+  } finally {
+    anthropic.respond = undefined;
+  }
+  // It did: a paused row without the turn was announced, and the turn's own (older) row was refused.
+  const announced = await app.pool.query<{ data: { status: string; messageCount: number } }>(
+    `SELECT data FROM live_event WHERE channel = $1 AND type = 'session.updated' ORDER BY id`,
+    [`session:${id}`],
+  );
+  expect(announced.rows.map((e) => e.data)).toContainEqual(
+    expect.objectContaining({ status: 'paused', messageCount: 0 }),
+  );
+  const row = await eventually(
+    () => app.prisma.session.findUnique({ where: { id } }),
+    (r) => r?.messageCount === 2,
+  );
+  expect(row).toMatchObject({ status: 'paused', messageCount: 2 });
+  expect(Number(row?.revision)).toBe((await h.query(stateQuery)).revision);
+});
+
+test('after an operator resets the workflow to an earlier point, its new writes still land', async () => {
+  const { id, h } = await start();
+  await send(h, 'before the reset point');
+  await send(h, 'discarded by the reset');
+  const written = await eventually(
+    () => app.prisma.session.findUnique({ where: { id } }),
+    (r) => r?.messageCount === 4,
+  );
+  // Back to the workflow task that completed the first message's update.
+  const { runId } = await h.describe();
+  const events = (await app.client.workflow.getHandle(h.workflowId, runId).fetchHistory()).events ?? [];
+  const firstDone = events.findIndex((e) => e.workflowExecutionUpdateCompletedEventAttributes);
+  const taskDone = events.slice(firstDone).find((e) => e.workflowTaskCompletedEventAttributes);
+  await app.client.workflowService.resetWorkflowExecution({
+    namespace: app.config.temporal.namespace,
+    workflowExecution: { workflowId: h.workflowId, runId },
+    workflowTaskFinishEventId: taskDone?.eventId,
+    reason: 'test: reset to after the first message',
+    requestId: `reset-${id}`,
+    resetReapplyType: temporal.api.enums.v1.ResetReapplyType.RESET_REAPPLY_TYPE_NONE,
+  });
+  const after = app.client.workflow.getHandle(h.workflowId);
+  await eventually(
+    () => after.describe(),
+    (d) => d.runId !== runId,
+  );
+  expect((await after.query(stateQuery)).messageCount).toBe(2);
+  // The reset's state is older than the row, yet what the workflow writes from now on is newer.
+  await after.signal(pauseSignal, { reason: 'after the reset' });
+  const row = await eventually(
+    () => app.prisma.session.findUnique({ where: { id } }),
+    (r) => r?.status === 'paused',
+  );
+  expect(row).toMatchObject({ status: 'paused', statusReason: 'after the reset', messageCount: 2 });
+  expect(Number(row?.revision)).toBeGreaterThan(Number(written?.revision));
 });
 
 test('a run still going when its session continues as new shows as finished once it ends', async () => {

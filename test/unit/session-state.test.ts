@@ -40,3 +40,24 @@ test('decided approvals: the state keeps the most recent ones', () => {
   expect(s.lastDecidedRequest('a0')).toBeUndefined();
   expect(s.lastDecidedRequest(`a${SESSION_LIMITS.decidedKept + 19}`)?.title).toBe('ok?');
 });
+
+test('the sessions row revision only grows: within a millisecond, as the clock moves, across continue-as-new', () => {
+  const s = state();
+  const t = Date.parse('2026-12-01T10:00:00.000Z');
+  const same = [s.projection(t).revision, s.projection(t).revision, s.projection(t).revision];
+  expect(same).toEqual([t * 1000, t * 1000 + 1, t * 1000 + 2]);
+  // The clock moved on: the sequence starts again from the new millisecond.
+  expect(s.projection(t + 1).revision).toBe((t + 1) * 1000);
+  expect(Number.isSafeInteger(s.projection(t + 1).revision)).toBe(true);
+  // The next run starts from the carried revision, even on a clock that has not moved.
+  const next = new SessionState(
+    { sessionId: 's1', title: 't', owner: 'o', carried: s.carry() },
+    '2026-12-01T10:00:00.000Z',
+  );
+  expect(next.projection(t).revision).toBe((t + 1) * 1000 + 2);
+  // State carried from before revisions starts at the clock.
+  const { revision: _r, ...old } = s.carry();
+  expect(new SessionState({ sessionId: 's1', title: 't', owner: 'o', carried: old }, '').projection(t).revision).toBe(
+    t * 1000,
+  );
+});

@@ -168,6 +168,12 @@ export interface CarriedState {
   children: ChildRef[];
   nextSeq: number;
   runs: number;
+  /**
+   * The revision of the last snapshot of the sessions row: workflow time in ms * 1000 plus a
+   * sequence within the millisecond, so it only grows, across continue-as-new and after a reset.
+   * Absent in state carried from before revisions.
+   */
+  revision?: number;
 }
 
 /** The `state` query. `decided` lists the most recent decisions: what was decided, by whom (a user, or "deadline"), when. */

@@ -220,9 +220,26 @@ export class SessionState {
     };
   }
 
-  /** The row the sessions table keeps for listing (the workflow stays the source of truth). */
-  projection() {
+  /**
+   * The next revision of the sessions row: the workflow's clock in ms * 1000, or one more than the
+   * last when the clock has not moved on (several snapshots in one workflow task). Carried across
+   * continue-as-new; after a reset, replay rebuilds the earlier revisions and the new tasks' clock
+   * is later than every write of the discarded branch, so the row is never frozen at a revision the
+   * workflow can no longer reach. Safe as an integer until the year 2255.
+   */
+  nextRevision(now: number = Date.now()): number {
+    const revision = Math.max((this.data.revision ?? 0) + 1, now * 1000);
+    this.data.revision = revision;
+    return revision;
+  }
+
+  /**
+   * The row the sessions table keeps for listing (the workflow stays the source of truth), as a
+   * snapshot with a revision of its own: a write of an older snapshot never replaces a newer one.
+   */
+  projection(now?: number) {
     return {
+      revision: this.nextRevision(now),
       sessionId: this.input.sessionId,
       title: this.input.title,
       owner: this.input.owner,

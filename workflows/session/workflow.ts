@@ -180,6 +180,7 @@ export async function session(input: SessionInput): Promise<{ status: string; re
       const result = await turns.run(async () => {
         requireOpen();
         const { userNo, replyNo, position } = s.reserveTurn();
+        const projection = s.projection();
         const r = await turn
           .sessionTurn({
             sessionId: input.sessionId,
@@ -196,7 +197,7 @@ export async function session(input: SessionInput): Promise<{ status: string; re
             namespaces: [...s.namespaces(), ...(input.settings?.sharedNamespaces ?? [])],
             contextTokens: input.settings?.contextTokens ?? 2000,
             historyTokens: input.settings?.historyTokens ?? 32_000,
-            projection: s.projection(),
+            projection,
             autosave,
           })
           .catch((err: unknown) => {
@@ -215,6 +216,10 @@ export async function session(input: SessionInput): Promise<{ status: string; re
         s.recordTurn(userNo, replyNo, position, r);
         // The turn activity already wrote the projection; only the clock moves here.
         s.data.lastActivityAt = r.at;
+        // Unless the main loop wrote the row while the turn ran (a signal, a run ending): that
+        // snapshot is newer than the turn's, so the row refuses the turn's, and lacks the turn until
+        // written again. Histories from before the row's revisions replay without the extra write.
+        if (s.data.revision !== projection.revision && patched('session-row-after-turn')) changed = true;
         return {
           reply: r.reply,
           userMessageNo: userNo,
