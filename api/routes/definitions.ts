@@ -225,23 +225,14 @@ export const routes: RouteSpec[] = [
           continue; // a symbolic link out of the directory: not a definition the API serves
         }
         if (!cur) continue;
-        const check = checkDefinition(
-          cur.text,
-          name,
-          validateOptions(
-            ctx.config,
-            WORKFLOW_TYPES.map((d) => d.type),
-          ),
-        );
-        const raw = check.raw;
-        const top = raw !== null && typeof raw === 'object' ? (raw as Record<string, unknown>) : {};
+        const summary = store.summary(name, cur.text);
         definitions.push({
           name,
           file: cur.file,
           hash: cur.hash,
-          ...(typeof top.description === 'string' ? { description: top.description } : {}),
-          steps: Array.isArray(top.steps) ? top.steps.length : 0,
-          problems: errorsOf(check.problems),
+          ...(summary.description !== undefined ? { description: summary.description } : {}),
+          steps: summary.steps,
+          problems: errorsOf(summary.problems),
           updatedAt: cur.updatedAt,
         });
       }

@@ -16,7 +16,13 @@ import { ProblemError, badRequest, conflict, contentTooLarge, notFound } from '.
 import { publish } from '../live';
 import { DEFINITIONS_SUBDIR, definitionsDir, sha256 } from './load';
 import { NAME_PATTERN } from './schema';
-import { checkDefinition, MAX_DEFINITION_BYTES, type DefinitionProblem, type ValidateOptions } from './validate';
+import {
+  MAX_DEFINITION_BYTES,
+  summarizeDefinition,
+  type DefinitionProblem,
+  type DefinitionSummary,
+  type ValidateOptions,
+} from './validate';
 
 /** The live channel of definition changes. */
 export const DEFINITIONS_CHANNEL = 'definitions';
@@ -153,7 +159,12 @@ export class DefinitionStore {
 
   /** The validation problems of `text` as a definition named `name` (the one checker, checkDefinition). */
   problems(name: string, text: string): DefinitionProblem[] {
-    return checkDefinition(text, name, this.deps.options()).problems;
+    return this.summary(name, text).problems;
+  }
+
+  /** Problems, description and step count of `text` as `name`, checked once per text (summarizeDefinition). */
+  summary(name: string, text: string): DefinitionSummary {
+    return summarizeDefinition(text, name, this.deps.options());
   }
 
   /**

@@ -1,6 +1,7 @@
 // Parses and validates one custom workflow file. Every problem is reported as
 // `file.yaml:LINE:COL field.path: what to fix`, with the position of the YAML node at fault (kept by
 // the `yaml` parser), and all problems are reported at once.
+import { createHash } from 'node:crypto';
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import type { z } from 'zod';
 import {
@@ -617,4 +618,44 @@ export function parseDefinition(
   const texts = errors.slice(0, 50).map((e) => `${file}:${e.line}:${e.col} ${e.path}: ${e.message}`);
   if (errors.length > 50) texts.push(`${file}: ${errors.length - 50} more problems`);
   throw new DefinitionError(texts);
+}
+
+/** What the definitions list and reads tell of a definition: its problems, description, step count. */
+export interface DefinitionSummary {
+  problems: DefinitionProblem[];
+  description?: string;
+  steps: number;
+}
+
+const SUMMARIES_KEPT = 256;
+const summaries = new Map<string, DefinitionSummary>();
+
+/**
+ * checkDefinition's problems, description and top-level step count, remembered for the most recent
+ * texts (by a hash of the text, the name and the options): the definitions list and a definition's
+ * read check each file once per change instead of on every request (a 200-step file takes the
+ * YAML parser ~100 ms). The result is shared: read it, never change it.
+ */
+export function summarizeDefinition(text: string, name: string, options: ValidateOptions): DefinitionSummary {
+  const key = createHash('sha256')
+    .update(JSON.stringify([name, options]))
+    .update('\0')
+    .update(text)
+    .digest('base64');
+  const hit = summaries.get(key);
+  if (hit) {
+    summaries.delete(key);
+    summaries.set(key, hit);
+    return hit;
+  }
+  const check = checkDefinition(text, name, options);
+  const top = check.raw !== null && typeof check.raw === 'object' ? (check.raw as Record<string, unknown>) : {};
+  const summary: DefinitionSummary = {
+    problems: check.problems,
+    ...(typeof top.description === 'string' ? { description: top.description } : {}),
+    steps: Array.isArray(top.steps) ? top.steps.length : 0,
+  };
+  summaries.set(key, summary);
+  if (summaries.size > SUMMARIES_KEPT) summaries.delete(summaries.keys().next().value as string);
+  return summary;
 }

@@ -3,7 +3,13 @@
 // template and example the outline holds every step (with its nesting) and every step reference.
 import fs from 'node:fs';
 import path from 'node:path';
-import { checkDefinition, type DefinitionError, parseDefinition, type CustomStep } from '../../lib/custom-workflows';
+import {
+  checkDefinition,
+  type CustomStep,
+  type DefinitionError,
+  parseDefinition,
+  summarizeDefinition,
+} from '../../lib/custom-workflows';
 import { outlineOf, type OutlineStep } from '../../lib/custom-workflows/outline';
 import { TEMPLATES_DIR } from '../../lib/custom-workflows/templates';
 
@@ -84,4 +90,20 @@ test('an outline is drawn for a draft with problems, and none for text that is n
   const broken = checkDefinition('steps: [\n', 'x', options);
   expect(broken.raw).toBeUndefined();
   expect(broken.problems[0]).toMatchObject({ source: 'yaml', severity: 'error' });
+});
+
+test("a definition's summary is the checker's answer, remembered per text, name and options", () => {
+  const text = fs.readFileSync(files[0], 'utf8');
+  const check = checkDefinition(text, 'one', options);
+  const summary = summarizeDefinition(text, 'one', options);
+  expect(summary.problems).toEqual(check.problems);
+  expect(summary.steps).toBe((check.raw as { steps: unknown[] }).steps.length);
+  expect(summarizeDefinition(text, 'one', options)).toBe(summary);
+  // Another name, other options or another text is checked anew.
+  expect(summarizeDefinition(text, 'two', options)).not.toBe(summary);
+  const none = summarizeDefinition(text, 'one', { ...options, shellAllowlist: [] });
+  expect(none).not.toBe(summary);
+  expect(none.problems.length).toBeGreaterThanOrEqual(summary.problems.length);
+  const broken = summarizeDefinition(`${text}\n  - id: [`, 'one', options);
+  expect(broken.problems.length).toBeGreaterThan(0);
 });

@@ -571,13 +571,17 @@ function Workbench({ initial }: { initial: DefinitionFile }) {
     if (n) setSelected(n.key);
   }, [cursor, model]);
 
-  // The server's checker, 300 ms after the last keystroke; its problems as diagnostics.
+  // The server's checker, 300 ms after the last keystroke; its problems as diagnostics. The text
+  // as read came with its problems: it is not sent back to be checked again.
+  const checked = useRef(initial.text);
   useEffect(() => {
+    if (text === checked.current) return;
     let stale = false;
     const t = setTimeout(() => {
       api<{ problems: Problem[] }>(`${D}/validate`, { method: 'POST', body: { text, name, outline: false } })
         .then((r) => {
           if (stale) return;
+          checked.current = text;
           setProblems(r.problems);
         })
         .catch((err: unknown) => {
