@@ -1344,7 +1344,26 @@ function AddEdgeView({
   );
 }
 
-const edgeTypes = { add: AddEdgeView };
+interface DataEdgeData extends Record<string, unknown> {
+  /** The right-hand middle of the step whose output is read, and of the step reading it (flow coordinates, from the layout). */
+  from: { x: number; y: number };
+  to: { x: number; y: number };
+}
+
+/**
+ * A data reference (`${{ steps.<id>.output }}`): from the right side of the step read to the right
+ * side of the step reading it, bowed out to the right — the more steps between them, the further —
+ * so it runs beside the column rather than across the steps in it.
+ */
+function DataEdgeView({ id, style, data }: EdgeProps<Edge<DataEdgeData>>) {
+  if (!data) return null;
+  const { from, to } = data;
+  const bow = 24 + Math.min(160, Math.abs(to.y - from.y) * 0.12);
+  const path = `M ${from.x} ${from.y} C ${from.x + bow} ${from.y}, ${to.x + bow} ${to.y}, ${to.x} ${to.y}`;
+  return <BaseEdge id={id} path={path} style={style} />;
+}
+
+const edgeTypes = { add: AddEdgeView, data: DataEdgeView };
 
 /** The least zoom at which a step's text is still legible. */
 const MIN_ZOOM = 0.5;
@@ -1482,14 +1501,21 @@ function Graph({
       const id = `d:${d.from}>${d.to}`;
       if (seen.has(id) || !layout.nodes[d.from] || !layout.nodes[d.to]) continue;
       seen.add(id);
+      const a = layout.nodes[d.from];
+      const b = layout.nodes[d.to];
       edges.push({
         id,
         source: d.from,
         target: d.to,
+        type: 'data',
         focusable: false,
         selectable: false,
         className: 'dz-data',
         style: { strokeDasharray: '5 4' },
+        data: {
+          from: { x: a.x + a.width, y: a.y + a.height / 2 },
+          to: { x: b.x + b.width, y: b.y + b.height / 2 },
+        } satisfies DataEdgeData,
       });
     }
     return { nodes, edges };
