@@ -3,7 +3,9 @@
 // Prisma, the live hub and a LISTEN connection the app cannot reach (like the memory caches') are
 // open. The shutdown completes, /readyz's checks name postgres meanwhile (never "migrations
 // pending"), and after a restart on the same port everything works again; the hub's subscriber,
-// connected throughout, gets the event written while its LISTEN connection was closed.
+// connected throughout, gets the event written while its LISTEN connection was closed. An event
+// whose transaction took its id before one the hub passed on, committed while the LISTEN
+// connection was lost, is caught up too; the hub passes no event on twice.
 import fs from 'node:fs';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -124,6 +126,59 @@ test('a smart shutdown completes with every kind of connection open, and they al
   expect(after.checks.postgres.ok).toBe(true);
   expect(after.checks.migrations).toMatchObject({ ok: true, detail: 'all applied' });
   console.log(`smart shutdown completed in ${shutdownMs} ms; healthy again ${healedMs} ms after SIGTERM`);
+});
+
+test('an event committed after a higher id went out and the LISTEN connection was lost is caught up, and nothing twice', async () => {
+  // The hub's LISTEN connection carries a name of its own, so the test can end just that one.
+  const hubUrl = new URL(server.url);
+  hubUrl.searchParams.set('application_name', 'db-heal-late-hub');
+  const pool = createPool(server.url, 4);
+  const hub = new LiveHub(hubUrl.toString(), pool);
+  const held = new pg.Client({ connectionString: server.url });
+  // From another database: a database's own sessions cannot close it to new connections.
+  const adminUrl = new URL(server.url);
+  adminUrl.pathname = '/postgres';
+  const admin = new pg.Client({ connectionString: adminUrl.toString() });
+  cleanups.push(
+    () => hub.close(),
+    () => pool.end(),
+    () => held.end(),
+    () => admin.end(),
+  );
+  await Promise.all([held.connect(), admin.connect()]);
+  const channel = 'workflow:late-commit';
+  const n = (e: LiveEvent) => (e.data as { n: string }).n;
+  // Committed before anyone subscribed: a catch-up does not bring it, however recent.
+  await publish(pool, channel, 'step', { n: 'before' });
+  const got: LiveEvent[] = [];
+  await hub.subscribe({ channels: new Set([channel]), deliver: (e) => got.push(e) });
+
+  // A transaction takes an id and stays open while a later id commits and goes out.
+  await held.query('BEGIN');
+  const late = await publish(held, channel, 'step', { n: 'late' });
+  const next = await publish(pool, channel, 'step', { n: 'next' });
+  expect(BigInt(late.id)).toBeLessThan(BigInt(next.id));
+  await until('the later id', () => got.length === 1);
+  expect(got.map(n)).toEqual(['next']);
+
+  // The LISTEN connection is lost, and cannot come back (no new connections to the database) until
+  // the held transaction has committed: its event is only in live_event, below the hub's mark.
+  const db = pg.escapeIdentifier((await held.query<{ db: string }>('SELECT current_database() AS db')).rows[0].db);
+  await admin.query(`ALTER DATABASE ${db} ALLOW_CONNECTIONS false`);
+  try {
+    const ended = await admin.query(
+      `SELECT pg_terminate_backend(pid, 10000) AS ended FROM pg_stat_activity WHERE application_name = 'db-heal-late-hub'`,
+    );
+    expect(ended.rows).toEqual([{ ended: true }]);
+    await held.query('COMMIT');
+  } finally {
+    await admin.query(`ALTER DATABASE ${db} ALLOW_CONNECTIONS true`);
+  }
+  await until('the late event (caught up)', () => got.length >= 2);
+  const after = await publish(pool, channel, 'step', { n: 'after' });
+  await until('the event after', () => got.some((e) => e.id === after.id));
+  expect(got.map(n)).toEqual(['next', 'late', 'after']);
+  expect(got.map((e) => e.id)).toEqual([next.id, late.id, after.id]);
 });
 
 test('a backlog is in id order across a change in digit count (9, 10, 11 — not 10, 11, 9)', async () => {
