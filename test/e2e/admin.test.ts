@@ -9,16 +9,15 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { AxeBuilder } from '@axe-core/playwright';
 import type { Browser, BrowserContext, Page, Request } from 'playwright-core';
 import { startApi, type ApiServer } from '../../api/server';
 import { launchChromium } from '../helpers/browser';
+import { look, SHOTS, until } from '../helpers/e2e';
 import { startTestApp, type TestApp } from '../helpers/stack';
 
 jest.setTimeout(120_000);
 
 const ROOT = path.resolve(__dirname, '../..');
-const SHOTS = path.join(ROOT, '.data', 'screenshots');
 const ADMIN_KEY = 'e2e-admin-key-for-the-admin-view-0123';
 
 /** The little of the page's DOM the evaluated functions use (this project compiles without the DOM library). */
@@ -91,24 +90,6 @@ afterAll(async () => {
   await api?.close();
   await app?.close();
 });
-
-async function look(page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
-  const audit = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21aa']).analyze();
-  const bad = audit.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  expect(bad.map((v) => `${name}: ${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`)).toEqual(
-    [],
-  );
-}
-
-/** Polls `check` until it holds (the page's CSP forbids the string evaluation waitForFunction uses). */
-async function until(check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`not true within ${timeoutMs} ms: ${check.toString()}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 async function signIn(context: BrowserContext, key: string): Promise<Page> {
   const page = await context.newPage();

@@ -12,18 +12,17 @@ import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { AxeBuilder } from '@axe-core/playwright';
-import type { Browser, Locator, Page } from 'playwright-core';
+import type { Browser, Locator } from 'playwright-core';
 import { startApi, type ApiServer } from '../../api/server';
 import { startFakeAnthropic } from '../fakes/anthropic';
 import type { FakeServer } from '../fakes/http-fake';
 import { launchChromium } from '../helpers/browser';
+import { look, SHOTS, until } from '../helpers/e2e';
 import { startTestApp, type TestApp } from '../helpers/stack';
 
 jest.setTimeout(120_000);
 
 const ROOT = path.resolve(__dirname, '../..');
-const SHOTS = path.join(ROOT, '.data', 'screenshots');
 const A = '/api/claude-flow';
 
 let anthropic: FakeServer;
@@ -45,15 +44,6 @@ async function call<T>(method: string, p: string, body?: unknown, status?: numbe
   const data = (await res.json()) as T;
   if (status !== undefined) expect({ p, status: res.status }).toEqual({ p, status });
   return data;
-}
-
-/** Polls `check` until it holds (the page's CSP forbids the string evaluation waitForFunction uses). */
-async function until(check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`not true within ${timeoutMs} ms: ${check.toString()}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 async function finished(workflowId: string): Promise<string> {
@@ -120,13 +110,6 @@ afterAll(async () => {
   target?.closeAllConnections();
   await new Promise((r) => target?.close(r));
 });
-
-async function look(page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
-  const audit = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21aa']).analyze();
-  const bad = audit.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  expect(bad.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`)).toEqual([]);
-}
 
 /** The rows of a table as arrays of cell texts (header row first). */
 async function rows(table: Locator): Promise<string[][]> {

@@ -11,18 +11,17 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { AxeBuilder } from '@axe-core/playwright';
 import type { Browser, Page } from 'playwright-core';
 import { startApi, type ApiServer } from '../../api/server';
 import { startFakeAnthropic } from '../fakes/anthropic';
 import type { FakeServer } from '../fakes/http-fake';
 import { launchChromium } from '../helpers/browser';
+import { look, SHOTS, until } from '../helpers/e2e';
 import { startTestApp, type TestApp } from '../helpers/stack';
 
 jest.setTimeout(60_000);
 
 const ROOT = path.resolve(__dirname, '../..');
-const SHOTS = path.join(ROOT, '.data', 'screenshots');
 const ADMIN_KEY = 'e2e-admin-key-0123456789abcdef';
 const FIRST_REPLY = 'Here is the plan: tag the release, write the notes, then announce it to the team today.';
 const SECOND_REPLY = 'The second answer, which the rollback takes away again.';
@@ -76,23 +75,7 @@ afterAll(async () => {
   await anthropic?.close();
 });
 
-async function look(page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
-  const audit = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21aa']).analyze();
-  const bad = audit.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  expect(bad.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`)).toEqual([]);
-}
-
 const messages = (page: Page) => page.getByTestId('message');
-
-/** Polls `check` until it holds (the page's CSP forbids the string evaluation waitForFunction uses). */
-async function until(check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`not true within ${timeoutMs} ms: ${check.toString()}`);
-    await new Promise((r) => setTimeout(r, 15));
-  }
-}
 
 test('local admin: start a session, stream a reply, checkpoint, roll back, approve, fork, export and import', async () => {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });

@@ -10,18 +10,17 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { AxeBuilder } from '@axe-core/playwright';
 import type { Browser, Page } from 'playwright-core';
 import { startApi, type ApiServer } from '../../api/server';
 import { startFakeAnthropic } from '../fakes/anthropic';
 import { sendJson, startHttpFake, type FakeServer, type HttpFake } from '../fakes/http-fake';
 import { launchChromium } from '../helpers/browser';
+import { look, SHOTS, until } from '../helpers/e2e';
 import { startTestApp, type TestApp } from '../helpers/stack';
 
 jest.setTimeout(120_000);
 
 const ROOT = path.resolve(__dirname, '../..');
-const SHOTS = path.join(ROOT, '.data', 'screenshots');
 const ADMIN_KEY = 'e2e-admin-key-workflows-0123456789';
 const TEMPORAL_UI = 'http://127.0.0.1:65531';
 
@@ -85,13 +84,6 @@ afterAll(async () => {
   fs.rmSync(tmp, { recursive: true, force: true });
 });
 
-async function look(page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
-  const audit = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21aa']).analyze();
-  const bad = audit.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  expect(bad.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`)).toEqual([]);
-}
-
 /** Also at phone width: nothing cut off sideways. */
 async function lookOnPhone(page: Page, name: string): Promise<void> {
   await page.setViewportSize({ width: 390, height: 844 });
@@ -119,15 +111,6 @@ async function lookOnPhone(page: Page, name: string): Promise<void> {
   });
   expect(overflow).toBeLessThanOrEqual(0);
   await page.setViewportSize({ width: 1280, height: 800 });
-}
-
-/** Polls `check` until it holds (the page's CSP forbids the string evaluation waitForFunction uses). */
-async function until(check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`not true within ${timeoutMs} ms: ${check.toString()}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 function git(cwd: string, ...args: string[]) {
