@@ -2,7 +2,7 @@
 // idempotent: it creates the schedule, or brings an existing one in line with the configuration
 // (interval, task queue), so every process that starts can call it.
 import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
-import type { Config } from './config';
+import { DEFAULT_TASK_QUEUE, type Config } from './config';
 import { parseDuration } from '../workflows/contract/duration';
 
 export const MEMORY_MAINTENANCE_SCHEDULE_ID = 'claude-flow-memory-maintenance';
@@ -14,7 +14,7 @@ export const MEMORY_MAINTENANCE_SCHEDULE_ID = 'claude-flow-memory-maintenance';
  * the last to start would point every deployment's maintenance at its own workers.
  */
 export function memoryMaintenanceScheduleId(taskQueue: string): string {
-  return taskQueue === 'claude-flow'
+  return taskQueue === DEFAULT_TASK_QUEUE
     ? MEMORY_MAINTENANCE_SCHEDULE_ID
     : `${MEMORY_MAINTENANCE_SCHEDULE_ID}-${taskQueue}`;
 }

@@ -6,6 +6,7 @@
 // shape.ts: the `Config` type and how it is built from the validated settings.
 export {
   decodeKey32,
+  DEFAULT_TASK_QUEUE,
   documentedDefault,
   PROVIDERS,
   SETTINGS,

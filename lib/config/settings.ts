@@ -71,6 +71,9 @@ const priceEntry = z.object({
 });
 export type Price = z.infer<typeof priceEntry>;
 
+/** The task queue when TEMPORAL_TASK_QUEUE is unset. */
+export const DEFAULT_TASK_QUEUE = 'claude-flow';
+
 export const SETTINGS = {
   temporalAddress: {
     env: 'TEMPORAL_ADDRESS',
@@ -95,7 +98,7 @@ export const SETTINGS = {
     schema: z
       .string()
       .regex(/^[A-Za-z0-9][A-Za-z0-9._/-]{0,199}$/)
-      .default('claude-flow'),
+      .default(DEFAULT_TASK_QUEUE),
     allowed: 'a task queue name (letters, digits, . _ / -)',
     doc: 'Task queue the worker polls and clients start workflows on.',
   },
