@@ -270,6 +270,14 @@ export const SETTINGS = {
     allowed: 'auto (embed with the `embed` route when an OpenAI-compatible provider is configured) or off',
     doc: 'Semantic memory search: embeddings of unsealed entries, from the `embed` route. off: text search only.',
   },
+  memoryVectorIndex: {
+    env: 'CLAUDE_FLOW_MEMORY_VECTOR_INDEX',
+    file: 'memory.vectorIndex',
+    schema: z.enum(['memory', 'off']).default('memory'),
+    allowed:
+      'memory (each process holds an HNSW index of the embeddings, about 3.7 KB per 384-dimension vector) or off',
+    doc: 'Semantic search index: memory answers from an in-process index kept in step with PostgreSQL; off compares the newest 5,000 embedded entries in SQL.',
+  },
   memoryMaxValueBytes: {
     env: 'CLAUDE_FLOW_MEMORY_MAX_VALUE_BYTES',
     file: 'memory.maxValueBytes',

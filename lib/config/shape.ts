@@ -96,6 +96,8 @@ export interface MemoryConfig {
   backend: Values['memoryBackend'];
   /** auto: embeddings from the `embed` route of `ai` when one is configured; off: none. */
   embeddings: Values['memoryEmbeddings'];
+  /** memory: semantic search through this process's vector index (lib/memory/vector-index.ts); off: in SQL, bounded. */
+  vectorIndex: Values['memoryVectorIndex'];
   /** The AI settings (the same object as Config.ai), for the `embed` route. */
   ai: Config['ai'];
   /** 32 bytes; seals new writes to sealed namespaces. */

@@ -4,8 +4,8 @@
 //   holds is replaced by its nearest words from the word list (misspellings). `"phrases"` must
 //   appear and `-words` must not. Top-k is exact for that score (query.ts plans, rank.ts ranks).
 // - semantic: cosine similarity of the query's embedding to the stored embeddings (unit vectors, so
-//   a dot product computed in SQL), over a bounded candidate set: the newest SEMANTIC_CANDIDATES
-//   embedded entries within the filters.
+//   a dot product): the nearest entries by this process's vector index (vector-index.ts), scored
+//   exactly; while it loads, in SQL over the newest SEMANTIC_CANDIDATES embedded entries.
 // - hybrid: reciprocal rank fusion of the two rankings (each its best HYBRID_DEPTH): score =
 //   sum of 1 / (RRF_K + rank) over the rankings an entry appears in.
 // Hits are bounded and carry a snippet of the value (never for sealed entries, whose values the
@@ -20,6 +20,7 @@ import type { KeyRing } from './seal';
 import { planQuery, tsLiteral } from './query';
 import { rankText, type RankScope } from './rank';
 import { filterSql, TS_CONFIG } from './sql';
+import type { Scored, VectorIndex } from './vector-index';
 import type { EntryFilter, MemoryEntryInfo } from './types';
 
 export const DEFAULT_SEARCH_LIMIT = 20;
@@ -72,6 +73,7 @@ export async function searchMemory(
   ring: KeyRing,
   input: SearchInput,
   embedder?: Embedder,
+  index?: VectorIndex,
 ): Promise<SearchResult> {
   const q = input.q.trim();
   if (q === '') throw badRequest('q is empty: give words to search for');
@@ -107,7 +109,7 @@ export async function searchMemory(
     return { mode: 'text', hits, ...(note ? { note } : {}) };
   }
   if (asked === 'semantic') {
-    const rows = await semanticRows(pool, vector, embedder.model, input, limit);
+    const { rows, note: bounded } = await semanticRows(pool, vector, embedder.model, input, limit, index);
     const hits = await toHits(
       pool,
       ring,
@@ -120,12 +122,12 @@ export async function searchMemory(
         similarity: row.similarity,
       }),
     );
-    return { mode: 'semantic', hits };
+    return { mode: 'semantic', hits, ...(bounded ? { note: bounded } : {}) };
   }
   const depth = Math.max(HYBRID_DEPTH, limit);
-  const [{ rows: text, lexemes }, semantic] = await Promise.all([
+  const [{ rows: text, lexemes }, { rows: semantic, note: bounded }] = await Promise.all([
     textRows(pool, q, input, depth),
-    semanticRows(pool, vector, embedder.model, input, depth),
+    semanticRows(pool, vector, embedder.model, input, depth, index),
   ]);
   const fused = new Map<string, { row: EntryRow; score: number; text?: TextRow; semantic?: SemanticRow }>();
   const add = (row: TextRow | SemanticRow, rank: number, kind: 'text' | 'semantic') => {
@@ -158,7 +160,7 @@ export async function searchMemory(
       similarity: top[i].semantic?.similarity ?? null,
     }),
   );
-  return { mode: 'hybrid', hits };
+  return { mode: 'hybrid', hits, ...(bounded ? { note: bounded } : {}) };
 }
 
 /**
@@ -201,10 +203,128 @@ async function textRows(
 
 /**
  * Entries by cosine similarity to `vector` (unit length; stored vectors are too, so it is their dot
- * product), best first, similarity above 0. Only the newest SEMANTIC_CANDIDATES embedded entries of
- * the same model and length within the filters are compared: the cost per query is bounded.
+ * product), best first, similarity above 0, and a note when the answer is bounded. With this
+ * process's vector index loaded: the graph's nearest entries, scored exactly and filtered in SQL,
+ * and for filters matching at most EXACT_FILTERED entries all of them scored exactly. Until it is
+ * loaded (or without one): compared in SQL, over the newest SEMANTIC_CANDIDATES within the filters.
  */
 async function semanticRows(
+  pool: pg.Pool,
+  vector: number[],
+  model: string,
+  input: EntryFilter,
+  limit: number,
+  index: VectorIndex | undefined,
+): Promise<{ rows: SemanticRow[]; note?: string }> {
+  if (index?.ready(model, vector.length)) {
+    try {
+      await index.sync();
+      return { rows: await indexedRows(pool, index, vector, input, limit) };
+    } catch (err) {
+      if (index.ready(model, vector.length)) throw err;
+    }
+  }
+  const rows = await sqlSemanticRows(pool, vector, model, input, limit);
+  if (!index || !(await moreThanCompared(pool, model, vector.length, input))) return { rows };
+  const s = index.status();
+  const why = s.error ? `failed (${s.error}) and is loading again` : `is loading (${s.size.toLocaleString('en')} held)`;
+  return {
+    rows,
+    note: `this process's vector index ${why}: semantic results compare the newest ${SEMANTIC_CANDIDATES.toLocaleString('en')} embedded entries`,
+  };
+}
+
+/** Filters matching at most this many embedded entries are answered by scoring each of them exactly. */
+export const EXACT_FILTERED = 20_000;
+/** Graph candidates asked for first (times 4 per round while too few pass the filters), and at most. */
+const FIRST_CANDIDATES = 100;
+const MAX_CANDIDATES = 100 * 4 ** 5;
+
+async function indexedRows(
+  pool: pg.Pool,
+  index: VectorIndex,
+  vector: number[],
+  input: EntryFilter,
+  limit: number,
+): Promise<SemanticRow[]> {
+  const { namespace, tags, excludeTags, from, to } = input;
+  if (namespace !== undefined || tags?.length || excludeTags?.length || from !== undefined || to !== undefined) {
+    const args: unknown[] = [];
+    const where = filterSql(input, args);
+    const ids = (
+      await pool.query<{ id: string }>(
+        `SELECT e.id FROM memory_entry e WHERE ${where.join(' AND ')} AND e.embedding IS NOT NULL
+          LIMIT ${EXACT_FILTERED + 1}`,
+        args,
+      )
+    ).rows.map((r) => r.id);
+    if (ids.length <= EXACT_FILTERED) return entryRows(pool, index, await index.score(vector, ids), input, limit);
+  }
+  for (let k = Math.max(FIRST_CANDIDATES, 2 * limit); ; k *= 4) {
+    const found = await index.search(vector, k);
+    const rows = await entryRows(pool, index, found, input, limit);
+    const size = index.status().size;
+    const exhausted = found.ids.length < Math.min(k, size) || k >= size || (found.scores.at(-1) ?? 0) <= 0;
+    if (rows.length >= limit || exhausted || k >= MAX_CANDIDATES) return rows;
+  }
+}
+
+/**
+ * The rows of `found` that are live and within the filters, with their scores, best first, at most
+ * `limit`; candidates the database no longer holds with that embedding are dropped from the index.
+ */
+async function entryRows(
+  pool: pg.Pool,
+  index: VectorIndex,
+  found: Scored,
+  input: EntryFilter,
+  limit: number,
+): Promise<SemanticRow[]> {
+  const positive = found.ids.filter((_, i) => found.scores[i] > 0);
+  if (positive.length === 0) return [];
+  const args: unknown[] = [positive];
+  const where = filterSql(input, args);
+  const r = await pool.query<EntryRow & { id: string; held: boolean; within: boolean }>(
+    `SELECT e.id, ${ENTRY_COLUMNS.replace(/(^|,\s*)(\w+)/g, '$1e.$2')},
+            (e.embedding IS NOT NULL AND e.key_id IS NULL) AS held, (${where.join(' AND ')}) AS within
+       FROM memory_entry e WHERE e.id = ANY($1::bigint[])`,
+    args,
+  );
+  const byId = new Map(r.rows.map((row) => [row.id, row]));
+  const gone = positive.filter((id) => !byId.get(id)?.held);
+  if (gone.length > 0) await index.remove(gone);
+  const score = new Map(found.ids.map((id, i) => [id, found.scores[i]]));
+  return r.rows
+    .filter((row) => row.held && row.within)
+    .map(({ id, held: _held, within: _within, ...row }) => ({ ...row, similarity: score.get(id) ?? 0 }))
+    .sort(
+      (a, b) =>
+        b.similarity - a.similarity ||
+        b.updated_at.getTime() - a.updated_at.getTime() ||
+        (a.namespace + a.key < b.namespace + b.key ? -1 : 1),
+    )
+    .slice(0, limit);
+}
+
+const EMBEDDED = (model: number, dims: number) =>
+  `e.key_id IS NULL AND e.embedding IS NOT NULL AND e.embedding_model = $${model} AND cardinality(e.embedding) = $${dims}`;
+
+/** True when more embedded entries are within the filters than SQL compares. */
+async function moreThanCompared(pool: pg.Pool, model: string, dims: number, input: EntryFilter): Promise<boolean> {
+  const args: unknown[] = [];
+  const where = filterSql(input, args);
+  args.push(model, dims);
+  const r = await pool.query<{ more: boolean }>(
+    `SELECT count(*) > ${SEMANTIC_CANDIDATES} AS more FROM (
+       SELECT 1 FROM memory_entry e WHERE ${where.join(' AND ')} AND ${EMBEDDED(args.length - 1, args.length)}
+        LIMIT ${SEMANTIC_CANDIDATES + 1}) x`,
+    args,
+  );
+  return r.rows[0].more;
+}
+
+/** Semantic ranking in SQL over the newest SEMANTIC_CANDIDATES embedded entries within the filters. */
+async function sqlSemanticRows(
   pool: pg.Pool,
   vector: number[],
   model: string,
@@ -218,8 +338,7 @@ async function semanticRows(
   const r = await pool.query<SemanticRow>(
     `WITH cand AS (
        SELECT e.id FROM memory_entry e
-        WHERE ${where.join(' AND ')} AND e.key_id IS NULL AND e.embedding IS NOT NULL
-          AND e.embedding_model = $${n - 3} AND cardinality(e.embedding) = $${n - 2}
+        WHERE ${where.join(' AND ')} AND ${EMBEDDED(n - 3, n - 2)}
         ORDER BY e.updated_at DESC LIMIT ${SEMANTIC_CANDIDATES})
      SELECT ${ENTRY_COLUMNS.replace(/(^|,\s*)(\w+)/g, '$1e.$2')}, s.similarity
        FROM memory_entry e JOIN cand USING (id)

@@ -35,6 +35,7 @@ import { ENTRY_COLUMNS, toEntry, toVersion, valueOf, VERSION_COLUMNS, type Entry
 import { contextRows, searchMemory, type SearchHit, type SearchInput, type SearchResult } from './search';
 import { keyRing, type KeyRing } from './seal';
 import { filterSql, inTransaction, LIVE } from './sql';
+import { VectorIndex } from './vector-index';
 import { planSummaries, SUMMARY_TAG, type SummaryPlan, type SummarySource } from './summary';
 import { transfer, type TransferOptions } from './transfer';
 import type {
@@ -74,6 +75,8 @@ export class MemoryStore {
   /** Undefined: no embedding provider; text search only. */
   readonly embedder: Embedder | undefined;
   private readonly embeds: EmbedQueue;
+  /** This process's index of the embeddings, for semantic search; undefined without an embedder. */
+  readonly vectors: VectorIndex | undefined;
   /** What the parts (writes, batch, transfer, import) work with. */
   private readonly parts: StoreParts;
 
@@ -89,6 +92,7 @@ export class MemoryStore {
       this.cache = new EntryCache(config.cacheEntries, CACHE_MAX_AGE_MS, opts.live);
     }
     this.embeds = new EmbedQueue(pool, this.ring, this.embedder);
+    if (this.embedder && config.vectorIndex !== 'off') this.vectors = new VectorIndex(pool);
     this.parts = {
       pool,
       ring: this.ring,
@@ -100,9 +104,10 @@ export class MemoryStore {
     };
   }
 
-  /** Stops the cache listening to live events (the pool and listener are the caller's). */
+  /** Stops the cache listening to live events and the vector index's thread (the pool and listener are the caller's). */
   close(): void {
     this.cache?.close();
+    this.vectors?.close();
   }
 
   /** Reads on someone's behalf: sealed values and metadata only for a reader allowed to see them. */
@@ -286,7 +291,7 @@ export class MemoryStore {
 
   /** {@link search} with the mode used and, when it differs from the one asked for, a note why. */
   async searchResult(input: SearchInput): Promise<SearchResult> {
-    return searchMemory(this.pool, this.ring, input, this.embedder);
+    return searchMemory(this.pool, this.ring, input, this.embedder, this.vectors);
   }
 
   /**
