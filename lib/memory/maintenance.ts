@@ -39,6 +39,15 @@ export async function expireEntries(
   }
 }
 
+/** Forgets deleted entries noted for the vector indexes longer ago than `hours`; returns how many. */
+export async function pruneGoneEmbeddings(pool: pg.Pool, hours: number): Promise<number> {
+  const r = await pool.query(
+    `DELETE FROM memory_embedding_gone WHERE created_at < now() - make_interval(hours => $1)`,
+    [hours],
+  );
+  return r.rowCount ?? 0;
+}
+
 /** Deletes kept versions older than the newest `keep` of each entry, `batchSize` at a time. */
 export async function pruneVersions(pool: pg.Pool, keep: number, batchSize: number): Promise<number> {
   let count = 0;

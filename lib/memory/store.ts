@@ -27,7 +27,7 @@ import { EmbedQueue, type Owed } from './embed-queue';
 import { createEmbedder, EMBED_BATCH, type Embedder } from './embeddings';
 import { exportMemory } from './export';
 import { importDocument } from './import';
-import { expireEntries, foldWordCounts, pruneVersions } from './maintenance';
+import { expireEntries, foldWordCounts, pruneGoneEmbeddings, pruneVersions } from './maintenance';
 import { isUnder } from './names';
 import { checkName, prepareWrite, type PreparedWrite } from './prepare';
 import { rotateKey } from './rotate';
@@ -35,7 +35,7 @@ import { ENTRY_COLUMNS, toEntry, toVersion, valueOf, VERSION_COLUMNS, type Entry
 import { contextRows, searchMemory, type SearchHit, type SearchInput, type SearchResult } from './search';
 import { keyRing, type KeyRing } from './seal';
 import { filterSql, inTransaction, LIVE } from './sql';
-import { VectorIndex } from './vector-index';
+import { GONE_RETENTION_HOURS, VectorIndex } from './vector-index';
 import { planSummaries, SUMMARY_TAG, type SummaryPlan, type SummarySource } from './summary';
 import { transfer, type TransferOptions } from './transfer';
 import type {
@@ -405,12 +405,14 @@ export class MemoryStore {
   /**
    * Deletes entries whose expiry is at or before `cutoff` (default: now), `batchSize` rows per
    * committed transaction, announcing `memory.expire` per namespace, then folds the word counts
-   * (writers fold them only now and then). Returns how many entries went.
+   * (writers fold them only now and then) and forgets deletions the vector indexes no longer need.
+   * Returns how many entries went.
    */
   async expire(cutoff: Date = new Date(), batchSize = 1000): Promise<number> {
     const expired = await expireEntries(this.pool, cutoff, batchSize);
     for (const namespace of expired.namespaces) this.cache?.invalidate(namespace);
     await foldWordCounts(this.pool);
+    await pruneGoneEmbeddings(this.pool, GONE_RETENTION_HOURS);
     return expired.count;
   }
 

@@ -11,14 +11,21 @@
 // stamped at or after the horizon: the oldest transaction that was still running at the previous
 // read (pg_snapshot_xmin). Everything older had ended by then and was read, so a transaction that
 // commits late is read once it commits, and nothing is missed; what is re-read is only skipped.
-// Deleted entries are not heard of: search drops a candidate the database no longer holds (or
-// holds with another embedding) from the index when it meets it.
+// Deleted entries are read the same way from memory_embedding_gone, where a trigger notes them
+// (kept a day; an index that has not read for half of that loads again). Search also drops a
+// candidate the database no longer holds with that embedding when it meets one (a TRUNCATE, say).
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type pg from 'pg';
 
 /** Entries read per round while loading. */
 const LOAD_BATCH = 2_000;
+/** How long memory_embedding_gone keeps a deleted entry (memory maintenance prunes it). */
+export const GONE_RETENTION_HOURS = 24;
+/** An index that has not read changes for this long loads again (it may have missed deletions). */
+const RELOAD_AFTER_MS = (GONE_RETENTION_HOURS / 2) * 3_600_000;
+/** How often a loaded index reads changes when no search asks it to. */
+const SYNC_EVERY_MS = 10 * 60_000;
 
 type Reply = { id: number; result?: unknown; error?: string };
 
@@ -55,6 +62,10 @@ export class VectorIndex {
   private recent = new Map<string, string>();
   private syncing: Promise<void> | undefined;
   private syncAgain = false;
+  /** When changes were last read (Date.now()). */
+  private readAt = 0;
+  /** Reads changes now and then between searches, so an idle index does not fall behind. */
+  private timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly pool: pg.Pool) {}
 
@@ -83,7 +94,9 @@ export class VectorIndex {
     if (this.model === model && this.dims === dims && this.state !== 'idle') return this.loading ?? Promise.resolve();
     const run = this.loadNow(model, dims).then(
       () => {
-        if (this.loading === run) this.state = 'ready';
+        if (this.loading !== run) return;
+        this.state = 'ready';
+        this.timer ??= setInterval(() => void this.sync().catch(() => undefined), SYNC_EVERY_MS).unref();
       },
       (err: unknown) => {
         if (this.loading === run) {
@@ -107,7 +120,9 @@ export class VectorIndex {
     await this.call('init', { dims });
     const start = await this.pool.query<{ h: string }>('SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS h');
     this.horizon = start.rows[0].h;
+    // The next batch is read while the thread adds the last one to the graph.
     let after = '0';
+    let adding: Promise<void> = Promise.resolve();
     for (;;) {
       const r = await this.pool.query<{ id: string; xid: string; embedding: number[] }>(
         `SELECT id, embedding_xid::text AS xid, embedding FROM memory_entry
@@ -115,11 +130,14 @@ export class VectorIndex {
           ORDER BY id LIMIT ${LOAD_BATCH}`,
         [after, model, dims],
       );
+      await adding;
       if (r.rows.length === 0) break;
-      await this.upsert(r.rows);
+      adding = this.upsert(r.rows);
+      adding.catch(() => undefined); // awaited on the next round; not unhandled meanwhile
       after = r.rows[r.rows.length - 1].id;
       if (r.rows.length < LOAD_BATCH) break;
     }
+    await adding;
     await this.catchUp();
   }
 
@@ -129,6 +147,12 @@ export class VectorIndex {
    */
   async sync(): Promise<void> {
     if (this.state !== 'ready') return;
+    if (Date.now() - this.readAt > RELOAD_AFTER_MS) {
+      this.state = 'idle';
+      throw new Error(
+        `the vector index had not read changes for ${GONE_RETENTION_HOURS / 2} hours; it is loaded again`,
+      );
+    }
     if (this.syncing) {
       this.syncAgain = true;
       while (this.syncing !== undefined) await this.syncing;
@@ -152,7 +176,10 @@ export class VectorIndex {
       `WITH s AS (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS h)
        SELECT e.id, e.embedding_xid::text AS xid, s.h::text AS h, s.h < $1::xid8 AS back,
               (e.embedding IS NOT NULL AND e.embedding_model IS NOT DISTINCT FROM $2 AND cardinality(e.embedding) = $3) AS usable
-         FROM s LEFT JOIN memory_entry e ON e.embedding_xid >= $1::xid8`,
+         FROM s LEFT JOIN memory_entry e ON e.embedding_xid >= $1::xid8
+       UNION ALL
+       SELECT g.id, g.xid::text, s.h::text, s.h < $1::xid8, false
+         FROM s JOIN memory_embedding_gone g ON g.xid >= $1::xid8`,
       [this.horizon, this.model, this.dims],
     );
     const h = r.rows[0].h;
@@ -187,6 +214,7 @@ export class VectorIndex {
       for (const row of v.rows) if (!row.usable) this.recent.set(row.id, row.xid);
     }
     this.horizon = h;
+    this.readAt = Date.now();
     const horizon = BigInt(h);
     for (const [id, xid] of this.recent) if (BigInt(xid) < horizon) this.recent.delete(id);
   }
@@ -231,6 +259,8 @@ export class VectorIndex {
   close(): void {
     const worker = this.worker;
     this.worker = undefined;
+    clearInterval(this.timer);
+    this.timer = undefined;
     this.state = 'idle';
     this.model = undefined;
     this.size = 0;

@@ -58,7 +58,7 @@ function slotFor(key) {
   if (slot === undefined) {
     slot = usedSlots++;
     if ((slot + 1) * dims > slab.length) {
-      const grown = new Float32Array(Math.max(1024, (slot + 1) * 2) * dims);
+      const grown = new Float32Array(Math.max(1024, Math.ceil((slot + 1) * 1.25)) * dims); // slack <= 25 %
       grown.set(slab);
       slab = grown;
     }

@@ -1,7 +1,7 @@
 // Semantic search through the process's vector index (lib/memory/vector-index.ts): real PostgreSQL,
 // embeddings from the wire-level fake OpenAI server (bag-of-words vectors). Checked: answers equal
 // exact search over every embedded entry; writes, rewrites, deletes and clears of this process and
-// of another are seen by the next search; a transaction committing after a later one is not missed;
+// of another are seen by the next search (deletions through memory_embedding_gone, pruned after a day); a transaction committing after a later one is not missed;
 // filtered searches are exact; while the index loads, search answers in SQL and says so.
 import type pg from 'pg';
 import { createPool } from '../../lib/db';
@@ -127,12 +127,28 @@ test("a write, a rewrite and a delete, in this process or another, are in the ne
   await elsewhere.set({ namespace: 'fresh/', key: 'mine', value: 'something else entirely' });
   expect((await names(q, 3))[0]).toBe('fresh/theirs');
   expect(await names('something else entirely', 1)).toEqual(['fresh/mine']);
+  // Deletions are read like changes (memory_embedding_gone): a search that never meets the deleted
+  // entries (filtered to another namespace) drops them from the index all the same.
+  const before = store.vectors?.status().size ?? 0;
   await elsewhere.delete('fresh/', 'theirs');
+  await names(q, 3, 'notes/1/');
+  expect(store.vectors?.status().size).toBe(before - 1);
   expect(await names(q, 3)).not.toContain('fresh/theirs');
-  const held = store.vectors?.status().size ?? 0;
   expect(await elsewhere.clearNamespace('fresh/')).toBe(1);
+  await names(q, 3, 'notes/1/');
+  expect(store.vectors?.status().size).toBe(before - 2);
   expect(await names('something else entirely', 3)).not.toContain('fresh/mine');
-  expect(store.vectors?.status().size).toBe(held - 1);
+});
+
+test('memory maintenance forgets deletions older than a day', async () => {
+  const noted = async () =>
+    Number((await pool.query<{ n: string }>('SELECT count(*) AS n FROM memory_embedding_gone')).rows[0].n);
+  expect(await noted()).toBeGreaterThanOrEqual(2);
+  await pool.query(`UPDATE memory_embedding_gone SET created_at = now() - interval '2 days'`);
+  await store.set({ namespace: 'fresh/', key: 'brief', value: 'here and gone' });
+  await store.delete('fresh/', 'brief');
+  await store.expire();
+  expect(await noted()).toBe(1);
 });
 
 test('an embedding committed after a later one is still found', async () => {
