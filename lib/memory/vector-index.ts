@@ -120,22 +120,22 @@ export class VectorIndex {
     await this.call('init', { dims });
     const start = await this.pool.query<{ h: string }>('SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS h');
     this.horizon = start.rows[0].h;
-    // The next batch is read while the thread adds the last one to the graph.
-    let after = '0';
+    // Read by ranges of ids (a plan of the primary key whatever the estimates: with ORDER BY id
+    // LIMIT, PostgreSQL took cardinality(embedding) = n for rare and sorted the whole table per
+    // batch at 1,000,000 entries). The next range is read while the thread adds the last one.
+    const top = await this.pool.query<{ last: string | null }>('SELECT max(id)::text AS last FROM memory_entry');
+    const last = BigInt(top.rows[0].last ?? 0);
     let adding: Promise<void> = Promise.resolve();
-    for (;;) {
+    for (let from = 0n; from < last; from += BigInt(LOAD_BATCH)) {
       const r = await this.pool.query<{ id: string; xid: string; embedding: number[] }>(
         `SELECT id, embedding_xid::text AS xid, embedding FROM memory_entry
-          WHERE id > $1 AND embedding IS NOT NULL AND embedding_model = $2 AND cardinality(embedding) = $3
-          ORDER BY id LIMIT ${LOAD_BATCH}`,
-        [after, model, dims],
+          WHERE id > $1 AND id <= $1::bigint + ${LOAD_BATCH} AND embedding IS NOT NULL AND embedding_model = $2`,
+        [from.toString(), model],
       );
       await adding;
-      if (r.rows.length === 0) break;
-      adding = this.upsert(r.rows);
+      const rows = r.rows.filter((row) => row.embedding.length === dims);
+      adding = this.upsert(rows);
       adding.catch(() => undefined); // awaited on the next round; not unhandled meanwhile
-      after = r.rows[r.rows.length - 1].id;
-      if (r.rows.length < LOAD_BATCH) break;
     }
     await adding;
     await this.catchUp();
