@@ -274,8 +274,7 @@ export const SETTINGS = {
     env: 'CLAUDE_FLOW_MEMORY_VECTOR_INDEX',
     file: 'memory.vectorIndex',
     schema: z.enum(['memory', 'off']).default('memory'),
-    allowed:
-      'memory (each process holds an HNSW index of the embeddings, about 3.7 KB per 384-dimension vector) or off',
+    allowed: 'memory (each process holds an HNSW index of the embeddings, about 3 KB per 384-dimension vector) or off',
     doc: 'Semantic search index: memory answers from an in-process index kept in step with PostgreSQL; off compares the newest 5,000 embedded entries in SQL.',
   },
   memoryMaxValueBytes: {
