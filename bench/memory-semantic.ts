@@ -12,20 +12,12 @@ import type pg from 'pg';
 import usearch from 'usearch';
 import type { Embedder } from '../lib/memory/embeddings';
 import type { MemoryStore } from '../lib/memory';
+import { gaussian, seeded } from './random';
 
 export const DIMS = 384;
 export const MODEL = 'bench-384';
 const LATENT = 48;
 const TOPICS = 500;
-
-function rng(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Deterministic vectors: entry i always gets the same one, query j too. */
 export class Vectors {
@@ -33,16 +25,15 @@ export class Vectors {
   private readonly topics: Float64Array[];
 
   constructor() {
-    const r = rng(384);
-    const gauss = () => Math.sqrt(-2 * Math.log(r() + 1e-12)) * Math.cos(2 * Math.PI * r());
+    const gauss = gaussian(seeded(384));
     this.projection = Array.from({ length: LATENT }, () => Float32Array.from({ length: DIMS }, gauss));
     this.topics = Array.from({ length: TOPICS }, () => Float64Array.from({ length: LATENT }, gauss));
   }
 
   /** Vector `i` of stream `seed` (entries 1, queries 2). */
   at(seed: number, i: number, out = new Float32Array(DIMS)): Float32Array {
-    const r = rng(seed * 1_000_003 + i);
-    const gauss = () => Math.sqrt(-2 * Math.log(r() + 1e-12)) * Math.cos(2 * Math.PI * r());
+    const r = seeded(seed * 1_000_003 + i);
+    const gauss = gaussian(r);
     const topic = this.topics[Math.floor(r() * TOPICS)];
     out.fill(0);
     for (let l = 0; l < LATENT; l++) {

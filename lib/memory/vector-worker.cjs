@@ -77,7 +77,7 @@ function remove(keys) {
     labelOfKey.delete(key);
     held++;
   }
-  if (keyOfLabel.size > 2 * Math.max(slots.size, 1000)) rebuild();
+  rebuildIfStale();
   return held;
 }
 
@@ -94,6 +94,11 @@ function addToGraph(keys) {
     vectors.set(slab.subarray(slot * dims, (slot + 1) * dims), i * dims);
   });
   if (keys.length > 0) graph.add(labels, vectors, 1);
+}
+
+/** Rebuilds the graph once its dead labels outnumber the live ones (beyond the first thousand). */
+function rebuildIfStale() {
+  if (keyOfLabel.size > 2 * Math.max(slots.size, 1000)) rebuild();
 }
 
 /** A new graph of the live vectors only. */
@@ -113,7 +118,7 @@ function upsert(keys, vectors) {
     added.push(keys[i]);
   }
   addToGraph(added);
-  if (keyOfLabel.size > 2 * Math.max(slots.size, 1000)) rebuild();
+  rebuildIfStale();
   return slots.size;
 }
 

@@ -6,6 +6,7 @@
 import type pg from 'pg';
 import { createPool } from '../../lib/db';
 import { MemoryStore } from '../../lib/memory';
+import { seeded } from '../../bench/random';
 import { SEMANTIC_CANDIDATES } from '../../lib/memory/search';
 import { bagOfWordsEmbedding, startFakeOpenAI, type FakeOpenAIServer } from '../fakes/openai';
 import { freshDatabase, testConfig, type TestDatabase } from '../helpers/stack';
@@ -26,15 +27,7 @@ let elsewhere: MemoryStore;
 
 // Deterministic notes over a vocabulary of 400 words, 8 words each.
 const WORDS = Array.from({ length: 400 }, (_, i) => `w${i.toString(36)}q`);
-function rng(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const rand = rng(17);
+const rand = seeded(17);
 const words = (n: number) => Array.from({ length: n }, () => WORDS[Math.floor(rand() * WORDS.length)]).join(' ');
 
 const config = (url: string) =>
