@@ -298,15 +298,19 @@ if (unavailable) {
       // While it is down, both APIs are asked for what needs PostgreSQL (the sessions list) and
       // what needs Temporal, whose store it is (a session's state).
       let probing = true;
+      // A pair every 100 ms, not waiting for the last: a request that waits out the outage must
+      // not keep the others from asking while PostgreSQL is down.
       const probe = (async () => {
+        const asked: Promise<unknown>[] = [];
         for (let k = 0; probing; k++) {
           const api = s.apis[k % 2];
-          await Promise.all([
+          asked.push(
             call(`${api}${API}/sessions?limit=5`, 'probe-list', { timeoutMs: 10_000 }),
             call(`${api}${API}/sessions/${sessionIds[k % sessionIds.length]}`, 'probe-state', { timeoutMs: 10_000 }),
-          ]);
+          );
           await sleep(100);
         }
+        await Promise.all(asked);
       })();
       faults.pgDownAt = Date.now();
       process.kill(postmaster, 'SIGINT'); // fast shutdown: what `pg_ctl restart` does
